@@ -1,0 +1,262 @@
+/**
+ * The public API's shapes, written once: they validate requests, type the Worker's code,
+ * generate `/api/v1/openapi.json`, and give the widget and the dashboard their types.
+ * Request bodies are strict (unknown fields are a 400); response shapes document what we send.
+ */
+import { z } from "@hono/zod-openapi";
+
+/** Bounds on free text, so no field can carry a denial of service. */
+export const LIMITS = {
+  NAME_CHARS: 200,
+  EMAIL_CHARS: 254, // RFC 5321 path limit
+  PASSWORD_MIN_CHARS: 10,
+  PASSWORD_MAX_CHARS: 256, // PBKDF2 input; long enough for any passphrase manager
+  SYSTEM_PROMPT_CHARS: 20_000,
+  ORIGINS: 50,
+  ORIGIN_CHARS: 255,
+  ID_CHARS: 80,
+} as const;
+
+/** A prefixed id such as `ast_…`; anything else is rejected before it reaches a query. */
+export const idOf = (prefix: string) =>
+  z
+    .string()
+    .max(LIMITS.ID_CHARS)
+    .regex(new RegExp(`^${prefix}_[0-9A-Za-z]{8,64}$`), `must be a ${prefix}_ id`);
+
+const isoTimestamp = z.string().openapi({ example: "2026-11-26T01:00:00.000Z" });
+
+/** Error body of every failed request. */
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "invalid_request" }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .openapi("Error");
+
+/** `?limit=&cursor=` of every list. */
+export const PaginationQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(512).optional(),
+});
+
+/** `{data, next_cursor}` of every list. */
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
+export const RoleSchema = z.enum(["admin", "manager", "viewer"]);
+export const PlanSchema = z.enum(["starter", "pro", "enterprise"]);
+
+const email = z
+  .string()
+  .trim()
+  .max(LIMITS.EMAIL_CHARS)
+  .pipe(z.email())
+  .transform((v) => v.toLowerCase());
+const password = z.string().min(LIMITS.PASSWORD_MIN_CHARS).max(LIMITS.PASSWORD_MAX_CHARS);
+const name = z.string().trim().min(1).max(LIMITS.NAME_CHARS);
+
+/** An origin such as `https://shop.example.com` (scheme, host and optional port; no path). */
+export const OriginSchema = z
+  .string()
+  .max(LIMITS.ORIGIN_CHARS)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "https:" || u.protocol === "http:") && u.origin === v;
+    } catch {
+      return false;
+    }
+  }, "must be an origin like https://example.com, with no path or trailing slash");
+
+export const WorkspaceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    company_name: z.string().nullable(),
+    plan: PlanSchema,
+    retention_days: z.number().int().nullable(),
+    created_at: isoTimestamp,
+    updated_at: isoTimestamp,
+  })
+  .openapi("Workspace");
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    workspace_id: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    role: RoleSchema,
+    created_at: isoTimestamp,
+  })
+  .openapi("User");
+
+export const SignUpBody = z
+  .strictObject({
+    workspace_name: name,
+    company_name: name.optional(),
+    email,
+    password,
+  })
+  .openapi("SignUp");
+
+export const SessionSchema = z
+  .object({
+    workspace: WorkspaceSchema,
+    user: UserSchema,
+    access_token: z.string(),
+    access_token_expires_at: isoTimestamp,
+    refresh_token: z.string(),
+    refresh_token_expires_at: isoTimestamp,
+  })
+  .openapi("Session");
+
+export const LoginBody = z.strictObject({ email, password: z.string().min(1).max(LIMITS.PASSWORD_MAX_CHARS) });
+export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
+export const PasswordChangeBody = z.strictObject({
+  current_password: z.string().min(1).max(LIMITS.PASSWORD_MAX_CHARS),
+  new_password: password,
+});
+
+export const ToneSchema = z.enum(["friendly", "professional", "casual"]);
+
+/** How an assistant picks its model: a cheap one for simple questions, a strong one otherwise. */
+export const ModelPolicySchema = z
+  .strictObject({
+    primary: z.string().max(100).optional(),
+    fallback: z.array(z.string().max(100)).max(5).optional(),
+    cheap: z.string().max(100).optional(),
+    strong: z.string().max(100).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    max_tokens: z.number().int().min(1).max(8192).optional(),
+  })
+  .openapi("ModelPolicy");
+
+export const AssistantSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    system_prompt: z.string(),
+    tone: ToneSchema,
+    escalation_threshold: z.number(),
+    model_policy: ModelPolicySchema,
+    allowed_origins: z.array(z.string()),
+    branding: z.record(z.string(), z.unknown()),
+    created_at: isoTimestamp,
+    updated_at: isoTimestamp,
+  })
+  .openapi("Assistant");
+
+/** Widget look that the dashboard edits and the widget reads. */
+export const BrandingSchema = z.strictObject({
+  primary_color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/)
+    .optional(),
+  title: z.string().max(80).optional(),
+  greeting: z.string().max(500).optional(),
+  avatar_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  position: z.enum(["bottom-right", "bottom-left"]).optional(),
+});
+
+export const AssistantCreateBody = z
+  .strictObject({
+    name,
+    system_prompt: z.string().max(LIMITS.SYSTEM_PROMPT_CHARS).default(""),
+    tone: ToneSchema.default("friendly"),
+    escalation_threshold: z.number().min(0).max(1).default(0.35),
+    model_policy: ModelPolicySchema.default({}),
+    allowed_origins: z.array(OriginSchema).max(LIMITS.ORIGINS).default([]),
+    branding: BrandingSchema.default({}),
+  })
+  .openapi("AssistantCreate");
+
+export const AssistantUpdateBody = z
+  .strictObject({
+    name: name.optional(),
+    system_prompt: z.string().max(LIMITS.SYSTEM_PROMPT_CHARS).optional(),
+    tone: ToneSchema.optional(),
+    escalation_threshold: z.number().min(0).max(1).optional(),
+    model_policy: ModelPolicySchema.optional(),
+    allowed_origins: z.array(OriginSchema).max(LIMITS.ORIGINS).optional(),
+    branding: BrandingSchema.optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, "at least one field must be given")
+  .openapi("AssistantUpdate");
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    type: z.enum(["secret", "publishable"]),
+    scope: z.enum(["admin", "manager", "viewer", "widget"]),
+    prefix: z.string(),
+    assistant_id: z.string().nullable(),
+    allowed_origins: z.array(z.string()),
+    expires_at: isoTimestamp.nullable(),
+    last_used_at: isoTimestamp.nullable(),
+    revoked_at: isoTimestamp.nullable(),
+    created_at: isoTimestamp,
+  })
+  .openapi("ApiKey");
+
+/** The one response that carries the full key: create and rotate. */
+export const ApiKeyWithSecretSchema = ApiKeySchema.extend({ key: z.string() }).openapi("ApiKeyWithSecret");
+
+/** Secret keys expire after 90 days unless told otherwise (API.md). */
+export const DEFAULT_KEY_EXPIRY_DAYS = 90;
+export const MAX_KEY_EXPIRY_DAYS = 730;
+
+export const SecretKeyCreateBody = z.strictObject({
+  name,
+  type: z.literal("secret").default("secret"),
+  scope: RoleSchema,
+  expires_in_days: z.number().int().min(1).max(MAX_KEY_EXPIRY_DAYS).optional(),
+});
+
+export const PublishableKeyCreateBody = z.strictObject({
+  name,
+  type: z.literal("publishable"),
+  assistant_id: idOf("ast"),
+  allowed_origins: z.array(OriginSchema).max(LIMITS.ORIGINS).optional(),
+});
+
+export const ApiKeyCreateBody = z
+  .union([PublishableKeyCreateBody, SecretKeyCreateBody])
+  .openapi("ApiKeyCreate");
+
+export const ApiKeyRotateBody = z.strictObject({
+  /** Seconds the replaced key keeps working, so deployments can switch without downtime. */
+  overlap_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(0),
+});
+
+export const AuditLogSchema = z
+  .object({
+    id: z.string(),
+    actor_type: z.string(),
+    actor_id: z.string().nullable(),
+    action: z.string(),
+    target_type: z.string().nullable(),
+    target_id: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    ip: z.string().nullable(),
+    request_id: z.string().nullable(),
+    created_at: isoTimestamp,
+  })
+  .openapi("AuditLog");
+
+export type Workspace = z.infer<typeof WorkspaceSchema>;
+export type User = z.infer<typeof UserSchema>;
+export type Assistant = z.infer<typeof AssistantSchema>;
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+export type AuditLog = z.infer<typeof AuditLogSchema>;
+export type ModelPolicy = z.infer<typeof ModelPolicySchema>;

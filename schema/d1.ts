@@ -1,0 +1,329 @@
+/**
+ * The D1 schema: tenants and operational data. Every row that belongs to a tenant carries
+ * `workspace_id`, and every query the Worker makes is scoped by it.
+ *
+ * Timestamps are ISO-8601 UTC strings (what the API returns), so they sort lexically.
+ * JSON columns hold small structured values (origins, policies, sources), never unbounded text.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+const timestamps = {
+  created_at: text("created_at").notNull().default(now),
+  updated_at: text("updated_at").notNull().default(now),
+};
+
+/** A tenant: one business using the platform (the spec's "customers"). */
+export const workspaces = sqliteTable(
+  "workspaces",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    company_name: text("company_name"),
+    plan: text("plan", { enum: ["starter", "pro", "enterprise"] }).notNull().default("starter"),
+    /** Days after which conversations are deleted by the scheduled handler; null keeps them. */
+    retention_days: integer("retention_days"),
+    stripe_customer_id: text("stripe_customer_id"),
+    ...timestamps,
+    deleted_at: text("deleted_at"),
+  },
+  (t) => [index("workspaces_stripe_customer_idx").on(t.stripe_customer_id)],
+);
+
+/** A dashboard user; email is unique across the platform so sign-in needs no workspace. */
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    email: text("email").notNull(),
+    name: text("name"),
+    password_hash: text("password_hash").notNull(),
+    role: text("role", { enum: ["admin", "manager", "viewer"] }).notNull(),
+    last_login_at: text("last_login_at"),
+    ...timestamps,
+    deleted_at: text("deleted_at"),
+  },
+  (t) => [
+    uniqueIndex("users_email_uq").on(t.email),
+    index("users_workspace_idx").on(t.workspace_id),
+  ],
+);
+
+/** Rotating refresh tokens; a family shares one lineage so reuse can revoke all of it. */
+export const refresh_tokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    user_id: text("user_id").notNull().references(() => users.id),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    family_id: text("family_id").notNull(),
+    token_hash: text("token_hash").notNull(),
+    expires_at: text("expires_at").notNull(),
+    used_at: text("used_at"),
+    revoked_at: text("revoked_at"),
+    created_at: timestamps.created_at,
+  },
+  (t) => [
+    uniqueIndex("refresh_tokens_hash_uq").on(t.token_hash),
+    index("refresh_tokens_family_idx").on(t.family_id),
+    index("refresh_tokens_user_idx").on(t.user_id),
+  ],
+);
+
+/** An AI assistant: its prompt, tone, escalation threshold, model policy and allowed origins. */
+export const assistants = sqliteTable(
+  "assistants",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    system_prompt: text("system_prompt").notNull().default(""),
+    tone: text("tone", { enum: ["friendly", "professional", "casual"] }).notNull().default("friendly"),
+    escalation_threshold: real("escalation_threshold").notNull().default(0.35),
+    model_policy: text("model_policy", { mode: "json" }).notNull().default(sql`'{}'`),
+    allowed_origins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    branding: text("branding", { mode: "json" }).notNull().default(sql`'{}'`),
+    ...timestamps,
+    deleted_at: text("deleted_at"),
+  },
+  (t) => [index("assistants_workspace_idx").on(t.workspace_id, t.created_at)],
+);
+
+/** Secret (`sk_live_`) and publishable (`pk_live_`) keys, stored only as SHA-256 hashes. */
+export const api_keys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    name: text("name").notNull(),
+    type: text("type", { enum: ["secret", "publishable"] }).notNull(),
+    scope: text("scope", { enum: ["admin", "manager", "viewer", "widget"] }).notNull(),
+    key_hash: text("key_hash").notNull(),
+    prefix: text("prefix").notNull(),
+    assistant_id: text("assistant_id").references(() => assistants.id),
+    allowed_origins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    expires_at: text("expires_at"),
+    /** After a rotation, the replaced key keeps working until `previous_expires_at` (overlap). */
+    previous_key_hash: text("previous_key_hash"),
+    previous_expires_at: text("previous_expires_at"),
+    last_used_at: text("last_used_at"),
+    revoked_at: text("revoked_at"),
+    created_by: text("created_by"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("api_keys_hash_uq").on(t.key_hash),
+    index("api_keys_previous_hash_idx").on(t.previous_key_hash),
+    index("api_keys_workspace_idx").on(t.workspace_id, t.created_at),
+  ],
+);
+
+/** The dashboard's index of conversations; each conversation's Durable Object is the truth. */
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    assistant_id: text("assistant_id").notNull().references(() => assistants.id),
+    channel: text("channel", { enum: ["web", "api", "slack", "whatsapp", "email"] }).notNull(),
+    visitor_id: text("visitor_id").notNull(),
+    status: text("status", { enum: ["active", "resolved", "escalated"] }).notNull().default("active"),
+    /** Set while a human agent has taken over; the AI stays silent until it is cleared. */
+    human_takeover: integer("human_takeover", { mode: "boolean" }).notNull().default(false),
+    satisfaction_score: integer("satisfaction_score"),
+    satisfaction_comment: text("satisfaction_comment"),
+    metadata: text("metadata", { mode: "json" }).notNull().default(sql`'{}'`),
+    /** Channel thread key (Slack thread, WhatsApp number, email thread) for inbound routing. */
+    external_ref: text("external_ref"),
+    message_count: integer("message_count").notNull().default(0),
+    last_message_at: text("last_message_at"),
+    resolved_at: text("resolved_at"),
+    ...timestamps,
+    deleted_at: text("deleted_at"),
+  },
+  (t) => [
+    index("conversations_workspace_status_idx").on(t.workspace_id, t.status, t.updated_at),
+    index("conversations_workspace_created_idx").on(t.workspace_id, t.created_at),
+    index("conversations_visitor_idx").on(t.workspace_id, t.visitor_id),
+    index("conversations_assistant_idx").on(t.assistant_id),
+    index("conversations_external_ref_idx").on(t.workspace_id, t.channel, t.external_ref),
+  ],
+);
+
+/** Messages, copied from each conversation's Durable Object through its outbox. */
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    conversation_id: text("conversation_id").notNull().references(() => conversations.id),
+    seq: integer("seq").notNull(),
+    sender_type: text("sender_type", { enum: ["visitor", "assistant", "human_agent", "system"] }).notNull(),
+    sender_id: text("sender_id"),
+    content: text("content").notNull(),
+    status: text("status", { enum: ["complete", "streaming", "stopped", "failed"] }).notNull().default("complete"),
+    sources: text("sources", { mode: "json" }).notNull().default(sql`'[]'`),
+    confidence: real("confidence"),
+    tokens_used: integer("tokens_used").notNull().default(0),
+    latency_ms: integer("latency_ms"),
+    cost_usd: real("cost_usd").notNull().default(0),
+    model: text("model"),
+    client_id: text("client_id"),
+    created_at: timestamps.created_at,
+  },
+  (t) => [
+    uniqueIndex("messages_conversation_seq_uq").on(t.conversation_id, t.seq),
+    index("messages_workspace_created_idx").on(t.workspace_id, t.created_at),
+  ],
+);
+
+/** Hand-offs to a human, with the external ticket they created. */
+export const escalations = sqliteTable(
+  "escalations",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    conversation_id: text("conversation_id").notNull().references(() => conversations.id),
+    reason: text("reason", { enum: ["low_confidence", "user_request", "no_match", "negative_sentiment"] }).notNull(),
+    note: text("note"),
+    status: text("status", { enum: ["open", "resolved"] }).notNull().default("open"),
+    ticket_id: text("ticket_id"),
+    ticket_provider: text("ticket_provider"),
+    last_error: text("last_error"),
+    resolved_by: text("resolved_by"),
+    resolved_at: text("resolved_at"),
+    ...timestamps,
+  },
+  (t) => [
+    index("escalations_workspace_idx").on(t.workspace_id, t.status, t.created_at),
+    index("escalations_conversation_idx").on(t.conversation_id),
+    index("escalations_ticket_idx").on(t.ticket_provider, t.ticket_id),
+  ],
+);
+
+/** Knowledge-base documents: one uploaded file, URL or manual entry. */
+export const kb_documents = sqliteTable(
+  "kb_documents",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    assistant_id: text("assistant_id").notNull().references(() => assistants.id),
+    title: text("title").notNull(),
+    source_type: text("source_type", {
+      enum: ["pdf", "docx", "html", "markdown", "text", "url", "manual"],
+    }).notNull(),
+    source_url: text("source_url"),
+    r2_key: text("r2_key"),
+    mime_type: text("mime_type"),
+    size_bytes: integer("size_bytes").notNull().default(0),
+    status: text("status", { enum: ["queued", "processing", "ready", "failed"] }).notNull().default("queued"),
+    error: text("error"),
+    chunk_count: integer("chunk_count").notNull().default(0),
+    token_count: integer("token_count").notNull().default(0),
+    content_hash: text("content_hash"),
+    ...timestamps,
+    deleted_at: text("deleted_at"),
+  },
+  (t) => [
+    index("kb_documents_assistant_idx").on(t.workspace_id, t.assistant_id, t.created_at),
+    index("kb_documents_hash_idx").on(t.assistant_id, t.content_hash),
+  ],
+);
+
+/** Chunks of documents; `kb_chunks_fts` (FTS5, created in a hand-written migration) indexes them. */
+export const kb_chunks = sqliteTable(
+  "kb_chunks",
+  {
+    /** Integer rowid: the FTS5 external-content table joins on it. */
+    rowid: integer("rowid").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    assistant_id: text("assistant_id").notNull().references(() => assistants.id),
+    document_id: text("document_id").notNull().references(() => kb_documents.id),
+    ordinal: integer("ordinal").notNull(),
+    title: text("title").notNull(),
+    heading: text("heading"),
+    content: text("content").notNull(),
+    token_count: integer("token_count").notNull().default(0),
+    content_hash: text("content_hash").notNull(),
+    created_at: timestamps.created_at,
+  },
+  (t) => [
+    uniqueIndex("kb_chunks_id_uq").on(t.id),
+    index("kb_chunks_document_idx").on(t.document_id, t.ordinal),
+    index("kb_chunks_assistant_idx").on(t.workspace_id, t.assistant_id),
+  ],
+);
+
+/** Per-workspace channel and ticketing settings; secrets are AES-GCM encrypted. */
+export const integrations = sqliteTable(
+  "integrations",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    type: text("type").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    config: text("config", { mode: "json" }).notNull().default(sql`'{}'`),
+    secrets_ciphertext: text("secrets_ciphertext"),
+    secrets_key_id: text("secrets_key_id"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("integrations_workspace_type_uq").on(t.workspace_id, t.type)],
+);
+
+/** Analytics events when no Hyperdrive binding is configured (the Postgres table's twin). */
+export const analytics_events = sqliteTable(
+  "analytics_events",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull(),
+    type: text("type").notNull(),
+    assistant_id: text("assistant_id"),
+    conversation_id: text("conversation_id"),
+    visitor_id: text("visitor_id"),
+    channel: text("channel"),
+    latency_ms: integer("latency_ms"),
+    tokens: integer("tokens"),
+    cost_usd: real("cost_usd"),
+    properties: text("properties", { mode: "json" }).notNull().default(sql`'{}'`),
+    created_at: text("created_at").notNull(),
+  },
+  (t) => [
+    index("analytics_events_workspace_time_idx").on(t.workspace_id, t.created_at),
+    index("analytics_events_workspace_type_idx").on(t.workspace_id, t.type, t.created_at),
+    index("analytics_events_visitor_idx").on(t.workspace_id, t.visitor_id),
+  ],
+);
+
+/** Who did what, when: every admin action and every erasure (without the erased data). */
+export const audit_logs = sqliteTable(
+  "audit_logs",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull(),
+    actor_type: text("actor_type", { enum: ["user", "api_key", "system"] }).notNull(),
+    actor_id: text("actor_id"),
+    action: text("action").notNull(),
+    target_type: text("target_type"),
+    target_id: text("target_id"),
+    metadata: text("metadata", { mode: "json" }).notNull().default(sql`'{}'`),
+    ip: text("ip"),
+    request_id: text("request_id"),
+    created_at: text("created_at").notNull(),
+  },
+  (t) => [index("audit_logs_workspace_time_idx").on(t.workspace_id, t.created_at)],
+);
+
+/** Ids of webhook deliveries already handled, so retries are processed once. */
+export const processed_events = sqliteTable(
+  "processed_events",
+  {
+    source: text("source").notNull(),
+    event_id: text("event_id").notNull(),
+    created_at: timestamps.created_at,
+  },
+  (t) => [uniqueIndex("processed_events_uq").on(t.source, t.event_id)],
+);

@@ -1,0 +1,20 @@
+import { createLogger } from "../lib/logger";
+import { createAnalyticsSink } from "./create-sink";
+import type { AnalyticsEvent } from "./sink";
+
+/** Writes a batch of analytics events in one go; on failure the whole batch is retried. */
+export async function consumeAnalytics(batch: MessageBatch<AnalyticsEvent>, env: Env): Promise<void> {
+  const sink = createAnalyticsSink(env);
+  try {
+    await sink.writeEvents(batch.messages.map((m) => m.body));
+    batch.ackAll();
+  } catch (err) {
+    createLogger({ queue: batch.queue }).error("analytics batch failed; retrying", { error: err, size: batch.messages.length });
+    batch.retryAll({ delaySeconds: 5 });
+  }
+}
+
+/** Queues an analytics event; the consumer batches them into the sink. */
+export async function emitEvent(env: Env, event: AnalyticsEvent): Promise<void> {
+  await env.ANALYTICS_QUEUE.send(event, { contentType: "json" });
+}

@@ -1,0 +1,94 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { ZodError } from "zod";
+import { createLogger } from "../lib/logger";
+import type { AppEnv } from "./app-env";
+import { ApiError, errorBody, type ErrorCode } from "./errors";
+import { jsonBody } from "./middleware/json-body";
+import { requestContext } from "./middleware/request-context";
+import { visitorCors } from "./middleware/cors";
+import { apiKeysRoutes } from "./routes/api-keys";
+import { assistantsRoutes } from "./routes/assistants";
+import { auditLogsRoutes } from "./routes/audit-logs";
+import { auth } from "./routes/auth";
+import { health, VERSION } from "./routes/health";
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: "invalid_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+};
+
+/** Builds the HTTP app: middleware, every resource's routes, errors in the API.md shape. */
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use("*", requestContext);
+  app.use("/api/*", visitorCors);
+  app.use("/api/*", jsonBody);
+  app.use("/v1/*", jsonBody);
+
+  const api = new OpenAPIHono<AppEnv>();
+  api.route("/", auth);
+  api.route("/", assistantsRoutes);
+  api.route("/", apiKeysRoutes);
+  api.route("/", auditLogsRoutes);
+  app.route("/api/v1", api);
+  app.route("/", health);
+
+  app.doc31("/api/v1/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "EdgeDesk API", version: VERSION, description: "Public API v1. See API.md." },
+    servers: [{ url: "/" }],
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+
+  // Registered routes as (method, matcher) pairs, to tell 405 from 404.
+  const known = app.openAPIRegistry.definitions.flatMap((d) =>
+    d.type === "route"
+      ? [{ method: d.route.method.toUpperCase(), pattern: new RegExp(`^${d.route.path.replace(/\{[^}]+\}/g, "[^/]+")}$`) }]
+      : [],
+  );
+
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const methods = known.filter((k) => k.pattern.test(path)).map((k) => k.method);
+    if (methods.length > 0) {
+      c.header("Allow", [...new Set(methods)].join(", "));
+      return c.json(errorBody("method_not_allowed", `${c.req.method} is not allowed on ${path}`), 405);
+    }
+    return c.json(errorBody("not_found", `no route for ${c.req.method} ${path}`), 404);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+      return c.json(errorBody(err.code, err.message, err.details), err.status);
+    }
+    if (err instanceof ZodError) {
+      return c.json(
+        errorBody("invalid_request", "request is invalid", {
+          issues: err.issues.map((i) => ({ path: i.path.map(String), code: i.code, message: i.message })),
+        }),
+        400,
+      );
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      const code = STATUS_CODES[err.status] ?? "invalid_request";
+      return c.json(errorBody(code, err.message || code), err.status);
+    }
+    const requestId = c.get("requestId");
+    (c.get("logger") ?? createLogger()).error("unhandled error", {
+      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+    });
+    return c.json(errorBody("internal", "internal error", { request_id: requestId }), 500);
+  });
+
+  return app;
+}

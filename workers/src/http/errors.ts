@@ -1,0 +1,46 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The error codes of API.md, each with the status it always travels with. */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  payment_required: 402,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  upstream_error: 502,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+/** One of the API's error codes. */
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** A failure the client should see, turned into the API.md error shape by `app.onError`. */
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+/** The thing asked for does not exist, or belongs to another workspace: same answer either way. */
+export function notFound(what = "resource"): ApiError {
+  return new ApiError("not_found", `${what} not found`);
+}
+
+/** The JSON body of an error response. */
+export function errorBody(code: ErrorCode | string, message: string, details?: Record<string, unknown>) {
+  return { error: details ? { code, message, details } : { code, message } };
+}

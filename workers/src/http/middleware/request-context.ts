@@ -1,0 +1,29 @@
+import { createMiddleware } from "hono/factory";
+import { newId } from "../../lib/ids";
+import { createLogger } from "../../lib/logger";
+import type { AppEnv } from "../app-env";
+
+const INBOUND_REQUEST_ID = /^[\w.-]{8,64}$/; // accept a caller's id only if it is harmless to echo
+
+/**
+ * Gives every request an id (the caller's `X-Request-Id` if sane, else a new one), a logger
+ * carrying it, the `X-Request-Id` response header, and one access-log line when it ends.
+ */
+export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const inbound = c.req.header("x-request-id");
+  const requestId = inbound && INBOUND_REQUEST_ID.test(inbound) ? inbound : newId("request");
+  const logger = createLogger({ request_id: requestId });
+  c.set("requestId", requestId);
+  c.set("logger", logger);
+  const started = Date.now();
+  await next();
+  c.res.headers.set("X-Request-Id", requestId);
+  const principal = c.get("principal");
+  logger.info("request", {
+    method: c.req.method,
+    path: new URL(c.req.url).pathname, // never the query: it may carry a conversation token
+    status: c.res.status,
+    duration_ms: Date.now() - started,
+    workspace_id: principal?.workspaceId,
+  });
+});

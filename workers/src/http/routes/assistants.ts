@@ -1,0 +1,111 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  AssistantCreateBody,
+  AssistantSchema,
+  AssistantUpdateBody,
+  idOf,
+  page,
+  PaginationQuery,
+} from "../../../../schema/api";
+import { recordAudit } from "../../analytics/audit";
+import { createDb } from "../../storage/db";
+import {
+  createAssistant,
+  deleteAssistant,
+  getAssistant,
+  listAssistants,
+  toAssistant,
+  updateAssistant,
+} from "../../tenancy/assistants";
+import { authenticate } from "../middleware/authenticate";
+import { auditContext, errorResponses, json, jsonBody, router } from "../openapi";
+
+const IdParam = z.strictObject({ id: idOf("ast").openapi({ param: { name: "id", in: "path" } }) });
+
+/** Assistants CRUD: viewers read, admins change (an assistant's setup is workspace configuration). */
+export const assistantsRoutes = router()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/assistants",
+      tags: ["assistants"],
+      middleware: [authenticate({ minRole: "viewer" })],
+      request: { query: PaginationQuery },
+      responses: { 200: json(page(AssistantSchema)), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const result = await listAssistants(createDb(c.env.DB), c.get("principal").workspaceId, limit, cursor);
+      return c.json({ data: result.data.map(toAssistant), next_cursor: result.next_cursor }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/assistants",
+      tags: ["assistants"],
+      middleware: [authenticate({ minRole: "admin" })],
+      request: { body: jsonBody(AssistantCreateBody) },
+      responses: { 201: json(AssistantSchema), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const p = c.get("principal");
+      const row = await createAssistant(createDb(c.env.DB), p.workspaceId, c.req.valid("json"));
+      await recordAudit(c.env, p, { action: "assistant.created", targetType: "assistant", targetId: row.id }, auditContext(c));
+      return c.json(toAssistant(row), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/assistants/{id}",
+      tags: ["assistants"],
+      middleware: [authenticate({ minRole: "viewer" })],
+      request: { params: IdParam },
+      responses: { 200: json(AssistantSchema), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const row = await getAssistant(createDb(c.env.DB), c.get("principal").workspaceId, c.req.valid("param").id);
+      return c.json(toAssistant(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/assistants/{id}",
+      tags: ["assistants"],
+      middleware: [authenticate({ minRole: "admin" })],
+      request: { params: IdParam, body: jsonBody(AssistantUpdateBody) },
+      responses: { 200: json(AssistantSchema), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const p = c.get("principal");
+      const { id } = c.req.valid("param");
+      const patch = c.req.valid("json");
+      const row = await updateAssistant(createDb(c.env.DB), p.workspaceId, id, patch);
+      await recordAudit(
+        c.env,
+        p,
+        { action: "assistant.updated", targetType: "assistant", targetId: id, metadata: { fields: Object.keys(patch) } },
+        auditContext(c),
+      );
+      return c.json(toAssistant(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/assistants/{id}",
+      tags: ["assistants"],
+      middleware: [authenticate({ minRole: "admin" })],
+      request: { params: IdParam },
+      responses: { 204: { description: "deleted" }, ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const p = c.get("principal");
+      const { id } = c.req.valid("param");
+      await deleteAssistant(createDb(c.env.DB), p.workspaceId, id);
+      await recordAudit(c.env, p, { action: "assistant.deleted", targetType: "assistant", targetId: id }, auditContext(c));
+      return c.body(null, 204);
+    },
+  );

@@ -1,0 +1,29 @@
+/**
+ * The Worker: HTTP API (Hono), queue consumers, scheduled housekeeping and Durable Objects.
+ */
+import { consumeAnalytics } from "./analytics/consumer";
+import type { AnalyticsEvent } from "./analytics/sink";
+import { createApp } from "./http/app";
+import { createLogger } from "./lib/logger";
+import { consumeDeadLetters } from "./storage/dead-letters";
+
+export { ConversationDO } from "./conversation/conversation-do";
+export { LocalVectorIndexDO } from "./knowledge/local-vector-index-do";
+export { RateLimiterDO } from "./http/rate-limit/rate-limiter-do";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+
+  async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+    if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch);
+    if (batch.queue.endsWith("-analytics")) return consumeAnalytics(batch as MessageBatch<AnalyticsEvent>, env);
+    createLogger({ queue: batch.queue }).warn("no consumer for queue; retrying later");
+    batch.retryAll({ delaySeconds: 60 });
+  },
+
+  async scheduled(_controller: ScheduledController, _env: Env): Promise<void> {
+    // Housekeeping (retention, outbox sweeps) is added by the rooms that own it.
+  },
+} satisfies ExportedHandler<Env>;

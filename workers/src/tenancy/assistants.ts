@@ -1,0 +1,107 @@
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import type { z } from "@hono/zod-openapi";
+import type { Assistant, AssistantCreateBody, AssistantUpdateBody, ModelPolicy } from "../../../schema/api";
+import { notFound } from "../http/errors";
+import { newId } from "../lib/ids";
+import { decodeCursor, toPage } from "../lib/pagination";
+import { nowIso } from "../lib/time";
+import type { Db } from "../storage/db";
+import { schema } from "../storage/db";
+
+const { assistants } = schema;
+type AssistantRow = typeof assistants.$inferSelect;
+
+/** Public view of an assistant row. */
+export function toAssistant(row: AssistantRow): Assistant {
+  return {
+    id: row.id,
+    name: row.name,
+    system_prompt: row.system_prompt,
+    tone: row.tone,
+    escalation_threshold: row.escalation_threshold,
+    model_policy: row.model_policy as ModelPolicy,
+    allowed_origins: row.allowed_origins,
+    branding: row.branding as Record<string, unknown>,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+/** Creates an assistant in the workspace. */
+export async function createAssistant(db: Db, workspaceId: string, input: z.output<typeof AssistantCreateBody>) {
+  return db
+    .insert(assistants)
+    .values({ id: newId("assistant"), workspace_id: workspaceId, ...input })
+    .returning()
+    .get();
+}
+
+/** A live assistant of this workspace, or 404 (also for another workspace's). */
+export async function getAssistant(db: Db, workspaceId: string, id: string): Promise<AssistantRow> {
+  const row = await db
+    .select()
+    .from(assistants)
+    .where(and(eq(assistants.id, id), eq(assistants.workspace_id, workspaceId), isNull(assistants.deleted_at)))
+    .get();
+  if (!row) throw notFound("assistant");
+  return row;
+}
+
+/** One page of the workspace's assistants, newest first. */
+export async function listAssistants(db: Db, workspaceId: string, limit: number, cursor?: string) {
+  const after = decodeCursor(cursor);
+  const rows = await db
+    .select()
+    .from(assistants)
+    .where(
+      and(
+        eq(assistants.workspace_id, workspaceId),
+        isNull(assistants.deleted_at),
+        after
+          ? or(lt(assistants.created_at, after.t), and(eq(assistants.created_at, after.t), lt(assistants.id, after.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(assistants.created_at), desc(assistants.id))
+    .limit(limit + 1)
+    .all();
+  return toPage(rows, limit, (r) => r.created_at);
+}
+
+/** Applies a partial update; 404 when the assistant is not this workspace's. */
+export async function updateAssistant(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  patch: z.output<typeof AssistantUpdateBody>,
+) {
+  await getAssistant(db, workspaceId, id);
+  return (await db
+    .update(assistants)
+    .set({ ...patch, updated_at: nowIso() })
+    .where(and(eq(assistants.id, id), eq(assistants.workspace_id, workspaceId)))
+    .returning()
+    .get())!;
+}
+
+/** Soft-deletes an assistant and revokes its publishable keys. */
+export async function deleteAssistant(db: Db, workspaceId: string, id: string): Promise<void> {
+  await getAssistant(db, workspaceId, id);
+  const now = nowIso();
+  await db.batch([
+    db
+      .update(assistants)
+      .set({ deleted_at: now, updated_at: now })
+      .where(and(eq(assistants.id, id), eq(assistants.workspace_id, workspaceId))),
+    db
+      .update(schema.api_keys)
+      .set({ revoked_at: now })
+      .where(
+        and(
+          eq(schema.api_keys.assistant_id, id),
+          eq(schema.api_keys.workspace_id, workspaceId),
+          isNull(schema.api_keys.revoked_at),
+        ),
+      ),
+  ]);
+}
