@@ -213,7 +213,7 @@ export const MAX_KEY_EXPIRY_DAYS = 730;
 
 export const SecretKeyCreateBody = z.strictObject({
   name,
-  type: z.literal("secret").default("secret"),
+  type: z.literal("secret"),
   scope: RoleSchema,
   expires_in_days: z.number().int().min(1).max(MAX_KEY_EXPIRY_DAYS).optional(),
 });
@@ -225,8 +225,12 @@ export const PublishableKeyCreateBody = z.strictObject({
   allowed_origins: z.array(OriginSchema).max(LIMITS.ORIGINS).optional(),
 });
 
+/** `type` defaults to `secret`; it picks the branch, so errors name the branch's own fields. */
 export const ApiKeyCreateBody = z
-  .union([PublishableKeyCreateBody, SecretKeyCreateBody])
+  .preprocess(
+    (v) => (v !== null && typeof v === "object" && !Array.isArray(v) && !("type" in v) ? { ...v, type: "secret" } : v),
+    z.discriminatedUnion("type", [SecretKeyCreateBody, PublishableKeyCreateBody]),
+  )
   .openapi("ApiKeyCreate");
 
 export const ApiKeyRotateBody = z.strictObject({

@@ -1,4 +1,167 @@
 import { DurableObject } from "cloudflare:workers";
+import {
+  assertValidSpec,
+  bucketExpiresAtMs,
+  bucketIndex,
+  evaluateWindow,
+  oldestRelevantBucket,
+  tightestVerdict,
+  type WindowSpec,
+} from "./sliding-window";
 
-/** Sliding-window counters for one subject (an API key or a visitor). */
-export class RateLimiterDO extends DurableObject<Env> {}
+/** The answer to one call: whether it may proceed, reported for the tightest window. */
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** Name of the window reported (`burst`, `monthly`), or `none` when no window applies. */
+  window: string;
+  limit: number;
+  /** Calls left in that window after this one. */
+  remaining: number;
+  /** When that window has forgotten every call counted so far, in Unix epoch seconds. */
+  resetAt: number;
+  /** Seconds to wait before a retry can succeed; 0 when allowed. */
+  retryAfterSeconds: number;
+}
+
+/** Options of `RateLimiterDO.hit`. */
+export interface HitOptions {
+  /** Calls this request counts for (default 1); heavier endpoints may cost more. */
+  cost?: number;
+  /** The instant to evaluate at, in epoch milliseconds (default: now). For tests. */
+  nowMs?: number;
+}
+
+const SCHEMA_VERSION = 1; // bump with a new entry in MIGRATIONS
+const MIGRATIONS: readonly string[] = [
+  // v1: one row per (window, bucket); the window key includes its geometry, so a changed bucket
+  // size never reads another size's rows, and a changed limit keeps the calls already counted.
+  `CREATE TABLE IF NOT EXISTS buckets (
+     window_key TEXT NOT NULL,
+     bucket INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     expires_ms INTEGER NOT NULL,
+     PRIMARY KEY (window_key, bucket)
+   )`,
+];
+
+type BucketRow = { bucket: number; count: number };
+
+/** Storage key of a window: its name and shape, not its limit (a plan change keeps the counts). */
+function windowKey(spec: WindowSpec): string {
+  return `${spec.name}:${spec.windowMs}:${spec.bucketMs}`;
+}
+
+/**
+ * Sliding-window counters for one subject (an API key, a dashboard user or a visitor), named
+ * like `key:<key_id>`. Each call is checked against all of the subject's windows at once and
+ * counted in all of them only if every one has room, so a refused call costs no quota.
+ * Buckets live in SQLite and are pruned on write; an alarm deletes the whole object once every
+ * bucket has expired, so idle visitors cost no storage.
+ */
+export class RateLimiterDO extends DurableObject<Env> {
+  // Cache of "the tables exist"; SQLite remains the truth (false after `deleteAll`).
+  private schemaReady = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    const row = sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
+    for (let v = row?.value ?? 0; v < SCHEMA_VERSION; v++) {
+      const step = MIGRATIONS[v];
+      if (step) sql.exec(step);
+    }
+    sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      SCHEMA_VERSION,
+    );
+    this.schemaReady = true;
+  }
+
+  /**
+   * Checks one call against every window and, only if all of them have room, counts it in each.
+   * The read and the write happen in one synchronous transaction, so concurrent calls for the
+   * same subject cannot both take the last slot.
+   */
+  async hit(windows: readonly WindowSpec[], options: HitOptions = {}): Promise<RateLimitDecision> {
+    const cost = options.cost ?? 1;
+    if (!Number.isInteger(cost) || cost < 1) throw new RangeError(`invalid rate-limit cost ${cost}`);
+    windows.forEach(assertValidSpec);
+    const nowMs = options.nowMs ?? Date.now();
+    if (!this.schemaReady) this.migrate();
+
+    const sql = this.ctx.storage.sql;
+    const { verdicts, newestExpiryMs } = this.ctx.storage.transactionSync(() => {
+      sql.exec("DELETE FROM buckets WHERE expires_ms <= ?", nowMs);
+      const counted = windows.map((spec) => {
+        const rows = sql
+          .exec<BucketRow>(
+            "SELECT bucket, count FROM buckets WHERE window_key = ? AND bucket >= ?",
+            windowKey(spec),
+            oldestRelevantBucket(spec, nowMs),
+          )
+          .toArray();
+        const counts = new Map(rows.map((r) => [r.bucket, r.count]));
+        return { spec, counts, verdict: evaluateWindow(spec, counts, nowMs, cost) };
+      });
+      const allowed = counted.every((c) => c.verdict.allowed);
+      let newest: number | null = null; // expiry of a freshly created bucket, to schedule cleanup
+      if (allowed) {
+        for (const { spec, counts } of counted) {
+          const bucket = bucketIndex(spec, nowMs);
+          const expiresMs = bucketExpiresAtMs(spec, bucket);
+          sql.exec(
+            `INSERT INTO buckets (window_key, bucket, count, expires_ms) VALUES (?, ?, ?, ?)
+             ON CONFLICT (window_key, bucket) DO UPDATE SET count = count + excluded.count`,
+            windowKey(spec),
+            bucket,
+            cost,
+            expiresMs,
+          );
+          if (!counts.has(bucket)) newest = Math.max(newest ?? 0, expiresMs);
+        }
+      }
+      return { verdicts: counted.map((c) => c.verdict), newestExpiryMs: newest };
+    });
+
+    if (newestExpiryMs !== null) await this.scheduleCleanup(newestExpiryMs);
+
+    const tightest = tightestVerdict(verdicts);
+    if (!tightest) {
+      return { allowed: true, window: "none", limit: 0, remaining: 0, resetAt: Math.ceil(nowMs / 1000), retryAfterSeconds: 0 };
+    }
+    return {
+      allowed: tightest.allowed,
+      window: tightest.name,
+      limit: tightest.limit,
+      remaining: tightest.remaining,
+      resetAt: Math.ceil(tightest.resetAtMs / 1000),
+      retryAfterSeconds: tightest.allowed ? 0 : Math.max(1, Math.ceil(tightest.retryAfterMs / 1000)),
+    };
+  }
+
+  /** Moves the cleanup alarm later when a bucket outlives it; never earlier. */
+  private async scheduleCleanup(atMs: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current < atMs) await this.ctx.storage.setAlarm(atMs);
+  }
+
+  /** Drops expired buckets; when none is left, deletes the object's storage entirely. */
+  override async alarm(): Promise<void> {
+    if (!this.schemaReady) return;
+    const nowMs = Date.now();
+    const sql = this.ctx.storage.sql;
+    sql.exec("DELETE FROM buckets WHERE expires_ms <= ?", nowMs);
+    const next = sql.exec<{ at: number | null }>("SELECT MAX(expires_ms) AS at FROM buckets").one().at;
+    if (next !== null) {
+      await this.ctx.storage.setAlarm(next);
+      return;
+    }
+    this.schemaReady = false;
+    await this.ctx.storage.deleteAll();
+  }
+}
