@@ -8,19 +8,22 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations("schema/migrations/d1");
   return {
     plugins: [
-      cloudflareTest({
+      // A function so values provided by the global setups (the fake LLM server's URL) reach workerd.
+      cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
             JWT_SECRET: "test-secret-that-is-at-least-32-characters-long",
+            LLM_FAKE_URL: inject("llmFakeUrl"),
           },
           hyperdrives: { TEST_HYPERDRIVE: TEST_POSTGRES_URL },
         },
-      }),
+      })),
     ],
     test: {
       include: ["workers/**/*.test.ts"],
+      globalSetup: ["workers/test/global-setup.ts", "workers/test/llm-global-setup.ts"],
       setupFiles: ["workers/test/apply-migrations.ts"],
       testTimeout: 20_000,
       hookTimeout: 30_000,

@@ -264,3 +264,134 @@ export type Assistant = z.infer<typeof AssistantSchema>;
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 export type AuditLog = z.infer<typeof AuditLogSchema>;
 export type ModelPolicy = z.infer<typeof ModelPolicySchema>;
+
+// ---- conversations -------------------------------------------------------------------------
+
+export const ChannelSchema = z.enum(["web", "api", "slack", "whatsapp", "email"]);
+export const ConversationStatusSchema = z.enum(["active", "resolved", "escalated"]);
+export const EscalationReasonSchema = z.enum(["low_confidence", "user_request", "no_match", "negative_sentiment"]);
+
+/** Longest message accepted before sanitising (the 4,000-character limit applies after it). */
+const RAW_MESSAGE_CHARS = 8_000;
+/** Metadata a client attaches to a conversation: small, flat, for its own bookkeeping. */
+const METADATA_MAX_KEYS = 30;
+const METADATA_MAX_JSON_CHARS = 4_000;
+
+/** A visitor id chosen by the embedding site or the widget: opaque, URL-safe. */
+export const VisitorIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.@:+-]+$/, "may contain letters, digits and . _ - @ : + only");
+
+const MetadataSchema = z
+  .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
+  .refine((m) => Object.keys(m).length <= METADATA_MAX_KEYS, `at most ${METADATA_MAX_KEYS} keys`)
+  .refine((m) => JSON.stringify(m).length <= METADATA_MAX_JSON_CHARS, `at most ${METADATA_MAX_JSON_CHARS} characters of JSON`);
+
+export const ConversationCreateBody = z
+  .strictObject({
+    assistant_id: idOf("ast"),
+    visitor_id: VisitorIdSchema,
+    channel: ChannelSchema.default("web"),
+    initial_message: z.string().min(1).max(RAW_MESSAGE_CHARS).optional(),
+    metadata: MetadataSchema.optional(),
+  })
+  .openapi("ConversationCreate");
+
+export const ConversationCreatedSchema = z
+  .object({
+    conversation_id: z.string(),
+    token: z.string(),
+    token_expires_at: isoTimestamp,
+    ws_url: z.string(),
+    status: ConversationStatusSchema,
+  })
+  .openapi("ConversationCreated");
+
+export const ConversationSchema = z
+  .object({
+    id: z.string(),
+    assistant_id: z.string(),
+    channel: ChannelSchema,
+    visitor_id: z.string(),
+    status: ConversationStatusSchema,
+    human_takeover: z.boolean(),
+    satisfaction_score: z.number().int().nullable(),
+    language: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    created_at: isoTimestamp,
+    updated_at: isoTimestamp,
+  })
+  .openapi("Conversation");
+
+export const SourceSchema = z
+  .object({ document_id: z.string(), title: z.string(), chunk_id: z.string(), score: z.number(), snippet: z.string() })
+  .openapi("Source");
+
+export const MessageSchema = z
+  .object({
+    id: z.string(),
+    conversation_id: z.string(),
+    seq: z.number().int(),
+    sender_type: z.enum(["visitor", "assistant", "human_agent", "system"]),
+    sender_id: z.string().nullable(),
+    content: z.string(),
+    status: z.enum(["complete", "streaming", "stopped", "failed"]),
+    sources: z.array(SourceSchema),
+    confidence: z.number().nullable(),
+    tokens_used: z.number().int(),
+    latency_ms: z.number().int().nullable(),
+    cost_usd: z.number(),
+    model: z.string().nullable(),
+    client_id: z.string().nullable(),
+    language: z.string().nullable(),
+    created_at: isoTimestamp,
+  })
+  .openapi("Message");
+
+export const EscalationSchema = z
+  .object({
+    id: z.string(),
+    conversation_id: z.string(),
+    reason: EscalationReasonSchema,
+    note: z.string().nullable(),
+    status: z.enum(["open", "resolved"]),
+    ticket_id: z.string().nullable(),
+    created_at: isoTimestamp,
+  })
+  .openapi("Escalation");
+
+export const MessageCreateBody = z
+  .strictObject({
+    content: z.string().min(1).max(RAW_MESSAGE_CHARS),
+    stream: z.boolean().default(false),
+    /** Makes the send idempotent: the same id is stored and answered once. */
+    client_id: z.string().min(1).max(100).optional(),
+  })
+  .openapi("MessageCreate");
+
+export const MessageAnswerSchema = z
+  .object({ message: MessageSchema.nullable(), escalation: EscalationSchema.nullable(), human_takeover: z.boolean() })
+  .openapi("MessageAnswer");
+
+export const EscalateBody = z.strictObject({ reason: EscalationReasonSchema, note: z.string().max(2_000).optional() });
+export const SatisfactionBody = z.strictObject({ score: z.number().int().min(0).max(5), comment: z.string().max(2_000).optional() });
+export const AgentMessageBody = z.strictObject({ content: z.string().min(1).max(RAW_MESSAGE_CHARS) });
+export const ConversationTokenBody = z.strictObject({ visitor_id: VisitorIdSchema.optional() });
+export const ConversationTokenSchema = z.object({ token: z.string(), token_expires_at: isoTimestamp, ws_url: z.string() });
+
+const isoDateTime = z.iso.datetime({ offset: false });
+
+export const ConversationListQuery = PaginationQuery.extend({
+  status: ConversationStatusSchema.optional(),
+  assistant_id: idOf("ast").optional(),
+  channel: ChannelSchema.optional(),
+  visitor_id: VisitorIdSchema.optional(),
+  from: isoDateTime.optional(),
+  to: isoDateTime.optional(),
+});
+
+export type Conversation = z.infer<typeof ConversationSchema>;
+export type Message = z.infer<typeof MessageSchema>;
+export type Escalation = z.infer<typeof EscalationSchema>;

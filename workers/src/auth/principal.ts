@@ -7,7 +7,15 @@ export type Principal =
   | { kind: "user"; workspaceId: string; userId: string; role: Role }
   | { kind: "secret_key"; workspaceId: string; keyId: string; role: Role }
   | { kind: "publishable_key"; workspaceId: string; keyId: string; assistantId: string; allowedOrigins: string[] }
-  | { kind: "conversation"; workspaceId: string; conversationId: string; assistantId: string; visitorId: string };
+  | {
+      kind: "conversation";
+      workspaceId: string;
+      conversationId: string;
+      assistantId: string;
+      visitorId: string;
+      role: "visitor" | "agent";
+      agentId: string | null;
+    };
 
 /** True when `role` is at least `required`. */
 export function roleAtLeast(role: Role, required: Role): boolean {

@@ -65,6 +65,8 @@ export async function resolvePrincipal(
       conversationId: conversation.conversationId,
       assistantId: conversation.assistantId,
       visitorId: conversation.visitorId,
+      role: conversation.role,
+      agentId: conversation.agentId,
     };
   }
   return null;

@@ -65,12 +65,15 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
   }
 }
 
-/** Claims of a visitor's conversation token. */
+/** Claims of a conversation token: a visitor's, or a staff member's joining as an agent. */
 export interface ConversationClaims {
   conversationId: string;
   workspaceId: string;
   assistantId: string;
   visitorId: string;
+  role: "visitor" | "agent";
+  /** The staff member (user or key id) behind an agent token; null for visitors. */
+  agentId: string | null;
 }
 
 /** A signed, short-lived token authorising one conversation's socket and reads. */
@@ -87,6 +90,8 @@ export async function signConversationToken(
       ws: claims.workspaceId,
       ast: claims.assistantId,
       vid: claims.visitorId,
+      role: claims.role,
+      agt: claims.agentId,
       aud: CONVERSATION_AUDIENCE,
       iat: seconds(now),
       exp: seconds(exp),
@@ -104,7 +109,10 @@ export async function verifyConversationToken(env: Env, token: string): Promise<
     if (typeof p.sub !== "string" || typeof p.ws !== "string" || typeof p.ast !== "string" || typeof p.vid !== "string") {
       return null;
     }
-    return { conversationId: p.sub, workspaceId: p.ws, assistantId: p.ast, visitorId: p.vid };
+    const role = p.role === "agent" ? "agent" : "visitor";
+    const agentId = role === "agent" && typeof p.agt === "string" ? p.agt : null;
+    if (role === "agent" && !agentId) return null;
+    return { conversationId: p.sub, workspaceId: p.ws, assistantId: p.ast, visitorId: p.vid, role, agentId };
   } catch {
     return null;
   }

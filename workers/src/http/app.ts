@@ -11,6 +11,7 @@ import { apiKeysRoutes } from "./routes/api-keys";
 import { assistantsRoutes } from "./routes/assistants";
 import { auditLogsRoutes } from "./routes/audit-logs";
 import { auth } from "./routes/auth";
+import { conversationsRoutes } from "./routes/conversations";
 import { health, VERSION } from "./routes/health";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -39,6 +40,7 @@ export function createApp() {
   api.route("/", assistantsRoutes);
   api.route("/", apiKeysRoutes);
   api.route("/", auditLogsRoutes);
+  api.route("/", conversationsRoutes);
   app.route("/api/v1", api);
   app.route("/", health);
 

@@ -5,6 +5,7 @@ import { resolvePrincipal } from "../../auth/resolve";
 import { createDb } from "../../storage/db";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
+import { rateLimit } from "../rate-limit/middleware";
 
 type PrincipalKind = Principal["kind"];
 
@@ -19,8 +20,9 @@ function bearerOf(header: string | undefined): string | undefined {
 }
 
 /**
- * Resolves the caller (401 when nothing valid was presented) and, when `minRole` is given,
- * requires a staff principal with at least that role (403 otherwise).
+ * Resolves the caller (401 when nothing valid was presented), counts the call against the
+ * caller's rate limits (429 when over), and, when `minRole` is given, requires a staff
+ * principal with at least that role (403 otherwise).
  */
 export function authenticate(opts: { allow?: PrincipalKind[]; minRole?: Role } = {}) {
   const allow = opts.allow ?? STAFF;
@@ -32,14 +34,18 @@ export function authenticate(opts: { allow?: PrincipalKind[]; minRole?: Role } =
       (p) => c.executionCtx.waitUntil(p),
     );
     if (!principal) throw new ApiError("unauthorized", "missing or invalid credentials");
-    if (!allow.includes(principal.kind)) throw new ApiError("forbidden", "these credentials cannot use this route");
-    if (opts.minRole) {
-      if ((principal.kind !== "user" && principal.kind !== "secret_key") || !roleAtLeast(principal.role, opts.minRole)) {
-        throw new ApiError("forbidden", `this action needs the ${opts.minRole} role`, { required_role: opts.minRole });
-      }
-    }
     c.set("principal", principal);
-    await next();
+    // Every authenticated call is counted, authorised or not: a credential that keeps knocking
+    // on a door it cannot open costs a lookup per knock all the same.
+    await rateLimit(c, async () => {
+      if (!allow.includes(principal.kind)) throw new ApiError("forbidden", "these credentials cannot use this route");
+      if (opts.minRole) {
+        if ((principal.kind !== "user" && principal.kind !== "secret_key") || !roleAtLeast(principal.role, opts.minRole)) {
+          throw new ApiError("forbidden", `this action needs the ${opts.minRole} role`, { required_role: opts.minRole });
+        }
+      }
+      await next();
+    });
   });
 }
 

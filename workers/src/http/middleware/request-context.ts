@@ -17,7 +17,14 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("logger", logger);
   const started = Date.now();
   await next();
-  c.res.headers.set("X-Request-Id", requestId);
+  if (c.res.webSocket) {
+    // An upgrade's headers are immutable: answer with a copy that carries the id.
+    const headers = new Headers(c.res.headers);
+    headers.set("X-Request-Id", requestId);
+    c.res = new Response(null, { status: c.res.status, headers, webSocket: c.res.webSocket });
+  } else {
+    c.res.headers.set("X-Request-Id", requestId);
+  }
   const principal = c.get("principal");
   logger.info("request", {
     method: c.req.method,

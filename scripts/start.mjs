@@ -1,0 +1,526 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole platform on this machine, offline, with no account and no secrets.
+ *
+ *   1. writes `.dev.vars` with random local secrets if it does not exist (it is gitignored);
+ *   2. applies the D1 migrations to the local database (`.wrangler/state`);
+ *   3. runs `wrangler dev` on http://127.0.0.1:8787 and streams its output;
+ *   4. once `/healthz` answers, makes sure a demo workspace exists, created through the public
+ *      API like any client would, and prints where everything is and how to sign in.
+ *
+ * What the demo seed created is kept in `.wrangler/demo.json`, because API keys are shown only
+ * once. Delete `.wrangler/` to start again from an empty database. Ctrl-C stops everything.
+ */
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const HOST = "127.0.0.1";
+const PORT = 8787;
+const API_ORIGIN = `http://${HOST}:${PORT}`;
+const PUBLIC_URL = `http://localhost:${PORT}`;
+const DASHBOARD_URL = "http://localhost:8788";
+const DEV_VARS_PATH = join(ROOT, ".dev.vars");
+const DEMO_STATE_PATH = join(ROOT, ".wrangler", "demo.json");
+const SEED_DOCS_DIR = join(ROOT, "seed", "docs");
+const WRANGLER_BIN = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
+const HEALTH_TIMEOUT_MS = 120_000; // the first `wrangler dev` bundles the Worker and boots workerd
+const HEALTH_POLL_MS = 300;
+const PROBE_TIMEOUT_MS = 1_500; // for "is the dashboard up yet?", which must not hold up the banner
+const SHUTDOWN_GRACE_MS = 10_000; // then wrangler (and its workerd) is killed outright
+const JWT_SECRET_BYTES = 48; // 64 base64url characters, above the Worker's 32-character minimum
+const ENCRYPTION_KEY_BYTES = 32; // AES-256
+
+/** The demo workspace. Local only: the password is printed in the banner on purpose. */
+const DEMO = {
+  workspace_name: "Demo",
+  company_name: "Northwind Cycles",
+  email: "demo@edgedesk.local",
+  password: "edgedesk-demo-password",
+};
+
+/** The demo assistant; its origins let the widget run on the local demo page. */
+const DEMO_ASSISTANT = {
+  name: "Northwind support",
+  system_prompt:
+    "You are the support assistant of Northwind Cycles, an e-bike shop. Answer from the help " +
+    "articles only, cite them, and offer a human agent when you are not sure.",
+  tone: "friendly",
+  allowed_origins: [`http://localhost:${PORT}`, `http://127.0.0.1:${PORT}`],
+};
+
+const ADMIN_KEY_NAME = "Demo admin key";
+const WIDGET_KEY_NAME = "Demo widget key";
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code, text) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
+const bold = (text) => paint("1", text);
+const dim = (text) => paint("2", text);
+const cyan = (text) => paint("36", text);
+const yellow = (text) => paint("33", text);
+
+function log(message) {
+  console.log(`${cyan("[start]")} ${message}`);
+}
+
+function warn(message) {
+  console.warn(`${yellow("[start]")} ${message}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes and Ctrl-C
+
+/** The wrangler process running now (migrations, then `wrangler dev`). */
+let child = null;
+let stopping = false;
+
+/**
+ * Node 22 from the `node` devDependency when this script was started with an older Node
+ * (wrangler needs 22); `npm start` already puts it first on PATH.
+ */
+function nodeForWrangler() {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major >= 22) return process.execPath;
+  const local = join(ROOT, "node_modules", "node", "bin", "node");
+  return existsSync(local) ? local : process.execPath;
+}
+
+/** Runs wrangler with the given arguments, output streamed to this terminal. */
+function runWrangler(args) {
+  if (!existsSync(WRANGLER_BIN)) {
+    throw new Error("wrangler is not installed: run `npm install` first");
+  }
+  // stdin is not a terminal, so wrangler asks no questions (the migration prompt is skipped)
+  // and shows no hotkey bar that would redraw over the banner.
+  const proc = spawn(nodeForWrangler(), [WRANGLER_BIN, ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      // Local `request.cf` is a placeholder unless asked for: fetching the real one needs the
+      // network and prints a stack trace when offline.
+      CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+    },
+  });
+  child = proc;
+  const exited = new Promise((resolve) => {
+    proc.on("exit", (code, signal) => {
+      if (child === proc) child = null;
+      resolve({ code, signal });
+    });
+    proc.on("error", (err) => {
+      if (child === proc) child = null;
+      resolve({ code: 1, signal: null, error: err });
+    });
+  });
+  return { proc, exited };
+}
+
+function isRunning(proc) {
+  return proc !== null && proc.exitCode === null && proc.signalCode === null;
+}
+
+/**
+ * Stops wrangler and exits. Ctrl-C in a terminal reaches wrangler too (same process group),
+ * so it is signalled only if it is still running a moment later, then killed after a grace.
+ */
+function shutdown(signal) {
+  if (stopping) {
+    // A second Ctrl-C: the user wants out now.
+    if (isRunning(child)) child.kill("SIGKILL");
+    process.exit(130);
+  }
+  stopping = true;
+  const proc = child;
+  if (!isRunning(proc)) process.exit(0);
+  log(`stopping wrangler (${signal})…`);
+  proc.once("exit", () => {
+    log("stopped.");
+    process.exit(0);
+  });
+  const forward = signal === "SIGINT" ? 500 : 0; // give the terminal's own SIGINT a head start
+  setTimeout(() => isRunning(proc) && proc.kill(signal === "SIGHUP" ? "SIGTERM" : signal), forward).unref();
+  setTimeout(() => isRunning(proc) && proc.kill("SIGKILL"), SHUTDOWN_GRACE_MS).unref();
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => shutdown(signal));
+
+// ---------------------------------------------------------------------------------------------
+// 1. Local secrets
+
+/** Writes `.dev.vars` with fresh random secrets unless the developer already has one. */
+function ensureDevVars() {
+  if (existsSync(DEV_VARS_PATH)) {
+    log(".dev.vars exists; using it.");
+    return;
+  }
+  const jwtSecret = randomBytes(JWT_SECRET_BYTES).toString("base64url");
+  const encryptionKey = randomBytes(ENCRYPTION_KEY_BYTES).toString("base64");
+  const text = [
+    "# Local secrets for `wrangler dev`, generated by `npm start`. Gitignored: never commit it.",
+    "# Provider keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, …) go here too; see README \"Configuration\".",
+    `JWT_SECRET="${jwtSecret}"`,
+    `ENCRYPTION_KEYS="k1:${encryptionKey}"`,
+    "",
+  ].join("\n");
+  writeFileSync(DEV_VARS_PATH, text, { mode: 0o600 });
+  log("wrote .dev.vars with a random JWT_SECRET and ENCRYPTION_KEYS.");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2 and 3. Migrations and `wrangler dev`
+
+async function applyMigrations() {
+  log("applying D1 migrations to the local database…");
+  const { exited } = runWrangler(["d1", "migrations", "apply", "DB", "--local"]);
+  const { code, signal, error } = await exited;
+  if (stopping) return;
+  if (error || code !== 0) {
+    throw new Error(`\`wrangler d1 migrations apply DB --local\` failed (${error?.message ?? signal ?? `exit ${code}`})`);
+  }
+}
+
+/** Resolves when nothing listens on the port, rejects with a useful message otherwise. */
+function assertPortFree(port, host) {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (err) => {
+      reject(
+        err.code === "EADDRINUSE"
+          ? new Error(`port ${port} is already in use; is another \`npm start\` or \`wrangler dev\` running?`)
+          : err,
+      );
+    });
+    server.listen(port, host, () => server.close(resolve));
+  });
+}
+
+function startWranglerDev() {
+  log(`starting wrangler dev on ${API_ORIGIN}…`);
+  const dev = runWrangler([
+    "dev",
+    "--port",
+    String(PORT),
+    "--ip",
+    HOST,
+    "--show-interactive-dev-session=false",
+  ]);
+  dev.exited.then(({ code, signal, error }) => {
+    if (stopping) return;
+    warn(`wrangler dev exited unexpectedly (${error?.message ?? signal ?? `exit ${code}`}).`);
+    process.exit(typeof code === "number" && code !== 0 ? code : 1);
+  });
+  return dev;
+}
+
+async function waitForHealth() {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (stopping) return false;
+    try {
+      const res = await fetch(`${API_ORIGIN}/healthz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await sleep(HEALTH_POLL_MS);
+  }
+  throw new Error(`${API_ORIGIN}/healthz did not answer within ${HEALTH_TIMEOUT_MS / 1000} s`);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. The demo workspace, through the public API
+
+/** Calls the local API; returns `{status, body}` with the body parsed when it is JSON. */
+async function api(method, path, { token, body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(`${API_ORIGIN}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** Like `api`, but anything other than the expected status is an error that says what happened. */
+async function expectApi(expected, method, path, options) {
+  const res = await api(method, path, options);
+  if (res.status !== expected) {
+    const error = res.body?.error;
+    const detail = error ? `${error.code}: ${error.message}` : JSON.stringify(res.body);
+    throw new Error(`${method} ${path} answered ${res.status}, expected ${expected} (${detail})`);
+  }
+  return res.body;
+}
+
+function readDemoState() {
+  if (!existsSync(DEMO_STATE_PATH)) return null;
+  try {
+    return JSON.parse(readFileSync(DEMO_STATE_PATH, "utf8"));
+  } catch {
+    warn(`${DEMO_STATE_PATH} is not valid JSON; checking the demo workspace from scratch.`);
+    return null;
+  }
+}
+
+function writeDemoState(state) {
+  mkdirSync(dirname(DEMO_STATE_PATH), { recursive: true });
+  writeFileSync(DEMO_STATE_PATH, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** Signs in; `null` when the credentials are refused (the local database was reset, say). */
+async function logIn(email, password) {
+  const res = await api("POST", "/api/v1/auth/login", { body: { email, password } });
+  if (res.status === 200) return res.body;
+  if (res.status === 401) return null;
+  throw new Error(`POST /api/v1/auth/login answered ${res.status}: ${JSON.stringify(res.body)}`);
+}
+
+/** Every item of a paginated list. */
+async function listAll(path, token) {
+  const items = [];
+  let cursor = null;
+  do {
+    const query = new URLSearchParams({ limit: "100" });
+    if (cursor) query.set("cursor", cursor);
+    const page = await expectApi(200, "GET", `${path}?${query}`, { token });
+    items.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}
+
+function isLiveKey(key) {
+  return key && !key.revoked_at && (!key.expires_at || Date.parse(key.expires_at) > Date.now());
+}
+
+/**
+ * Makes sure the demo workspace, its assistant and its two keys exist, creating only what is
+ * missing, and returns what the banner shows. Safe to run on every start.
+ */
+async function ensureDemoWorkspace() {
+  const saved = readDemoState();
+  const email = saved?.email ?? DEMO.email;
+  const password = saved?.password ?? DEMO.password;
+
+  let session = await logIn(email, password);
+  let created = false;
+  if (!session) {
+    const res = await api("POST", "/api/v1/workspaces", { body: { ...DEMO, email, password } });
+    if (res.status === 201) {
+      session = res.body;
+      created = true;
+    } else if (res.status === 409) {
+      throw new Error(
+        `${email} already exists with another password. Delete .wrangler/ to reset the local database.`,
+      );
+    } else if (res.status === 403) {
+      throw new Error("sign-up is closed (SIGNUP_OPEN is not \"true\"), so the demo workspace cannot be created");
+    } else {
+      throw new Error(`POST /api/v1/workspaces answered ${res.status}: ${JSON.stringify(res.body)}`);
+    }
+    log(`created the demo workspace ${session.workspace.id}.`);
+  } else {
+    log(`demo workspace ${session.workspace.id} exists; signed in as ${email}.`);
+  }
+
+  // A state file from another database (one that was reset) must not be trusted.
+  const state =
+    saved && saved.workspace_id === session.workspace.id
+      ? saved
+      : { created_at: new Date().toISOString(), documents: {} };
+  Object.assign(state, { email, password, workspace_id: session.workspace.id, user_id: session.user.id });
+  const token = session.access_token;
+
+  // The assistant: the saved one, else one with the demo name (state file lost), else a new one.
+  let assistant = null;
+  if (state.assistant_id) {
+    const res = await api("GET", `/api/v1/assistants/${state.assistant_id}`, { token });
+    if (res.status === 200) assistant = res.body;
+  }
+  if (!assistant && !created) {
+    assistant = (await listAll("/api/v1/assistants", token)).find((a) => a.name === DEMO_ASSISTANT.name) ?? null;
+  }
+  if (!assistant) {
+    assistant = await expectApi(201, "POST", "/api/v1/assistants", { token, body: DEMO_ASSISTANT });
+    log(`created the demo assistant ${assistant.id}.`);
+  }
+  if (state.assistant_id !== assistant.id) state.documents = {};
+  state.assistant_id = assistant.id;
+
+  // The keys. Their secrets are only in the create answer, so a key is reused only if we saved it.
+  const keys = created ? [] : await listAll("/api/v1/api-keys", token);
+  const findKey = (entry) => (entry ? keys.find((k) => k.id === entry.id) : undefined);
+  if (!isLiveKey(findKey(state.admin_key))) {
+    const key = await expectApi(201, "POST", "/api/v1/api-keys", {
+      token,
+      body: { name: ADMIN_KEY_NAME, scope: "admin" },
+    });
+    state.admin_key = { id: key.id, key: key.key, expires_at: key.expires_at };
+    log(`created the demo admin key ${key.id}.`);
+  }
+  const widgetKey = findKey(state.widget_key);
+  if (!isLiveKey(widgetKey) || widgetKey.assistant_id !== assistant.id) {
+    const key = await expectApi(201, "POST", "/api/v1/api-keys", {
+      token,
+      body: { name: WIDGET_KEY_NAME, type: "publishable", assistant_id: assistant.id },
+    });
+    state.widget_key = { id: key.id, key: key.key };
+    log(`created the demo widget key ${key.id}.`);
+  }
+  // Keys of the demo names that are not the saved ones lost their secret with a deleted state
+  // file; nobody can use them, so they are revoked rather than left valid.
+  const keptIds = new Set([state.admin_key.id, state.widget_key.id]);
+  for (const key of keys) {
+    if ((key.name === ADMIN_KEY_NAME || key.name === WIDGET_KEY_NAME) && isLiveKey(key) && !keptIds.has(key.id)) {
+      await expectApi(200, "DELETE", `/api/v1/api-keys/${key.id}`, { token });
+      log(`revoked the orphaned demo key ${key.id}.`);
+    }
+  }
+  writeDemoState(state);
+
+  // The saved admin key must really open the API, or the banner would hand out a dead key.
+  const check = await api("GET", "/api/v1/assistants?limit=1", { token: state.admin_key.key });
+  if (check.status !== 200) warn(`the demo admin key was refused (${check.status}); delete .wrangler/demo.json and restart.`);
+
+  await uploadDemoDocuments(state, token);
+  writeDemoState(state);
+  return { state, assistant, created };
+}
+
+/** The demo help articles: `seed/docs/*.md`, titled by their first `# ` heading. */
+function readSeedDocuments() {
+  if (!existsSync(SEED_DOCS_DIR)) return [];
+  return readdirSync(SEED_DOCS_DIR)
+    .filter((file) => file.endsWith(".md"))
+    .sort()
+    .map((file) => {
+      const content = readFileSync(join(SEED_DOCS_DIR, file), "utf8");
+      const title = /^#\s+(.+)$/m.exec(content)?.[1]?.trim() ?? file.replace(/\.md$/, "");
+      const sha256 = createHash("sha256").update(content).digest("hex");
+      return { file, title, content, sha256 };
+    });
+}
+
+/**
+ * Seeds the demo assistant's knowledge base from `seed/docs/`. Uploads only articles not
+ * uploaded before (or changed since), and steps aside politely while the documents API
+ * (`POST /api/v1/assistants/:id/documents`) does not exist yet.
+ */
+async function uploadDemoDocuments(state, token) {
+  const docs = readSeedDocuments();
+  state.documents ??= {};
+  const pending = docs.filter((doc) => state.documents[doc.file]?.sha256 !== doc.sha256);
+  if (pending.length === 0) {
+    if (docs.length > 0) log(`knowledge base: ${docs.length} demo article(s) already uploaded.`);
+    return;
+  }
+  for (const doc of pending) {
+    const res = await api("POST", `/api/v1/assistants/${state.assistant_id}/documents`, {
+      token,
+      body: { title: doc.title, content: doc.content },
+    });
+    if (res.status === 404 || res.status === 405 || res.status === 501) {
+      log("knowledge base: the documents API is not available yet; demo articles skipped.");
+      return;
+    }
+    if (res.status !== 202) {
+      warn(`knowledge base: uploading ${doc.file} answered ${res.status}; skipped (${JSON.stringify(res.body)}).`);
+      continue;
+    }
+    state.documents[doc.file] = { id: res.body.id, sha256: doc.sha256 };
+    log(`knowledge base: queued ${doc.file} as ${res.body.id}.`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The banner
+
+/** True when something answers at the URL with a status below 400. */
+async function answers(url) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), redirect: "manual" });
+    await res.body?.cancel();
+    return res.status < 400;
+  } catch {
+    return false;
+  }
+}
+
+async function printBanner({ state, assistant }) {
+  const [demoPageUp, dashboardUp] = await Promise.all([
+    answers(`${API_ORIGIN}/demo`),
+    answers(DASHBOARD_URL),
+  ]);
+  const coming = (up) => (up ? "" : dim("  (coming)"));
+  const row = (label, value) => `  ${label.padEnd(16)} ${value}`;
+  const rule = dim("─".repeat(78));
+  const lines = [
+    "",
+    rule,
+    bold("  EdgeDesk is running locally"),
+    "",
+    row("API and widget", `${PUBLIC_URL}   ${dim(`(OpenAPI: ${PUBLIC_URL}/api/v1/openapi.json)`)}`),
+    row("Demo page", `${PUBLIC_URL}/demo${coming(demoPageUp)}`),
+    row("Dashboard", `${DASHBOARD_URL}${coming(dashboardUp)}`),
+    "",
+    row("Demo login", `${state.email} / ${state.password}`),
+    row("Workspace", state.workspace_id),
+    row("Assistant", `${assistant.id} (${assistant.name})`),
+    row("Admin key", state.admin_key.key),
+    row("Widget key", `${state.widget_key.key} ${dim("(publishable)")}`),
+    "",
+    dim("  Try:  curl -H 'Authorization: Bearer " + state.admin_key.key + "' \\"),
+    dim(`          ${PUBLIC_URL}/api/v1/assistants`),
+    dim(`  Saved in .wrangler/demo.json. Delete .wrangler/ to reset. Ctrl-C stops.`),
+    rule,
+    "",
+  ];
+  console.log(lines.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  ensureDevVars();
+  await assertPortFree(PORT, HOST);
+  await applyMigrations();
+  if (stopping) return;
+  startWranglerDev();
+  if (!(await waitForHealth())) return;
+  const demo = await ensureDemoWorkspace();
+  if (stopping) return;
+  await printBanner(demo);
+}
+
+main().catch((err) => {
+  if (stopping) return;
+  warn(`error: ${err instanceof Error ? err.message : String(err)}`);
+  if (isRunning(child)) {
+    warn("wrangler dev keeps running; fix the problem above or press Ctrl-C to stop.");
+    return;
+  }
+  process.exit(1);
+});

@@ -1,0 +1,154 @@
+import type { ModelPolicy } from "../../../schema/api";
+import { searchKnowledge, type SearchHit } from "../knowledge/search";
+import type { ChatMessage, Passage } from "../llm/chat-model";
+import { ModelError } from "../llm/model-error";
+import { estimateCostUsd } from "../llm/pricing";
+import { createChatModel } from "../llm/registry";
+import { scoreConfidence } from "./confidence";
+import { assemblePrompt } from "./prompt";
+import type { Source } from "./protocol";
+
+/**
+ * Longest answer kept, in characters: far beyond any support answer, and it keeps every
+ * message row well under the 2 MB row limit of D1 and Durable Object SQLite.
+ */
+export const MAX_ANSWER_CHARS = 100_000;
+
+/** The assistant settings an answer depends on. */
+export interface AnsweringAssistant {
+  id: string;
+  workspace_id: string;
+  system_prompt: string;
+  tone: "friendly" | "professional" | "casual";
+  model_policy: ModelPolicy;
+}
+
+/** What to answer, and with what. */
+export interface AnswerInput {
+  assistant: AnsweringAssistant;
+  question: string;
+  language: string;
+  /** Earlier turns, oldest first. */
+  history: ChatMessage[];
+  signal?: AbortSignal;
+  temperature?: number;
+  maxTokens?: number;
+}
+
+/** How an answer ended, with everything stored and shown about it. */
+export interface AnswerOutcome {
+  content: string;
+  status: "complete" | "stopped" | "failed";
+  sources: Source[];
+  confidence: number;
+  /** Nothing relevant was retrieved, or the answer cites none of it. */
+  noMatch: boolean;
+  tokens_used: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  model: string | null;
+  finish_reason: string;
+  error: { code: string; message: string } | null;
+}
+
+function toPassage(h: SearchHit): Passage {
+  return { chunk_id: h.chunk_id, document_id: h.document_id, title: h.title, content: h.content, score: h.score };
+}
+
+function citedSources(answer: string, hits: SearchHit[]): Source[] {
+  const cited = new Set<number>();
+  for (const m of answer.matchAll(/\[(\d{1,2})\]/g)) cited.add(Number(m[1]) - 1);
+  return hits
+    .filter((_, i) => cited.has(i))
+    .map((h) => ({
+      document_id: h.document_id,
+      title: h.title,
+      chunk_id: h.chunk_id,
+      score: Math.round(h.score * 1000) / 1000,
+      snippet: h.snippet,
+    }));
+}
+
+/**
+ * The message pipeline after sanitising: retrieve → assemble the prompt → stream from the
+ * model → score confidence. Yields text deltas; returns the outcome. Used by conversations and
+ * by the OpenAI-compatible endpoint alike.
+ */
+export async function* generateAnswer(env: Env, input: AnswerInput): AsyncGenerator<string, AnswerOutcome> {
+  const hits = await searchKnowledge(env, { workspaceId: input.assistant.workspace_id, assistantId: input.assistant.id }, input.question);
+  const passages = hits.map(toPassage);
+  const messages = assemblePrompt({
+    systemPrompt: input.assistant.system_prompt,
+    tone: input.assistant.tone,
+    language: input.language,
+    passages,
+    history: input.history,
+    question: input.question,
+  });
+  const model = createChatModel(env, input.assistant.model_policy, input.question);
+
+  let content = "";
+  let status: AnswerOutcome["status"] = "complete";
+  let error: AnswerOutcome["error"] = null;
+  let usage = { input_tokens: 0, output_tokens: 0 };
+  let modelName: string | null = model.name;
+  let finish = "stop";
+  try {
+    for await (const chunk of model.stream({
+      messages,
+      question: input.question,
+      passages,
+      language: input.language,
+      signal: input.signal,
+      temperature: input.temperature ?? input.assistant.model_policy.temperature,
+      maxTokens: input.maxTokens ?? input.assistant.model_policy.max_tokens,
+    })) {
+      if (chunk.type === "delta") {
+        const room = MAX_ANSWER_CHARS - content.length;
+        const text = chunk.text.slice(0, room);
+        if (text) {
+          content += text;
+          yield text;
+        }
+        if (content.length >= MAX_ANSWER_CHARS) {
+          finish = "length";
+          break;
+        }
+      } else {
+        usage = chunk.usage;
+        modelName = chunk.model;
+        finish = chunk.finish_reason;
+      }
+    }
+  } catch (err) {
+    if (err instanceof ModelError && err.kind === "aborted") {
+      status = "stopped";
+      finish = "stopped";
+    } else {
+      status = "failed";
+      finish = "error";
+      error = {
+        code: "upstream_error",
+        message: err instanceof ModelError ? `the model could not answer (${err.kind})` : "the model could not answer",
+      };
+    }
+  }
+
+  const sources = citedSources(content, hits);
+  const confidence = status === "failed" ? 0 : scoreConfidence({ question: input.question, answer: content, passages });
+  return {
+    content,
+    status,
+    sources,
+    confidence,
+    noMatch: passages.length === 0 || sources.length === 0,
+    tokens_used: usage.input_tokens + usage.output_tokens,
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    cost_usd: modelName ? (estimateCostUsd(modelName, usage) ?? 0) : 0,
+    model: modelName,
+    finish_reason: finish,
+    error,
+  };
+}

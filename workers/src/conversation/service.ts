@@ -1,0 +1,129 @@
+import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import type { Principal } from "../auth/principal";
+import { roleAtLeast } from "../auth/principal";
+import { signConversationToken } from "../auth/tokens";
+import { ApiError, notFound } from "../http/errors";
+import { newId } from "../lib/ids";
+import { decodeCursor, toPage } from "../lib/pagination";
+import { createDb, schema } from "../storage/db";
+import { getAssistant } from "../tenancy/assistants";
+import type { ConversationView, MetadataValue } from "./conversation-do";
+
+/** The Durable Object of a conversation. */
+export function conversationStub(env: Env, conversationId: string) {
+  return env.CONVERSATION.get(env.CONVERSATION.idFromName(conversationId));
+}
+
+/** What a conversation route needs from its caller. */
+export type ConversationAccess = "read" | "write" | "manage";
+
+/**
+ * The conversation if `principal` may act on it: its own visitor (conversation token), or
+ * staff of its workspace with the role the action needs. Anything else is a 404, so ids of
+ * other workspaces never show they exist.
+ */
+export async function authorizeConversation(
+  env: Env,
+  principal: Principal,
+  conversationId: string,
+  access: ConversationAccess,
+): Promise<ConversationView> {
+  if (principal.kind === "conversation" && principal.conversationId !== conversationId) throw notFound("conversation");
+  if (principal.kind === "publishable_key") throw new ApiError("forbidden", "use the conversation token for this route");
+  const conv = await conversationStub(env, conversationId).describe();
+  if (!conv || conv.workspace_id !== principal.workspaceId) throw notFound("conversation");
+  if (principal.kind === "user" || principal.kind === "secret_key") {
+    const needed = access === "read" ? "viewer" : "manager";
+    if (!roleAtLeast(principal.role, needed)) {
+      throw new ApiError("forbidden", `this action needs the ${needed} role`, { required_role: needed });
+    }
+  } else if (access === "manage" && principal.role !== "agent") {
+    throw new ApiError("forbidden", "visitors cannot do this");
+  }
+  return conv;
+}
+
+/** What starting a conversation takes. */
+export interface StartConversation {
+  assistant_id: string;
+  visitor_id: string;
+  channel: "web" | "api" | "slack" | "whatsapp" | "email";
+  initial_message?: string | undefined;
+  metadata?: Record<string, MetadataValue> | undefined;
+  external_ref?: string | null;
+}
+
+/** The WebSocket URL of a conversation, on the host the caller used. */
+export function wsUrl(requestUrl: string, conversationId: string): string {
+  const u = new URL(requestUrl);
+  const scheme = u.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${u.host}/api/v1/conversations/${conversationId}/ws`;
+}
+
+/** Starts a conversation for a widget (publishable key) or a staff caller, with its visitor token. */
+export async function startConversation(env: Env, principal: Principal, input: StartConversation) {
+  if (principal.kind === "conversation") throw new ApiError("forbidden", "a conversation token cannot start conversations");
+  if (principal.kind === "publishable_key") {
+    if (input.assistant_id !== principal.assistantId) throw notFound("assistant");
+    if (input.channel !== "web") throw new ApiError("forbidden", "publishable keys start web conversations only");
+  } else if (!roleAtLeast(principal.role, "manager")) {
+    throw new ApiError("forbidden", "this action needs the manager role", { required_role: "manager" });
+  }
+  const assistant = await getAssistant(createDb(env.DB), principal.workspaceId, input.assistant_id);
+  const id = newId("conversation");
+  const view = await conversationStub(env, id).init(
+    {
+      id,
+      workspace_id: principal.workspaceId,
+      assistant_id: assistant.id,
+      channel: input.channel,
+      visitor_id: input.visitor_id,
+      metadata: input.metadata ?? {},
+      external_ref: input.external_ref ?? null,
+    },
+    input.initial_message,
+  );
+  const token = await signConversationToken(env, {
+    conversationId: id,
+    workspaceId: principal.workspaceId,
+    assistantId: assistant.id,
+    visitorId: input.visitor_id,
+    role: "visitor",
+    agentId: null,
+  });
+  return { conversation: view, token };
+}
+
+/** Filters of the conversation list. */
+export interface ConversationFilters {
+  status?: "active" | "resolved" | "escalated" | undefined;
+  assistant_id?: string | undefined;
+  channel?: string | undefined;
+  visitor_id?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** One page of the workspace's conversations from the D1 index, most recently updated first. */
+export async function listConversations(env: Env, workspaceId: string, f: ConversationFilters, limit: number, cursor?: string) {
+  const { conversations: c } = schema;
+  const after = decodeCursor(cursor);
+  const conditions: (SQL | undefined)[] = [
+    eq(c.workspace_id, workspaceId),
+    f.status ? eq(c.status, f.status) : undefined,
+    f.assistant_id ? eq(c.assistant_id, f.assistant_id) : undefined,
+    f.channel ? eq(c.channel, f.channel as "web") : undefined,
+    f.visitor_id ? eq(c.visitor_id, f.visitor_id) : undefined,
+    f.from ? gte(c.created_at, f.from) : undefined,
+    f.to ? lt(c.created_at, f.to) : undefined,
+    after ? or(lt(c.updated_at, after.t), and(eq(c.updated_at, after.t), lt(c.id, after.id))) : undefined,
+  ];
+  const rows = await createDb(env.DB)
+    .select()
+    .from(c)
+    .where(and(...conditions))
+    .orderBy(desc(c.updated_at), desc(c.id))
+    .limit(limit + 1)
+    .all();
+  return toPage(rows, limit, (r) => r.updated_at);
+}
