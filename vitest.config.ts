@@ -15,6 +15,9 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             JWT_SECRET: "test-secret-that-is-at-least-32-characters-long",
+            // Suites make hundreds of calls a minute with one key; the limiter's own tests read these.
+            RATE_LIMIT_BURST_PER_MINUTE: "100000",
+            RATE_LIMIT_VISITOR_BURST_PER_MINUTE: "100000",
             LLM_FAKE_URL: inject("llmFakeUrl"),
           },
           hyperdrives: { TEST_HYPERDRIVE: TEST_POSTGRES_URL },
@@ -25,6 +28,8 @@ export default defineConfig(async () => {
       include: ["workers/**/*.test.ts"],
       globalSetup: ["workers/test/global-setup.ts", "workers/test/llm-global-setup.ts"],
       setupFiles: ["workers/test/apply-migrations.ts"],
+      // Request logs only for failing tests: the output stays readable in CI.
+      silent: "passed-only",
       testTimeout: 20_000,
       hookTimeout: 30_000,
     },

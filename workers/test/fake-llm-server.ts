@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
  * Each request names a scenario and a script in its path:
  *   /<scenario>/<steps>/v1/chat/completions   (OpenAI; SDK base URL `…/<scenario>/<steps>/v1`)
  *   /<scenario>/<steps>/v1/messages           (Anthropic; SDK base URL `…/<scenario>/<steps>`)
+ *   /<scenario>/<steps>/v1/embeddings         (OpenAI embeddings, not streamed; same base URL)
  * `<steps>` is a comma-separated list; the n-th request of a scenario plays step n (the last
  * step repeats). `GET /<scenario>/log` returns what the scenario's requests sent.
  *
@@ -91,7 +92,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     }
     const rest = parts.slice(2).join("/");
     const provider: Provider | undefined =
-      rest === "v1/chat/completions" ? "openai" : rest === "v1/messages" ? "anthropic" : undefined;
+      rest === "v1/chat/completions" || rest === "v1/embeddings" ? "openai" : rest === "v1/messages" ? "anthropic" : undefined;
     if (req.method !== "POST" || !scenario || !steps || !provider) {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { type: "not_found_error", message: `no route ${url.pathname}` } }));
@@ -129,6 +130,10 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     if (name === "slow") {
       await delay(Number(arg ?? 1000));
       if (res.destroyed) return;
+    }
+    if (rest === "v1/embeddings") {
+      sendEmbeddings(res, body);
+      return;
     }
     await streamAnswer(req, res, provider, body, name === "slow" ? "ok" : (name ?? "ok"));
   }
@@ -305,4 +310,49 @@ function anthropicWire(body: unknown): Wire {
     },
     error: (send) => send("error", { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
   };
+}
+
+/** Dimensions of `text-embedding-3-small`, what the fake answers unless `dimensions` is asked. */
+const FAKE_EMBEDDING_DIMENSIONS = 1536;
+
+/**
+ * A `/v1/embeddings` answer in OpenAI's shape: one vector per input, in the requested encoding
+ * (`float` arrays, or `base64` of little-endian float32). Each vector is the input's lower-cased
+ * words hashed into buckets and normalised, so texts sharing words are near each other. Empty
+ * strings are refused with a 400, as the real API does.
+ */
+function sendEmbeddings(res: ServerResponse, body: unknown): void {
+  const request = (body ?? {}) as { model?: string; input?: unknown; encoding_format?: string; dimensions?: number };
+  const inputs = typeof request.input === "string" ? [request.input] : request.input;
+  if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > 2048 || inputs.some((t) => typeof t !== "string" || t === "")) {
+    sendError(res, "openai", 400, undefined);
+    return;
+  }
+  const dims = request.dimensions ?? FAKE_EMBEDDING_DIMENSIONS;
+  let tokens = 0;
+  const data = (inputs as string[]).map((text, index) => {
+    const vector = new Float32Array(dims);
+    const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+    tokens += words.length;
+    for (const word of words) {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+      const bucket = (h >>> 0) % dims;
+      vector[bucket] = (vector[bucket] ?? 0) + 1;
+    }
+    if (words.length === 0) vector[0] = 1;
+    const norm = Math.hypot(...vector);
+    for (let i = 0; i < dims; i++) vector[i] = (vector[i] ?? 0) / norm;
+    const embedding = request.encoding_format === "base64" ? Buffer.from(vector.buffer).toString("base64") : Array.from(vector);
+    return { object: "embedding", index, embedding };
+  });
+  res.writeHead(200, { "content-type": "application/json", "x-request-id": "req_fake" });
+  res.end(
+    JSON.stringify({
+      object: "list",
+      data,
+      model: request.model ?? "text-embedding-3-small",
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    }),
+  );
 }

@@ -12,6 +12,7 @@ import { assistantsRoutes } from "./routes/assistants";
 import { auditLogsRoutes } from "./routes/audit-logs";
 import { auth } from "./routes/auth";
 import { conversationsRoutes } from "./routes/conversations";
+import { openaiCompatRoutes } from "./routes/openai-compat";
 import { health, VERSION } from "./routes/health";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -42,6 +43,7 @@ export function createApp() {
   api.route("/", auditLogsRoutes);
   api.route("/", conversationsRoutes);
   app.route("/api/v1", api);
+  app.route("/v1", openaiCompatRoutes);
   app.route("/", health);
 
   app.doc31("/api/v1/openapi.json", {

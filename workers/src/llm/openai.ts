@@ -57,9 +57,9 @@ export class OpenAIChatModel implements ChatModel {
       // compatible servers such as Ollama only know `max_tokens`.
       ...(maxTokens === undefined
         ? {}
-        : this.options.baseURL
-          ? { max_tokens: maxTokens }
-          : { max_completion_tokens: maxTokens }),
+        : isOfficialApi(this.options.baseURL)
+          ? { max_completion_tokens: maxTokens }
+          : { max_tokens: maxTokens }),
     };
 
     let finishReason: FinishReason | undefined;
@@ -95,6 +95,16 @@ export class OpenAIChatModel implements ChatModel {
         : { input_tokens: estimateChatTokens(req.messages), output_tokens: estimateTokens(output), estimated: true },
       finish_reason: finishReason,
     };
+  }
+}
+
+/** True when `baseURL` is OpenAI's own API (absent means the SDK's default, which is). */
+function isOfficialApi(baseURL: string | undefined): boolean {
+  if (!baseURL) return true;
+  try {
+    return new URL(baseURL).hostname === "api.openai.com";
+  } catch {
+    return false;
   }
 }
 
