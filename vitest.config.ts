@@ -19,6 +19,11 @@ export default defineConfig(async () => {
             RATE_LIMIT_BURST_PER_MINUTE: "100000",
             RATE_LIMIT_VISITOR_BURST_PER_MINUTE: "100000",
             LLM_FAKE_URL: inject("llmFakeUrl"),
+            // Conversation-level provider tests: OpenAI always answers 429, Anthropic streams slowly.
+            OPENAI_API_KEY: "sk-test-openai",
+            OPENAI_BASE_URL: `${inject("llmFakeUrl")}/conversation-openai/429/v1`,
+            ANTHROPIC_API_KEY: "sk-ant-test",
+            ANTHROPIC_BASE_URL: `${inject("llmFakeUrl")}/conversation-anthropic/drip`,
           },
           hyperdrives: { TEST_HYPERDRIVE: TEST_POSTGRES_URL },
         },
@@ -29,7 +34,7 @@ export default defineConfig(async () => {
       globalSetup: ["workers/test/global-setup.ts", "workers/test/llm-global-setup.ts"],
       setupFiles: ["workers/test/apply-migrations.ts"],
       // Request logs only for failing tests: the output stays readable in CI.
-      silent: "passed-only",
+      silent: "passed-only" as const,
       testTimeout: 20_000,
       hookTimeout: 30_000,
     },

@@ -425,3 +425,29 @@ export const ChatCompletionBody = z
     n: z.literal(1).nullable().optional(),
   })
   .openapi("ChatCompletionRequest");
+
+// ---- analytics ----------------------------------------------------------------------------
+
+export const AnalyticsSummaryQuery = z.strictObject({
+  from: isoDateTime.optional(),
+  to: isoDateTime.optional(),
+  assistant_id: idOf("ast").optional(),
+  channel: ChannelSchema.optional(),
+});
+
+export const AnalyticsSummarySchema = z
+  .object({
+    from: isoTimestamp,
+    to: isoTimestamp,
+    conversations: z.number().int(),
+    messages: z.number().int(),
+    resolution_rate: z.number().nullable(),
+    escalation_rate: z.number().nullable(),
+    csat_avg: z.number().nullable(),
+    csat_responses: z.number().int(),
+    latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+    tokens: z.number().int(),
+    estimated_cost_usd: z.number(),
+    top_unanswered_questions: z.array(z.object({ question: z.string(), count: z.number().int() })),
+  })
+  .openapi("AnalyticsSummary");

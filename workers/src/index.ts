@@ -3,6 +3,7 @@
  */
 import { consumeAnalytics } from "./analytics/consumer";
 import type { AnalyticsEvent } from "./analytics/sink";
+import { consumeOutbound, type OutboundJob } from "./channels/outbound";
 import { createApp } from "./http/app";
 import { createLogger } from "./lib/logger";
 import { consumeDeadLetters } from "./storage/dead-letters";
@@ -17,8 +18,10 @@ export default {
   fetch: app.fetch,
 
   async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+    // Queue names are those of wrangler.toml; environments may prefix them, so match the ending.
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch);
     if (batch.queue.endsWith("-analytics")) return consumeAnalytics(batch as MessageBatch<AnalyticsEvent>, env);
+    if (batch.queue.endsWith("-outbound")) return consumeOutbound(batch as MessageBatch<OutboundJob>, env);
     createLogger({ queue: batch.queue }).warn("no consumer for queue; retrying later");
     batch.retryAll({ delaySeconds: 60 });
   },

@@ -122,6 +122,7 @@ export async function* generateAnswer(env: Env, input: AnswerInput): AsyncGenera
       }
     }
   } catch (err) {
+    if (err instanceof ModelError) modelName = err.model;
     if (err instanceof ModelError && err.kind === "aborted") {
       status = "stopped";
       finish = "stopped";

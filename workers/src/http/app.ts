@@ -7,6 +7,7 @@ import { ApiError, errorBody, type ErrorCode } from "./errors";
 import { jsonBody } from "./middleware/json-body";
 import { requestContext } from "./middleware/request-context";
 import { visitorCors } from "./middleware/cors";
+import { analyticsRoutes } from "./routes/analytics";
 import { apiKeysRoutes } from "./routes/api-keys";
 import { assistantsRoutes } from "./routes/assistants";
 import { auditLogsRoutes } from "./routes/audit-logs";
@@ -42,6 +43,7 @@ export function createApp() {
   api.route("/", apiKeysRoutes);
   api.route("/", auditLogsRoutes);
   api.route("/", conversationsRoutes);
+  api.route("/", analyticsRoutes);
   app.route("/api/v1", api);
   app.route("/v1", openaiCompatRoutes);
   app.route("/", health);

@@ -33,9 +33,6 @@ export interface Embedder {
  */
 export const EMBED_BATCH_SIZE = 100;
 
-/** The embedders `EMBEDDER` can name. */
-export type EmbedderKind = "hash" | "openai" | "workers-ai";
-
 /** The bindings and secrets the embedders read. */
 export type EmbedderEnv = Partial<Pick<Env, "EMBEDDER" | "OPENAI_API_KEY" | "OPENAI_BASE_URL">> & { AI?: AiRunner };
 

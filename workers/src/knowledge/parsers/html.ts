@@ -17,18 +17,19 @@ import type { ParsedDocument } from "./types";
  */
 
 /** Elements whose content is never part of the document's text. */
-const DROPPED =
-  "script, style, noscript, template, nav, aside, svg, math, iframe, object, embed, canvas, select, button, dialog, " +
-  "[hidden], [aria-hidden=true], [role=navigation], [role=banner], [role=contentinfo], [role=complementary]";
+const DROPPED = new Set(["script", "style", "noscript", "template", "nav", "aside", "svg", "math", "iframe", "object", "embed", "canvas", "select", "button", "dialog"]);
+/** ARIA roles of navigation and page furniture. */
+const DROPPED_ROLES = new Set(["navigation", "banner", "contentinfo", "complementary"]);
 /** Page-level furniture: dropped, except inside <article> or <main> where a header holds the article's own title. */
-const FURNITURE = "header, footer";
+const FURNITURE = new Set(["header", "footer"]);
 /** Elements that start and end a paragraph. */
-const BLOCKS =
-  "p, div, section, article, main, blockquote, pre, ul, ol, dl, table, figure, figcaption, address, details, summary, " +
-  "caption, form, fieldset, legend, hr, center, body, header, footer";
+const BLOCKS = new Set([
+  ...["p", "div", "section", "article", "main", "blockquote", "pre", "ul", "ol", "dl", "table", "figure", "figcaption", "address"],
+  ...["details", "summary", "caption", "form", "fieldset", "legend", "hr", "center", "body", "header", "footer"],
+]);
 /** Elements that start a new line within the paragraph. */
-const LINES = "li, dt, dd, br";
-const HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"] as const;
+const LINES = new Set(["li", "dt", "dd", "br"]);
+const HEADING = /^h([1-6])$/;
 
 /** Title and sections of an HTML page. */
 export async function parseHtml(html: string, builder: SectionBuilder = new SectionBuilder()): Promise<ParsedDocument> {
@@ -59,24 +60,9 @@ class HtmlTextReader {
   }
 
   attach(rewriter: HTMLRewriter): HTMLRewriter {
-    return rewriter
-      .on("title", { element: (el) => this.#onTitle(el) })
-      .on('meta[property="og:title"]', {
-        element: (el) => {
-          this.#ogTitle ??= el.getAttribute("content");
-        },
-      })
-      .on("article, main", { element: (el) => this.#track(el, () => this.#contentDepth++, () => this.#contentDepth--) })
-      .on(DROPPED, { element: (el) => this.#skip(el) })
-      .on(FURNITURE, { element: (el) => (this.#contentDepth === 0 ? this.#skip(el) : undefined) })
-      // Table handlers come before the block ones so a row is closed before its table's paragraph is.
-      .on("table", { element: (el) => this.#track(el, () => undefined, () => this.#endRow()) })
-      .on("tr", { element: (el) => this.#track(el, () => this.#startRow(), () => this.#endRow()) })
-      .on("td, th", { element: () => this.#startCell() })
-      .on(BLOCKS, { element: (el) => this.#track(el, () => this.#block(el.tagName === "pre"), () => this.#endBlock(el.tagName === "pre")) })
-      .on(HEADINGS.join(", "), { element: (el) => this.#track(el, () => this.#startHeading(el.tagName), () => this.#flush()) })
-      .on(LINES, { element: () => this.#flush() })
-      .onDocument({ text: (chunk) => this.#text(chunk.text) });
+    // One handler for every element: workerd keeps a single end-tag handler per element, so
+    // everything an element needs done at its end is registered in one go.
+    return rewriter.on("*", { element: (el) => this.#element(el) }).onDocument({ text: (chunk) => this.#text(chunk.text) });
   }
 
   finish(): ParsedDocument {
@@ -92,28 +78,68 @@ class HtmlTextReader {
     else if (this.#skipDepth === 0) this.#raw += text;
   }
 
-  #onTitle(el: Element): void {
-    // Only the document's first <title>; an SVG's <title> sits inside a dropped element.
-    const counts = this.#skipDepth === 0 && this.#title === null;
-    this.#track(
-      el,
-      () => {
-        this.#skipDepth++;
-        this.#readingTitle = counts;
-      },
-      () => {
+  #element(el: Element): void {
+    if (this.#skipDepth > 0) return; // inside a dropped element: its end closes everything
+    const tag = el.tagName.toLowerCase();
+    const atEnd: (() => void)[] = [];
+
+    if (tag === "title") {
+      this.#readingTitle = this.#title === null; // only the document's first <title>
+      this.#skipDepth++;
+      atEnd.push(() => {
         this.#skipDepth--;
         this.#readingTitle = false;
-      },
-    );
+      });
+    } else if (tag === "meta" && el.getAttribute("property") === "og:title") {
+      this.#ogTitle ??= el.getAttribute("content");
+    } else if (this.#isDropped(el, tag)) {
+      this.#raw += " "; // what follows a dropped element is not glued to what came before it
+      this.#skipDepth++;
+      atEnd.push(() => this.#skipDepth--);
+    } else {
+      if (tag === "article" || tag === "main") {
+        this.#contentDepth++;
+        atEnd.push(() => this.#contentDepth--);
+      }
+      // A table's row closes before its paragraph does.
+      if (tag === "table") atEnd.push(() => this.#endRow());
+      if (tag === "tr") {
+        this.#startRow();
+        atEnd.push(() => this.#endRow());
+      }
+      if (tag === "td" || tag === "th") this.#startCell();
+      if (BLOCKS.has(tag)) {
+        const pre = tag === "pre";
+        this.#block(pre);
+        atEnd.push(() => this.#endBlock(pre));
+      }
+      const heading = HEADING.exec(tag);
+      if (heading) {
+        this.#block(false);
+        this.#heading = Number(heading[1]);
+        atEnd.push(() => this.#flush());
+      }
+      if (LINES.has(tag)) this.#flush();
+    }
+
+    if (atEnd.length === 0) return;
+    const close = () => {
+      for (const action of atEnd) action();
+    };
+    try {
+      el.onEndTag(close);
+    } catch {
+      close(); // void elements (<br>, <input hidden>) have no end tag to wait for
+    }
   }
 
-  #skip(el: Element): void {
-    this.#raw += " "; // what comes after a dropped element is not glued to what came before
-    this.#track(
-      el,
-      () => this.#skipDepth++,
-      () => this.#skipDepth--,
+  #isDropped(el: Element, tag: string): boolean {
+    return (
+      DROPPED.has(tag) ||
+      (FURNITURE.has(tag) && this.#contentDepth === 0) ||
+      el.hasAttribute("hidden") ||
+      el.getAttribute("aria-hidden") === "true" ||
+      DROPPED_ROLES.has(el.getAttribute("role") ?? "")
     );
   }
 
@@ -133,11 +159,6 @@ class HtmlTextReader {
       this.#preDepth = Math.max(0, this.#preDepth - 1);
     }
     this.#block(false);
-  }
-
-  #startHeading(tag: string): void {
-    this.#block(false);
-    this.#heading = Number(tag.slice(1));
   }
 
   #startRow(): void {
@@ -180,18 +201,6 @@ class HtmlTextReader {
       this.#heading = 0;
     } else {
       this.#builder.line(this.#preDepth > 0 ? text : text.replace(/\s+/g, " "));
-    }
-  }
-
-  /** Runs `open` now and `close` at the element's end tag; elements that cannot have one close at once. */
-  #track(el: Element, open: () => unknown, close: () => unknown): void {
-    open();
-    try {
-      el.onEndTag(() => {
-        close();
-      });
-    } catch {
-      close(); // void elements (<br>, <input hidden>) have no end tag to wait for
     }
   }
 }
