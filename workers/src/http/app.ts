@@ -13,6 +13,7 @@ import { assistantsRoutes } from "./routes/assistants";
 import { auditLogsRoutes } from "./routes/audit-logs";
 import { auth } from "./routes/auth";
 import { conversationsRoutes } from "./routes/conversations";
+import { documentsRoutes } from "./routes/documents";
 import { openaiCompatRoutes } from "./routes/openai-compat";
 import { health, VERSION } from "./routes/health";
 
@@ -44,6 +45,7 @@ export function createApp() {
   api.route("/", auditLogsRoutes);
   api.route("/", conversationsRoutes);
   api.route("/", analyticsRoutes);
+  api.route("/", documentsRoutes);
   app.route("/api/v1", api);
   app.route("/v1", openaiCompatRoutes);
   app.route("/", health);

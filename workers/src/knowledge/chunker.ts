@@ -15,6 +15,7 @@ import type { ParsedDocument } from "./parsers/types";
 export const DEFAULT_TARGET_TOKENS = 512;
 /** The spec's overlap: a fifth of a chunk repeated from the one before. */
 export const DEFAULT_OVERLAP_RATIO = 0.2;
+const MAX_OVERLAP_RATIO = 0.5; // more and each chunk would mostly repeat the one before
 const MIN_FILL_RATIO = 0.5; // a chunk may end at a stronger break as early as half its budget…
 const TAIL_RATIO = 0.25; // …and a remainder under a quarter of the target joins the chunk before it
 const MIN_CONTENT_BUDGET_RATIO = 0.5; // a long heading never squeezes the content below half the target
@@ -26,7 +27,7 @@ const CHARS_PER_TOKEN_MAX = 4; // estimateTokens counts at least one token per 4
 export interface ChunkOptions {
   /** Tokens per chunk, heading included. Default 512. */
   targetTokens?: number;
-  /** Share of a chunk repeated at the start of the next one, 0 to <1. Default 0.2. */
+  /** Share of a chunk repeated at the start of the next one, 0 to 0.5. Default 0.2. */
   overlapRatio?: number;
 }
 
@@ -50,7 +51,7 @@ const enum Break {
 /** The chunks of `doc`, numbered in order. */
 export function chunkDocument(doc: ParsedDocument, options: ChunkOptions = {}): Chunk[] {
   const target = Math.max(16, Math.floor(options.targetTokens ?? DEFAULT_TARGET_TOKENS));
-  const overlapRatio = Math.min(Math.max(options.overlapRatio ?? DEFAULT_OVERLAP_RATIO, 0), 0.9);
+  const overlapRatio = Math.min(Math.max(options.overlapRatio ?? DEFAULT_OVERLAP_RATIO, 0), MAX_OVERLAP_RATIO);
   const chunks: Chunk[] = [];
   for (const section of doc.sections) {
     const headingTokens = section.heading === null ? 0 : estimateTokens(section.heading) + HEADING_SEPARATOR_TOKENS;

@@ -1,4 +1,4 @@
-import { terms } from "./terms";
+import { words } from "../llm/terms";
 import type { SearchHit, SearchScope } from "./search";
 
 /** Query terms passed to FTS5; more adds cost without changing the top results. */
@@ -9,7 +9,8 @@ const SNIPPET_TOKENS = 24;
 
 /** An FTS5 MATCH expression that ORs the query's terms, each quoted so no syntax leaks in. */
 export function ftsQuery(query: string): string | null {
-  const unique = [...new Set(terms(query))].slice(0, MAX_QUERY_TERMS);
+  // Unstemmed: the FTS5 porter tokenizer stems query and index alike.
+  const unique = [...new Set(words(query))].slice(0, MAX_QUERY_TERMS);
   if (unique.length === 0) return null;
   return unique.map((t) => `"${t.replace(/"/g, '""')}"`).join(" OR ");
 }

@@ -57,15 +57,20 @@ export function stem(word: string): string {
   return w;
 }
 
-/** The index terms of `text`, in order, repeats kept (term frequency matters). */
-export function terms(text: string): string[] {
+/** The words of `text` that carry meaning: folded, stopwords and lone letters removed, not stemmed, in order. */
+export function words(text: string): string[] {
   const out: string[] = [];
   for (const word of foldText(text).match(/[\p{L}\p{N}]+/gu) ?? []) {
     if (STOPWORDS.has(word)) continue;
     if (word.length < 2 && !/\d/.test(word)) continue;
-    out.push(stem(word));
+    out.push(word);
   }
   return out;
+}
+
+/** The index terms of `text`, in order, repeats kept (term frequency matters). */
+export function terms(text: string): string[] {
+  return words(text).map(stem);
 }
 
 /** Markdown list, quote and numbering markers at the start of a line. */

@@ -8,6 +8,7 @@ import {
   PaginationQuery,
 } from "../../../../schema/api";
 import { recordAudit } from "../../analytics/audit";
+import { deleteAssistantKnowledge } from "../../knowledge/documents";
 import { createDb } from "../../storage/db";
 import {
   createAssistant,
@@ -105,6 +106,7 @@ export const assistantsRoutes = router()
       const p = c.get("principal");
       const { id } = c.req.valid("param");
       await deleteAssistant(createDb(c.env.DB), p.workspaceId, id);
+      await deleteAssistantKnowledge(c.env, p.workspaceId, id);
       await recordAudit(c.env, p, { action: "assistant.deleted", targetType: "assistant", targetId: id }, auditContext(c));
       return c.body(null, 204);
     },

@@ -29,7 +29,11 @@ export function embeddingCacheKey(embedderName: string, text: string): Promise<s
  * are embedded and then cached. The cache only saves work: if it fails, the embedder answers
  * anyway and the failure is logged. Wrap twice to layer caches (memory in front of durable).
  */
-export function cachedEmbedder(inner: Embedder, cache: EmbeddingCache, logger: Logger = createLogger({ component: "embedding-cache" })): Embedder {
+export function cachedEmbedder(
+  inner: Embedder,
+  cache: EmbeddingCache,
+  logger: Logger = createLogger({ component: "embedding-cache" }),
+): Embedder {
   return {
     name: inner.name,
     dimensions: inner.dimensions,

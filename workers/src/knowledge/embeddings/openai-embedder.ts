@@ -28,7 +28,10 @@ export interface OpenAIEmbedderOptions {
   /** Server base URL including `/v1`; the official API when absent. */
   baseURL?: string;
   model?: string;
-  /** Must match what the model returns (or what `text-embedding-3-*` is asked to shorten to). */
+  /**
+   * Vector length. When set it is also sent, so `text-embedding-3-*` shortens its vectors to it
+   * (`-large` at 1536 fits Vectorize); when absent, `text-embedding-3-small`'s 1536 is expected.
+   */
   dimensions?: number;
   timeoutMs?: number;
   maxRetries?: number;
@@ -43,10 +46,12 @@ export class OpenAIEmbedder implements Embedder {
   private readonly model: string;
   private readonly client: OpenAI;
   private readonly encoding: "base64" | "float";
+  private readonly requestDimensions: number | undefined;
 
   constructor(options: OpenAIEmbedderOptions) {
     this.model = options.model ?? OPENAI_EMBEDDING_MODEL;
     this.dimensions = options.dimensions ?? OPENAI_EMBEDDING_DIMENSIONS;
+    this.requestDimensions = options.dimensions;
     this.name = `openai:${this.model}`;
     this.client = new OpenAI({
       apiKey: options.apiKey,
@@ -63,7 +68,12 @@ export class OpenAIEmbedder implements Embedder {
     return embedInBatches(texts, options, async (batch) => {
       let response: Awaited<ReturnType<OpenAI["embeddings"]["create"]>>;
       try {
-        response = await this.client.embeddings.create({ model: this.model, input: batch, encoding_format: this.encoding });
+        response = await this.client.embeddings.create({
+          model: this.model,
+          input: batch,
+          encoding_format: this.encoding,
+          ...(this.requestDimensions === undefined ? {} : { dimensions: this.requestDimensions }),
+        });
       } catch (err) {
         throw fromSdkError(err, this.name, SDK_ERRORS);
       }

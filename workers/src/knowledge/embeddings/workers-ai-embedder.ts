@@ -1,4 +1,4 @@
-import { ModelError } from "../../llm/model-error";
+import { ModelError, type ModelErrorKind } from "../../llm/model-error";
 import type { AiRunner } from "../../llm/workers-ai";
 import { embedInBatches } from "./batches";
 import { EMBED_BATCH_SIZE, type Embedder } from "./embedder";
@@ -17,6 +17,15 @@ export const WORKERS_AI_EMBEDDING_DIMENSIONS = 768;
  * comparable with the default `mean` pooling's, so the pooling is part of the embedder's name.
  */
 const POOLING = "cls";
+
+/** Workers AI error codes (they appear in the thrown error's message) that are not server faults. */
+const ERROR_CODE_KINDS: Readonly<Record<string, ModelErrorKind>> = {
+  "3036": "rate_limited", // daily allocation used up
+  "3040": "overloaded", // out of capacity
+  "3003": "invalid_request",
+  "3006": "invalid_request", // request too large
+  "5007": "invalid_request", // no such model
+};
 
 /** How to reach one Workers AI embedding model. */
 export interface WorkersAIEmbedderOptions {
@@ -47,8 +56,8 @@ export class WorkersAIEmbedder implements Embedder {
         output = await this.ai.run(this.model, { text: batch, pooling: POOLING });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        // Code 3040 is "out of capacity" and 3036 "daily allocation used up": both pass.
-        const kind = /\b3036\b/.test(message) ? "rate_limited" : /\b3040\b/.test(message) ? "overloaded" : "server_error";
+        const code = /\b([35]\d{3})\b/.exec(message)?.[1];
+        const kind = (code && ERROR_CODE_KINDS[code]) || "server_error";
         throw new ModelError(kind, `${this.name} failed: ${message}`, { model: this.name, cause: err });
       }
       const data = (output as { data?: unknown } | null)?.data;

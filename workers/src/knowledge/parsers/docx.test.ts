@@ -70,6 +70,13 @@ describe("parseDocx", () => {
     expect(parsed.sections).toEqual([{ heading: null, level: 0, text: "Fish & chips £5\nSecond line\n\nBoxed\n\nOuter" }]);
   });
 
+  it("uses a paragraph's current style, not the one recorded before a tracked change", () => {
+    const body =
+      '<w:p><w:pPr><w:pStyle w:val="Heading2"/><w:pPrChange w:id="1" w:author="A"><w:pPr><w:pStyle w:val="Normal"/></w:pPr></w:pPrChange></w:pPr><w:r><w:t>Delivery</w:t></w:r></w:p>' +
+      docxParagraph("Two days.");
+    expect(parseDocx(buildDocx(body)).sections).toEqual([{ heading: "Delivery", level: 2, text: "Two days." }]);
+  });
+
   it("refuses a zip bomb by its declared size without inflating it", () => {
     const bombSize = BOMB_BYTES;
     const compressed = bombDeflated();
@@ -81,7 +88,7 @@ describe("parseDocx", () => {
     const started = performance.now();
     const error = parseError(() => parseDocx(bomb));
     expect(error.code).toBe("too_large");
-    expect(error.message).toContain("209.7 MB uncompressed; the limit is 20 MB");
+    expect(error.message).toContain("200 MB uncompressed; the limit is 20 MB");
     expect(performance.now() - started).toBeLessThan(100);
   });
 

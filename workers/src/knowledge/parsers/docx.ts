@@ -16,8 +16,8 @@ import { listZipEntries, readZipEntry, type ZipEntry } from "./zip-reader";
 
 const LABEL = "Word document";
 const MAX_ENTRIES = 5_000; // a DOCX has 10–50 parts, a few hundred with many images
-const MAX_DOCUMENT_XML_BYTES = 20_000_000; // ≈2M characters of text (the text limit) once Word's markup, 5–10× the text, is counted; with its decoded string it stays far under the 128 MB isolate
-const MAX_SIDE_PART_BYTES = 5_000_000; // styles.xml and core.xml: a few KB normally, a few hundred KB with many custom styles
+const MAX_DOCUMENT_XML_BYTES = 20 * 1024 * 1024; // ≈2M characters of text (the text limit) once Word's markup, 5–10× the text, is counted; with its decoded string it stays far under the 128 MB isolate
+const MAX_SIDE_PART_BYTES = 5 * 1024 * 1024; // styles.xml and core.xml: a few KB normally, a few hundred KB with many custom styles
 const MAX_COMPRESSION_RATIO = 250; // Word XML deflates 5–20×, tables of empty cells up to ~100×; bombs run near deflate's 1,032× ceiling
 const TITLE_LEVEL = 1; // the Title paragraph also heads the text under it, as Markdown's `# Title` does
 
@@ -43,7 +43,7 @@ function readBody(xml: string, headingLevels: HeadingLevels, builder: SectionBui
   let paragraph: { text: string; level: number | null } | null = null;
   const outer: { text: string; level: number | null }[] = []; // paragraphs interrupted by a text box's own
   let inText = false;
-  let skipDepth = 0; // inside mc:Fallback, the legacy copy of content already read from mc:Choice
+  let skipDepth = 0; // inside content that is not the document's current text
   let tableDepth = 0;
   let row: string[] | null = null;
   let cell: string[] | null = null;
@@ -68,7 +68,9 @@ function readBody(xml: string, headingLevels: HeadingLevels, builder: SectionBui
       continue;
     }
     const { name, closing, selfClosing, attributes } = token;
-    if (name === "mc:Fallback") {
+    // mc:Fallback repeats content already read from mc:Choice; *PrChange holds formatting as it
+    // was before a tracked change (an old style would otherwise override the current one).
+    if (name === "mc:Fallback" || name.endsWith("PrChange")) {
       if (!selfClosing) skipDepth += closing ? -1 : 1;
       continue;
     }

@@ -2,7 +2,7 @@ import { detectType } from "./detect-type";
 import { parseDocx } from "./docx";
 import { parseHtml } from "./html";
 import { parseMarkdown } from "./markdown";
-import { ParseError } from "./parse-error";
+import { formatSize, ParseError } from "./parse-error";
 import { parsePdf, type PdfOptions } from "./pdf";
 import { parsePlainText } from "./plain-text";
 import { MAX_TEXT_CHARS, SectionBuilder } from "./section-builder";
@@ -35,7 +35,7 @@ export interface ParsedFile extends ParsedDocument {
 export async function parseDocument(bytes: Uint8Array, filename = "", options: ParseOptions = {}): Promise<ParsedFile> {
   const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
   if (bytes.length > maxFileBytes) {
-    throw new ParseError("too_large", `The file is ${megabytes(bytes.length)}; the limit is ${megabytes(maxFileBytes)}. Split it into smaller files.`);
+    throw new ParseError("too_large", `The file is ${formatSize(bytes.length)}; the limit is ${formatSize(maxFileBytes)}. Split it into smaller files.`);
   }
   const detected = detectType(bytes, filename);
   const builder = new SectionBuilder(options.maxChars ?? MAX_TEXT_CHARS);
@@ -59,8 +59,4 @@ export async function parseDocument(bytes: Uint8Array, filename = "", options: P
   }
   if (parsed.sections.length === 0) throw new ParseError("empty", "The file has no readable text in it.");
   return { type: detected.type, ...parsed };
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toLocaleString("en-US", { maximumFractionDigits: 1 })} MB`;
 }

@@ -25,3 +25,10 @@ export class ParseError extends Error {
     super(message, options);
   }
 }
+
+/** A file size for messages: "12.5 MB", or "300 KB" under a megabyte. */
+export function formatSize(bytes: number): string {
+  const MEGABYTE = 1024 * 1024;
+  if (bytes >= MEGABYTE) return `${(bytes / MEGABYTE).toLocaleString("en-US", { maximumFractionDigits: 1 })} MB`;
+  return `${Math.ceil(bytes / 1024).toLocaleString("en-US")} KB`;
+}

@@ -26,11 +26,6 @@ export class SectionBuilder {
     this.#maxChars = maxChars;
   }
 
-  /** Characters of text collected so far. */
-  get charCount(): number {
-    return this.#chars;
-  }
-
   /** Characters of text the document may have. */
   get maxChars(): number {
     return this.#maxChars;

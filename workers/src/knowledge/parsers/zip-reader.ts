@@ -1,5 +1,5 @@
 import { Inflate } from "fflate";
-import { ParseError } from "./parse-error";
+import { formatSize, ParseError } from "./parse-error";
 
 /**
  * Reading single entries out of a ZIP file (the container of DOCX) without trusting it. The
@@ -53,7 +53,8 @@ export interface ZipEntry {
 
 /** Whether `bytes` start like a ZIP archive (a local file header, or an empty archive's end record). */
 export function looksLikeZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5) && (bytes[3] === 4 || bytes[3] === 6);
+  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) return false;
+  return (bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6);
 }
 
 /** The entries of the archive's central directory, refusing more than `limits.maxEntries`. */
@@ -113,7 +114,7 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, limits: ZipEntr
   if (entry.uncompressedSize > limits.maxBytes) {
     throw new ParseError(
       "too_large",
-      `The ${limits.label}'s text part is ${megabytes(entry.uncompressedSize)} uncompressed; the limit is ${megabytes(limits.maxBytes)}. Split it into smaller files.`,
+      `The ${limits.label}'s text part is ${formatSize(entry.uncompressedSize)} uncompressed; the limit is ${formatSize(limits.maxBytes)}. Split it into smaller files.`,
     );
   }
   if (entry.uncompressedSize > Math.max(entry.compressedSize, 1) * limits.maxRatio) throw bomb();
@@ -196,9 +197,4 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
     at += chunk.length;
   }
   return out;
-}
-
-/** Bytes as "12.5 MB" for messages. */
-function megabytes(bytes: number): string {
-  return `${(bytes / 1_000_000).toLocaleString("en-US", { maximumFractionDigits: 1 })} MB`;
 }

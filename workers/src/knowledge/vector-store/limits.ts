@@ -38,7 +38,10 @@ export function assertValidIds(ids: readonly string[]): void {
   for (const id of ids) assertValidId(id);
 }
 
-/** True when every value is 0: such a vector has no direction, so no cosine neighbours. */
+/**
+ * True when every value is 0 (an embedder's answer for a text without terms): it has no
+ * direction, so no cosine neighbours. The stores keep no vector for it.
+ */
 export function isZeroVector(values: ArrayLike<number>): boolean {
   for (let i = 0; i < values.length; i++) if (values[i] !== 0) return false;
   return true;
@@ -62,8 +65,6 @@ export function assertValidRecords(records: readonly VectorRecord[]): number {
     assertValidId(record.id);
     assertValidValues(record.values);
     if (record.values.length !== dimensions) throw new RangeError("vectors of one upsert must all have the same length");
-    // Cosine similarity is undefined for it; an embedder gives one for a blank text: skip those.
-    if (isZeroVector(record.values)) throw new RangeError(`vector "${record.id}" is all zeros`);
     // Two writes of one id in a batch would race each other on Vectorize; say which one wins.
     if (seen.has(record.id)) throw new RangeError(`vector id "${record.id}" appears twice in one upsert`);
     seen.add(record.id);
@@ -87,4 +88,15 @@ export function chunked<T>(items: readonly T[], size: number): T[][] {
 /** Only the metadata fields the contract stores, whatever else the caller's object carries. */
 export function pickMetadata({ metadata }: VectorRecord): VectorMetadata {
   return { document_id: metadata.document_id, chunk_id: metadata.chunk_id, workspace_id: metadata.workspace_id };
+}
+
+/** `records` split into those with a direction and the ids of the all-zero ones. */
+export function splitZeroVectors(records: readonly VectorRecord[]): { stored: VectorRecord[]; zeroIds: string[] } {
+  const stored: VectorRecord[] = [];
+  const zeroIds: string[] = [];
+  for (const record of records) {
+    if (isZeroVector(record.values)) zeroIds.push(record.id);
+    else stored.push(record);
+  }
+  return { stored, zeroIds };
 }

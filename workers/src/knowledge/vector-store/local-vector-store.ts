@@ -1,6 +1,16 @@
 import type { LocalVectorIndexDO } from "../local-vector-index-do";
 import { toUnitVector } from "../embeddings/vector-math";
-import { assertValidIds, assertValidNamespace, assertValidRecords, assertValidValues, chunked, clampTopK, isZeroVector, pickMetadata } from "./limits";
+import {
+  assertValidIds,
+  assertValidNamespace,
+  assertValidRecords,
+  assertValidValues,
+  chunked,
+  clampTopK,
+  isZeroVector,
+  pickMetadata,
+  splitZeroVectors,
+} from "./limits";
 import type { VectorMatch, VectorQueryOptions, VectorRecord, VectorStore } from "./vector-store";
 
 /**
@@ -23,10 +33,13 @@ export class LocalVectorStore implements VectorStore {
   async upsert(namespace: string, vectors: VectorRecord[]): Promise<void> {
     assertValidNamespace(namespace);
     assertValidRecords(vectors);
+    const { stored, zeroIds } = splitZeroVectors(vectors);
     const stub = this.index.getByName(namespace);
-    for (const batch of chunked(vectors, UPSERT_RPC_BATCH)) {
+    for (const batch of chunked(stored, UPSERT_RPC_BATCH)) {
       await stub.upsert(batch.map((v) => ({ id: v.id, values: toUnitVector(v.values), metadata: pickMetadata(v) })));
     }
+    // Replacing a vector by one without direction leaves no vector.
+    if (zeroIds.length > 0) await this.deleteByIds(namespace, zeroIds);
   }
 
   async query(namespace: string, vector: number[] | Float32Array, options: VectorQueryOptions): Promise<VectorMatch[]> {

@@ -9,6 +9,7 @@ import {
   isZeroVector,
   MAX_UPSERT_BATCH,
   pickMetadata,
+  splitZeroVectors,
 } from "./limits";
 import type { VectorMatch, VectorMetadata, VectorQueryOptions, VectorRecord, VectorStore } from "./vector-store";
 
@@ -47,11 +48,14 @@ export class VectorizeStore implements VectorStore {
   async upsert(namespace: string, vectors: VectorRecord[]): Promise<void> {
     assertValidNamespace(namespace);
     assertValidRecords(vectors);
-    for (const batch of chunked(vectors, MAX_UPSERT_BATCH)) {
+    const { stored, zeroIds } = splitZeroVectors(vectors);
+    for (const batch of chunked(stored, MAX_UPSERT_BATCH)) {
       await this.index.upsert(
         batch.map((v) => ({ id: v.id, namespace, values: toUnitVector(v.values), metadata: { ...pickMetadata(v) } })),
       );
     }
+    // Cosine similarity is undefined for a zero vector: replacing a vector by one leaves none.
+    if (zeroIds.length > 0) await this.deleteByIds(namespace, zeroIds);
   }
 
   async query(namespace: string, vector: number[] | Float32Array, options: VectorQueryOptions): Promise<VectorMatch[]> {

@@ -1,0 +1,177 @@
+/**
+ * Fetching web pages for the knowledge base: one page, or a bounded same-site crawl that
+ * respects robots.txt and reads sitemaps.
+ */
+
+/** Largest page or file fetched, matching the upload limit. */
+export const MAX_FETCH_BYTES = 25 * 1024 * 1024;
+/** A site slower than this is skipped (the queue retries the document later). */
+export const FETCH_TIMEOUT_MS = 15_000;
+/** How we introduce ourselves to sites, and the name robots.txt rules can address. */
+export const CRAWLER_USER_AGENT = "EdgeDeskBot/0.1 (+knowledge-base import)";
+const ROBOTS_CACHE_MS = 10 * 60_000; // robots.txt rarely changes within a crawl
+
+/** A fetched page. */
+export interface FetchedPage {
+  url: string;
+  bytes: Uint8Array;
+  contentType: string;
+}
+
+/** A page that cannot be fetched, with a reason for the document's `error`; `permanent` when retrying cannot help. */
+export class FetchError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = "FetchError";
+  }
+}
+
+/** Fetches `url` with size and time limits. */
+export async function fetchPage(url: string): Promise<FetchedPage> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: { "user-agent": CRAWLER_USER_AGENT, accept: "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.5" },
+      redirect: "follow",
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new FetchError(`could not reach ${url}: ${err instanceof Error ? err.message : "network error"}`, false);
+  }
+  if (res.status === 404 || res.status === 410) throw new FetchError(`${url} was not found (HTTP ${res.status})`, true);
+  if (res.status >= 400 && res.status < 500 && res.status !== 429) throw new FetchError(`${url} refused the request (HTTP ${res.status})`, true);
+  if (!res.ok) throw new FetchError(`${url} answered HTTP ${res.status}`, false);
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > MAX_FETCH_BYTES) throw new FetchError(`${url} is larger than ${MAX_FETCH_BYTES / 1024 / 1024} MB`, true);
+  const reader = res.body?.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_FETCH_BYTES) {
+      await reader.cancel();
+      throw new FetchError(`${url} is larger than ${MAX_FETCH_BYTES / 1024 / 1024} MB`, true);
+    }
+    parts.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const p of parts) {
+    bytes.set(p, offset);
+    offset += p.byteLength;
+  }
+  return { url: res.url || url, bytes, contentType: res.headers.get("content-type") ?? "" };
+}
+
+interface RobotsRules {
+  allow: string[];
+  disallow: string[];
+  fetchedAt: number;
+}
+
+const robotsCache = new Map<string, RobotsRules>();
+
+/** The rules of robots.txt that apply to us: our own group if present, else `*`. */
+export function parseRobots(text: string): Omit<RobotsRules, "fetchedAt"> {
+  const groups: { agents: string[]; allow: string[]; disallow: string[] }[] = [];
+  let current: (typeof groups)[number] | null = null;
+  let lastWasAgent = false;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/#.*/, "").trim();
+    const m = line.match(/^([A-Za-z-]+)\s*:\s*(.*)$/);
+    if (!m) continue;
+    const field = m[1]!.toLowerCase();
+    const value = m[2]!.trim();
+    if (field === "user-agent") {
+      if (!current || !lastWasAgent) {
+        current = { agents: [], allow: [], disallow: [] };
+        groups.push(current);
+      }
+      current.agents.push(value.toLowerCase());
+      lastWasAgent = true;
+      continue;
+    }
+    lastWasAgent = false;
+    if (!current) continue;
+    if (field === "allow" && value) current.allow.push(value);
+    if (field === "disallow" && value) current.disallow.push(value);
+  }
+  const ours = groups.find((g) => g.agents.some((a) => a !== "*" && CRAWLER_USER_AGENT.toLowerCase().startsWith(a)));
+  const any = groups.find((g) => g.agents.includes("*"));
+  const group = ours ?? any;
+  return { allow: group?.allow ?? [], disallow: group?.disallow ?? [] };
+}
+
+/** True when the rules let us fetch `path`: the longest matching rule wins, allow on a tie. */
+export function robotsAllows(rules: Pick<RobotsRules, "allow" | "disallow">, path: string): boolean {
+  const matchLength = (pattern: string) => {
+    const anchored = pattern.endsWith("$");
+    const body = (anchored ? pattern.slice(0, -1) : pattern).split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+    const m = path.match(new RegExp(`^${body}${anchored ? "$" : ""}`));
+    return m ? pattern.length : -1;
+  };
+  const allow = Math.max(-1, ...rules.allow.map(matchLength));
+  const disallow = Math.max(-1, ...rules.disallow.map(matchLength));
+  return allow >= disallow;
+}
+
+/** Whether robots.txt of `url`'s site lets us fetch it (a missing robots.txt allows everything). */
+export async function allowedByRobots(url: string): Promise<boolean> {
+  const u = new URL(url);
+  let rules = robotsCache.get(u.origin);
+  if (!rules || Date.now() - rules.fetchedAt > ROBOTS_CACHE_MS) {
+    let text = "";
+    try {
+      const res = await fetch(`${u.origin}/robots.txt`, { headers: { "user-agent": CRAWLER_USER_AGENT }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      if (res.ok) text = await res.text();
+    } catch {
+      // unreachable robots.txt: treat as none
+    }
+    rules = { ...parseRobots(text), fetchedAt: Date.now() };
+    robotsCache.set(u.origin, rules);
+  }
+  return robotsAllows(rules, u.pathname + u.search);
+}
+
+/** Same-site http(s) links of an HTML page, absolute, without fragments, de-duplicated. */
+export async function extractLinks(html: string, baseUrl: string): Promise<string[]> {
+  const base = new URL(baseUrl);
+  const found = new Set<string>();
+  const rewriter = new HTMLRewriter().on("a[href]", {
+    element(el) {
+      const href = el.getAttribute("href");
+      const rel = el.getAttribute("rel") ?? "";
+      if (!href || /\bnofollow\b/i.test(rel)) return;
+      try {
+        const u = new URL(href, base);
+        if ((u.protocol === "http:" || u.protocol === "https:") && u.origin === base.origin) {
+          u.hash = "";
+          found.add(u.toString());
+        }
+      } catch {
+        // not a URL
+      }
+    },
+  });
+  await rewriter.transform(new Response(html, { headers: { "content-type": "text/html" } })).text();
+  found.delete(base.toString());
+  return [...found];
+}
+
+/** The page URLs listed by a sitemap (`<urlset>`) or sitemap index (`<sitemapindex>`). */
+export function sitemapUrls(xml: string): { pages: string[]; sitemaps: string[] } {
+  const locs = [...xml.matchAll(/<loc>\s*([^<\s]+)\s*<\/loc>/gi)].map((m) => m[1]!.replace(/&amp;/g, "&"));
+  return /<sitemapindex[\s>]/i.test(xml) ? { pages: [], sitemaps: locs } : { pages: locs, sitemaps: [] };
+}
+
+/** True when the fetched content is a sitemap rather than a page. */
+export function isSitemap(page: FetchedPage): boolean {
+  if (!/xml/i.test(page.contentType) && !page.url.endsWith(".xml")) return false;
+  const head = new TextDecoder().decode(page.bytes.slice(0, 2_000));
+  return /<(urlset|sitemapindex)[\s>]/i.test(head);
+}
