@@ -22,6 +22,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   freePort,
+  listeningPid,
   loadAverage,
   mapLimit,
   percentile,
@@ -107,10 +108,20 @@ export default async function run({ tmpDir, log }) {
   log(`applying D1 migrations to ${persistTo}…`);
   await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
 
+  // A snapshot of the Worker, bundled as `wrangler deploy` would: `wrangler dev` then serves that
+  // file, so edits to the working tree during the run cannot reload the server (and drop its sockets).
+  log("bundling the Worker (wrangler deploy --dry-run)…");
+  const bundleDir = join(tmpDir, "bundle");
+  await runWrangler(["deploy", "--dry-run", "--outdir", bundleDir]);
+  const entry = bundleEntry(bundleDir);
+
   const serverLog = new ServerLog();
   log(`starting wrangler dev on ${base} (load ${loadAverage()})…`);
   const server = startWranglerDev(
     [
+      entry,
+      "--no-bundle",
+      "--config", join(ROOT, "wrangler.toml"),
       "--port", String(port),
       "--ip", HOST,
       "--inspector-port", String(inspectorPort),
@@ -124,7 +135,7 @@ export default async function run({ tmpDir, log }) {
   );
   try {
     await waitForHttp(`${base}/healthz`, { timeoutMs: HEALTH_TIMEOUT_MS, alive: server.running });
-    const bench = new Bench({ base, server, serverLog, log });
+    const bench = new Bench({ base, port, server, serverLog, log });
     return await bench.run();
   } catch (err) {
     if (err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${server.tail().split("\n").slice(-25).join("\n")}`;
@@ -138,8 +149,9 @@ export default async function run({ tmpDir, log }) {
 // ---------------------------------------------------------------------------------------------
 
 class Bench {
-  constructor({ base, server, serverLog, log }) {
+  constructor({ base, port, server, serverLog, log }) {
     this.base = base;
+    this.port = port;
     this.origin = base;
     this.server = server;
     this.serverLog = serverLog;
@@ -529,26 +541,42 @@ class Bench {
       .map((m) => m.pid);
   }
 
-  /** RSS of every workerd process of our wrangler dev, in KiB: total and per pid. */
+  /**
+   * What each workerd process is: `proxy` is wrangler's dev proxy, the one listening on the
+   * public port, which relays every request and socket; `runtime` runs the Worker, its
+   * Durable Objects and the local D1, R2 and queues.
+   */
+  workerdRoles() {
+    const pids = this.workerdPids();
+    const proxy = listeningPid(this.port, pids);
+    return pids.map((pid) => ({ pid, role: pid === proxy ? "proxy" : "runtime" }));
+  }
+
+  /** RSS of the workerd processes of our wrangler dev, in KiB: total, by role, and per pid. */
   workerdMemory() {
-    const each = this.workerdPids()
-      .map((pid) => processMemory(pid))
-      .filter(Boolean);
-    return { totalKiB: each.reduce((sum, m) => sum + m.rssKiB, 0), each };
+    const each = this.workerdRoles()
+      .map(({ pid, role }) => ({ ...processMemory(pid), role }))
+      .filter((m) => m.name);
+    const sum = (role) => each.filter((m) => !role || m.role === role).reduce((total, m) => total + m.rssKiB, 0);
+    return { totalKiB: sum(), runtimeKiB: sum("runtime"), proxyKiB: sum("proxy"), each };
   }
 
   /** CPU time used so far by each workerd process and by wrangler's own Node process, in ms. */
   serverCpu() {
-    const each = new Map(this.workerdPids().map((pid) => [pid, processCpuMs(pid)]));
-    return { each, wrangler: processCpuMs(this.server.proc.pid) };
+    const roles = this.workerdRoles();
+    const each = new Map(roles.map(({ pid }) => [pid, processCpuMs(pid)]));
+    return { each, roles: new Map(roles.map(({ pid, role }) => [pid, role])), wrangler: processCpuMs(this.server.proc.pid) };
   }
 
   /** CPU used between two `serverCpu()` readings: workerd total, per workerd pid, wrangler. */
   static cpuBetween(before, after) {
-    const each = [...after.each].map(([pid, ms]) => [pid, before.each.has(pid) && ms !== null ? ms - before.each.get(pid) : null]);
+    const each = [...after.each].map(([pid, ms]) => [pid, before.each.has(pid) && ms !== null ? ms - before.each.get(pid) : null, after.roles.get(pid)]);
     const known = each.every(([, ms]) => ms !== null);
+    const runtimePids = (reading) => [...reading.roles].filter(([, role]) => role === "runtime").map(([pid]) => pid).join(",");
     return {
       workerd: known ? each.reduce((sum, [, ms]) => sum + ms, 0) : null,
+      runtime: known ? each.filter(([, , role]) => role === "runtime").reduce((sum, [, ms]) => sum + ms, 0) : null,
+      restarted: runtimePids(before) !== runtimePids(after),
       each,
       wrangler: before.wrangler !== null && after.wrangler !== null ? after.wrangler - before.wrangler : null,
     };
@@ -619,7 +647,7 @@ class Bench {
       ]),
       notes: [
         "messages/s = answered questions / wall time from the first send to the last response. workerd CPU = user + system time of the workerd processes of this `wrangler dev` (from /proc/<pid>/stat) during the run, divided by the answers; it includes everything they did meanwhile (D1 outbox writes, analytics and escalation queue consumers). \"% of wall\" is that CPU time over the wall time: 100% is one core busy for the whole run. Client CPU is this Node process (which also runs on the same 2 cores).",
-        `CPU per process during each run (ms): ${levels.map((l) => `${l.concurrency} concurrent: ${l.cpu.each.map(([pid, ms]) => `workerd ${pid} ${fmt(ms)}`).join(", ")}, wrangler (node) ${fmt(l.cpu.wrangler)}`).join("; ")}.`,
+        `CPU per process during each run (ms): ${levels.map((l) => `${l.concurrency} concurrent: ${l.cpu.each.map(([pid, ms, role]) => `workerd ${role} (${pid}) ${fmt(ms)}`).join(", ")}, wrangler's node ${fmt(l.cpu.wrangler)}`).join("; ")}. Linux counts CPU time in 10 ms ticks.`,
       ],
     };
     const failures = {
@@ -890,6 +918,14 @@ class ServerLog {
               .join("; "),
     };
   }
+}
+
+/** The bundled Worker's entry module in `dir` (`index.js` for `workers/src/index.ts`). */
+function bundleEntry(dir) {
+  const modules = readdirSync(dir).filter((f) => /\.m?js$/.test(f));
+  const main = modules.find((f) => f === "index.js") ?? modules[0];
+  if (!main) throw new Error(`wrangler deploy --dry-run left no JavaScript module in ${dir}`);
+  return join(dir, main);
 }
 
 function normalizePath(path) {

@@ -1,0 +1,102 @@
+/**
+ * Starts the platform like `npm start` does, for the browser tests: migrations applied to a
+ * fresh state folder, `wrangler dev` on a free port, rate limits relaxed for scripted traffic.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const READY_TIMEOUT_MS = 120_000; // the first start bundles the Worker and boots workerd
+
+/** A running local Worker. */
+export interface LocalServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function run(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+function finished(child: ChildProcess, label: string): Promise<string> {
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  return new Promise((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`${label} exited ${code}:\n${output.slice(-3000)}`)))),
+  );
+}
+
+/** Starts `wrangler dev` on a fresh database and waits until `/healthz` answers. */
+export async function startLocalServer(vars: Record<string, string> = {}): Promise<LocalServer> {
+  const state = mkdtempSync(join(tmpdir(), "edgedesk-e2e-"));
+  const envFile = join(state, ".dev.vars");
+  writeFileSync(
+    envFile,
+    [
+      `JWT_SECRET=${randomBytes(48).toString("base64url")}`,
+      "RATE_LIMIT_BURST_PER_MINUTE=off",
+      "RATE_LIMIT_VISITOR_BURST_PER_MINUTE=off",
+      ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+    ].join("\n"),
+  );
+  await finished(run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { CI: "true" }), "migrations");
+  const port = await freePort();
+  const child = run(
+    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--env-file", envFile, "--show-interactive-dev-session=false"],
+    {},
+  );
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited ${child.exitCode}:\n${output.slice(-3000)}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`wrangler dev did not answer in time:\n${output.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    url,
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGINT");
+        await Promise.race([new Promise((r) => child.once("exit", r)), new Promise((r) => setTimeout(r, 10_000))]);
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
