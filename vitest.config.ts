@@ -13,7 +13,7 @@ export default defineConfig(async () => {
       projects: [
         {
           plugins: [
-            // A function so values provided by the global setups (the fake LLM server's URL) reach workerd.
+            // A function so values provided by the global setups (the fake LLM server's and website's URLs) reach workerd.
             cloudflareTest(({ inject }) => ({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
@@ -24,6 +24,15 @@ export default defineConfig(async () => {
                   RATE_LIMIT_BURST_PER_MINUTE: "100000",
                   RATE_LIMIT_VISITOR_BURST_PER_MINUTE: "100000",
                   LLM_FAKE_URL: inject("llmFakeUrl"),
+                  SITE_URL: inject("siteUrl"),
+                  // Slack, Twilio, SendGrid and Zendesk stand-ins for the channel tests.
+                  PROVIDERS_FAKE_URL: inject("providersFakeUrl"),
+                  // Billing: the fake Stripe API and test prices. STRIPE_SECRET_KEY, which switches plan
+                  // limits on, is set by the billing tests themselves so other suites run unlimited.
+                  STRIPE_API_BASE: inject("stripeUrl"),
+                  STRIPE_WEBHOOK_SECRET: "whsec_test_edgedesk_webhook_secret",
+                  STRIPE_PRICE_PRO: "price_test_pro",
+                  STRIPE_PRICE_ENTERPRISE: "price_test_enterprise",
                   // Conversation-level provider tests: OpenAI always answers 429, Anthropic streams slowly.
                   OPENAI_API_KEY: "sk-test-openai",
                   OPENAI_BASE_URL: `${inject("llmFakeUrl")}/conversation-openai/429/v1`,
@@ -37,7 +46,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["workers/**/*.test.ts"],
-            globalSetup: ["workers/test/global-setup.ts", "workers/test/llm-global-setup.ts"],
+            globalSetup: ["workers/test/global-setup.ts", "workers/test/llm-global-setup.ts", "workers/test/site-global-setup.ts", "workers/test/providers-global-setup.ts", "workers/test/stripe-global-setup.ts"],
             setupFiles: ["workers/test/apply-migrations.ts"],
             testTimeout: 20_000,
             hookTimeout: 30_000,
@@ -53,6 +62,28 @@ export default defineConfig(async () => {
             testTimeout: 60_000,
             hookTimeout: 180_000,
             fileParallelism: false,
+          },
+        },
+        {
+          // The dashboard's loaders and actions, run in Node against a local Worker API.
+          test: {
+            name: "dashboard",
+            environment: "node",
+            include: ["dashboard/**/*.test.ts"],
+            exclude: ["dashboard/**/*.e2e.test.ts", "**/node_modules/**"],
+            globalSetup: ["dashboard/test/global-setup.ts"],
+            testTimeout: 30_000,
+            hookTimeout: 180_000,
+          },
+        },
+        {
+          // The widget's components and protocol client, in a simulated DOM (happy-dom).
+          esbuild: { jsx: "automatic" as const, jsxImportSource: "preact" },
+          define: { __WIDGET_VERSION__: JSON.stringify("test") },
+          test: {
+            name: "widget",
+            environment: "happy-dom",
+            include: ["widget/src/**/*.test.{ts,tsx}"],
           },
         },
       ],

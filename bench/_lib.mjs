@@ -356,3 +356,182 @@ export function listeningPid(port, pids) {
   }
   return null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// A local Worker on a fresh database, and a small client for its public API (used by the
+// knowledge bench and `npm run eval`).
+
+/** The Worker's entry module in a `wrangler deploy --dry-run --outdir` folder. */
+export function bundleEntry(dir) {
+  const modules = readdirSync(dir).filter((f) => /\.m?js$/.test(f));
+  const main = modules.find((f) => f === "index.js") ?? modules[0];
+  if (!main) throw new Error(`wrangler deploy --dry-run left no JavaScript module in ${dir}`);
+  return join(dir, main);
+}
+
+/**
+ * Starts the Worker with `wrangler dev` on a free port of 127.0.0.1 and a fresh database in
+ * `<tmpDir>/state` (D1 migrations applied first), burst rate limits off, a random JWT secret
+ * and encryption key from an env file in `tmpDir` (the repository's `.dev.vars` and
+ * `.wrangler/state` are never read or written), plus `vars`. With `snapshot` (the default) the
+ * Worker is first bundled as `wrangler deploy` would and `wrangler dev` serves that file, so
+ * edits to the working tree during a run cannot reload the server. Resolves once `/healthz`
+ * answers, with `{base, server, stop()}`; on failure the server is stopped and the error
+ * carries wrangler's last lines. Called again with the same `tmpDir` after `stop()`, it serves
+ * the same database, bundle and secrets (tokens issued before stay valid).
+ */
+export async function startLocalWorker({ tmpDir, log = () => {}, vars = {}, snapshot = true, healthTimeoutMs = 180_000 }) {
+  const { randomBytes } = await import("node:crypto");
+  const { writeFileSync } = await import("node:fs");
+  const host = "127.0.0.1";
+  const port = await freePort(host);
+  const inspectorPort = await freePort(host);
+  const base = `http://${host}:${port}`;
+  const persistTo = join(tmpDir, "state");
+  const envFile = join(tmpDir, "worker.env");
+  if (!existsSync(envFile)) writeFileSync(
+    envFile,
+    [
+      `JWT_SECRET="${randomBytes(36).toString("base64url")}"`,
+      `ENCRYPTION_KEYS="k1:${randomBytes(32).toString("base64")}"`,
+      "RATE_LIMIT_BURST_PER_MINUTE=off",
+      "RATE_LIMIT_VISITOR_BURST_PER_MINUTE=off",
+      ...Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`),
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  log(`applying D1 migrations to ${persistTo}…`);
+  await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { env: { CI: "true" } });
+  let entryArgs = [];
+  if (snapshot) {
+    log("bundling the Worker (wrangler deploy --dry-run, once)…");
+    const bundleDir = join(tmpDir, "bundle");
+    if (!existsSync(bundleDir)) await runWrangler(["deploy", "--dry-run", "--outdir", bundleDir]);
+    entryArgs = [bundleEntry(bundleDir), "--no-bundle", "--config", join(ROOT, "wrangler.toml")];
+  }
+  log(`starting wrangler dev on ${base} (load ${loadAverage()})…`);
+  const server = startWranglerDev([
+    ...entryArgs,
+    "--port", String(port),
+    "--ip", host,
+    "--inspector-port", String(inspectorPort),
+    "--persist-to", persistTo,
+    "--env-file", envFile,
+    "--show-interactive-dev-session=false",
+  ]);
+  try {
+    await waitForHttp(`${base}/healthz`, { timeoutMs: healthTimeoutMs, alive: server.running });
+  } catch (err) {
+    await server.stop();
+    if (err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${server.tail().split("\n").slice(-25).join("\n")}`;
+    throw err;
+  }
+  return { base, server, stop: () => server.stop() };
+}
+
+/**
+ * A client for the Worker's public API at `base`: `call(method, path, {token, body, form})`
+ * resolves with `{status, body, ms}` (network errors as status 0), `expect(status, …)` throws
+ * unless the status matches. Every call is bounded by `timeoutMs`.
+ */
+export function apiClient(base, { timeoutMs = 60_000 } = {}) {
+  const call = async (method, path, { token, body, form } = {}) => {
+    const headers = { Accept: "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const started = performance.now();
+    try {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers,
+        body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await res.text();
+      const ms = performance.now() - started;
+      let parsed = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, body: parsed, ms };
+    } catch (err) {
+      return { status: 0, body: { error: { code: "network", message: String(err?.cause?.code ?? err?.message ?? err) } }, ms: performance.now() - started };
+    }
+  };
+  const expect = async (status, method, path, options) => {
+    const res = await call(method, path, options);
+    if (res.status !== status) {
+      throw new Error(`${method} ${path} answered ${res.status}, expected ${status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    }
+    return res.body;
+  };
+  return { call, expect };
+}
+
+/** Signs up a workspace through the public API and creates an assistant: `{token, workspaceId, assistantId}`. */
+export async function signUpWithAssistant(api, { workspaceName = "Bench", assistantName = "Bench assistant" } = {}) {
+  const { randomBytes } = await import("node:crypto");
+  const signup = await api.expect(201, "POST", "/api/v1/workspaces", {
+    body: { workspace_name: workspaceName, email: `bench-${randomBytes(4).toString("hex")}@edgedesk.local`, password: randomBytes(18).toString("base64url") },
+  });
+  const token = signup.access_token;
+  const assistant = await api.expect(201, "POST", "/api/v1/assistants", { token, body: { name: assistantName } });
+  return { token, workspaceId: signup.workspace.id, assistantId: assistant.id };
+}
+
+/**
+ * Polls the assistant's document list until none of `ids` is queued or processing, or
+ * `timeoutMs` passes. Resolves with `{ready, failed: [{id, error}], pending, ms}`.
+ */
+export async function waitForDocuments(api, token, assistantId, ids, { timeoutMs = 600_000, intervalMs = 500, onProgress = () => {} } = {}) {
+  const wanted = new Set(ids);
+  const started = performance.now();
+  const deadline = Date.now() + timeoutMs;
+  let last = { ready: 0, failed: [], pending: wanted.size };
+  while (Date.now() < deadline) {
+    const seen = new Map();
+    let cursor = null;
+    // Bounded: the whole list, 100 a page, up to 2,000 pages (200,000 documents).
+    for (let pageNo = 0; pageNo < 2_000; pageNo++) {
+      const qs = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const page = await api.expect(200, "GET", `/api/v1/assistants/${assistantId}/documents?${qs}`, { token });
+      for (const doc of page.data) if (wanted.has(doc.id)) seen.set(doc.id, doc);
+      cursor = page.next_cursor;
+      if (!cursor) break;
+    }
+    const docs = [...seen.values()];
+    const ready = docs.filter((d) => d.status === "ready").length;
+    const failed = docs.filter((d) => d.status === "failed").map((d) => ({ id: d.id, error: d.error }));
+    last = { ready, failed, pending: wanted.size - ready - failed.length };
+    onProgress(last);
+    if (last.pending === 0) return { ...last, ms: performance.now() - started };
+    await sleep(intervalMs);
+  }
+  return { ...last, ms: performance.now() - started, timedOut: true };
+}
+
+/** CPU time (user + system, ms) of each thread of a process: Map of thread id to `{name, ms}`. */
+export function threadCpuMs(pid) {
+  const out = new Map();
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const ms = processCpuMs(`${pid}/task/${tid}`);
+    if (ms === null) continue;
+    let name = "?";
+    try {
+      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+    } catch {
+      // exited meanwhile
+    }
+    out.set(Number(tid), { name, ms });
+  }
+  return out;
+}

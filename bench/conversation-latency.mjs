@@ -4,8 +4,11 @@
  * Starts its own `wrangler dev` on a free port with a fresh database (`<tmpDir>/state`, D1
  * migrations applied first), the burst rate limits switched off and a random JWT secret from an
  * env file in the tmp folder (so the repository's `.dev.vars` and `.wrangler/state` are never
- * read or written). Seeds a workspace, an assistant, publishable keys and the demo help articles
- * (`seed/docs/`) through the public API, then measures:
+ * read or written). It serves a snapshot of the Worker taken at the start (bundled as `wrangler
+ * deploy` would, with copies of wrangler.toml, the assets and the migrations in the tmp folder),
+ * because `wrangler dev` reloads on any change to those, dropping every socket. Seeds a
+ * workspace, an assistant, publishable keys and the demo help articles (`seed/docs/`) through
+ * the public API, then measures:
  *
  *  1. latency and throughput at 1, 50 and 200 concurrent conversations, each asking its
  *     questions one after another (closed loop): send → first `delta`, send → `response`, the
@@ -18,8 +21,8 @@
  * end, also on error. `CONVERSATION_BENCH_QUICK=1` runs a small version (a smoke test).
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join, relative, resolve } from "node:path";
 import {
   freePort,
   listeningPid,
@@ -32,6 +35,7 @@ import {
   runWrangler,
   sleep,
   startWranglerDev,
+  threadCpuMs,
   waitForHttp,
 } from "./_lib.mjs";
 
@@ -51,17 +55,17 @@ const LEVELS = QUICK
       { concurrency: 50, questions: 5 },
       { concurrency: 200, questions: 3 },
     ];
-/** Not recorded: bundles and JIT-compiles the Worker paths, opens D1, fills caches. */
+/** Not recorded: compiles the Worker's hot paths, opens D1, fills caches. */
 const WARM_UP = { concurrency: 10, questions: 2 };
 /** How the idle sockets are spread. */
 const SOCKET_LAYOUTS = QUICK
   ? [{ conversations: 10, socketsPer: 10, broadcastIn: 3 }]
   : [
-      { conversations: 100, socketsPer: 20, broadcastIn: 5 },
+      { conversations: 100, socketsPer: 20, broadcastIn: 5, reopen: true },
       { conversations: 2_000, socketsPer: 1, broadcastIn: 20 },
     ];
 
-const HEALTH_TIMEOUT_MS = 180_000; // the first `wrangler dev` bundles the Worker; others share the CPU
+const HEALTH_TIMEOUT_MS = 180_000; // workerd boots in seconds, but the machine is shared
 const DOCUMENT_READY_TIMEOUT_MS = 60_000;
 const QUESTION_TIMEOUT_MS = 30_000; // no answer by then counts as lost
 const LEVEL_TIME_CAP_MS = 240_000; // questions not started by then are skipped and counted
@@ -105,23 +109,25 @@ export default async function run({ tmpDir, log }) {
     { mode: 0o600 },
   );
 
-  log(`applying D1 migrations to ${persistTo}…`);
-  await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
-
-  // A snapshot of the Worker, bundled as `wrangler deploy` would: `wrangler dev` then serves that
-  // file, so edits to the working tree during the run cannot reload the server (and drop its sockets).
-  log("bundling the Worker (wrangler deploy --dry-run)…");
-  const bundleDir = join(tmpDir, "bundle");
+  // `wrangler dev` reloads the Worker when its sources, its config or its assets change, which
+  // drops every socket and Durable Object: the bench serves a snapshot taken now instead (the
+  // Worker bundled as `wrangler deploy` would, with copies of wrangler.toml, the assets and the
+  // D1 migrations), so edits made to the working tree during the run cannot disturb it.
+  log("bundling the Worker (wrangler deploy --dry-run) and taking a snapshot of its config…");
+  const workerDir = join(tmpDir, "worker");
+  const bundleDir = join(workerDir, "bundle");
   await runWrangler(["deploy", "--dry-run", "--outdir", bundleDir]);
-  const entry = bundleEntry(bundleDir);
+  const config = snapshotConfig(workerDir, relative(workerDir, bundleEntry(bundleDir)));
+
+  log(`applying D1 migrations to ${persistTo}…`);
+  await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo, "--config", config]);
 
   const serverLog = new ServerLog();
   log(`starting wrangler dev on ${base} (load ${loadAverage()})…`);
   const server = startWranglerDev(
     [
-      entry,
+      "--config", config,
       "--no-bundle",
-      "--config", join(ROOT, "wrangler.toml"),
       "--port", String(port),
       "--ip", HOST,
       "--inspector-port", String(inspectorPort),
@@ -162,17 +168,21 @@ class Bench {
 
   async run() {
     const started = { date: new Date().toISOString(), load: loadAverage() };
+    this.timeline = [];
     const seed = await this.seed();
+    await this.mark("after seeding");
     const wrangler = JSON.parse(readFileSync(join(ROOT, "node_modules", "wrangler", "package.json"), "utf8")).version;
 
     this.log(`warm-up: ${WARM_UP.concurrency} conversations × ${WARM_UP.questions} questions`);
     await this.load({ ...WARM_UP, label: "warm-up" });
+    await this.mark("after warm-up");
 
     const levels = [];
     for (const level of LEVELS) {
       this.log(`load: ${level.concurrency} concurrent conversation(s) × ${level.questions} questions (load ${loadAverage()})`);
       const result = await this.load({ ...level, label: `c${level.concurrency}` });
       levels.push(result);
+      await this.mark(`after ${level.concurrency} concurrent`);
       this.log(
         `  answered ${result.answered}/${result.asked}, response p50 ${fmt(result.response.p50)} ms p99 ${fmt(result.response.p99)} ms, ${fmt(result.perSecond, 1)} msg/s`,
       );
@@ -183,6 +193,7 @@ class Bench {
       this.log(`sockets: ${layout.conversations} conversation(s) × ${layout.socketsPer} socket(s) (load ${loadAverage()})`);
       const result = await this.socketPhase(layout);
       sockets.push(result);
+      this.timeline.push({ label: `after ${layout.conversations} × ${layout.socketsPer} sockets closed`, mem: result.mem.closed });
       this.log(`  held ${result.held}/${result.target}, pongs ${result.pongs}, broadcast ${result.broadcastReceived}/${result.broadcastExpected}`);
     }
     const finished = { load: loadAverage() };
@@ -395,7 +406,8 @@ class Bench {
     const clientCpuBefore = process.cpuUsage();
     const loadBefore = loadAverage();
     const results = [];
-    let skipped = 0;
+    // Questions of conversations that could not be created or connected count as not asked.
+    let skipped = (concurrency - sockets.length) * questions;
     const start = performance.now();
     const deadline = start + LEVEL_TIME_CAP_MS;
     await Promise.all(
@@ -406,7 +418,13 @@ class Bench {
             return;
           }
           const content = QUESTIONS[(c + q) % QUESTIONS.length];
-          results.push(await ask(socket, content, `${label}-${c}-${q}`, QUESTION_TIMEOUT_MS));
+          const result = await ask(socket, content, `${label}-${c}-${q}`, QUESTION_TIMEOUT_MS);
+          results.push(result);
+          if (result.timedOut) {
+            // A late answer would be taken for the next question's: this conversation stops here.
+            skipped += questions - q - 1;
+            return;
+          }
         }
       }),
     );
@@ -460,7 +478,7 @@ class Bench {
 
   // ---- 2. idle sockets -------------------------------------------------------------------
 
-  async socketPhase({ conversations, socketsPer, broadcastIn }) {
+  async socketPhase({ conversations, socketsPer, broadcastIn, reopen = false }) {
     const label = `s${conversations}x${socketsPer}`;
     const key = await this.newWidgetKey();
     const logBefore = this.serverLog.snapshot();
@@ -506,8 +524,23 @@ class Bench {
     await sleep(SETTLE_MS);
     const memClosed = this.workerdMemory();
 
+    // The same sockets again: if memory is held per live socket and given back (or reused) on
+    // close, a second round does not grow RSS much further.
+    let again = null;
+    if (reopen) {
+      const second = await this.openSockets(urls.map((u) => u.url));
+      const live = second.sockets.filter(Boolean);
+      await sleep(SETTLE_MS);
+      const memOpen2 = this.workerdMemory();
+      const closed2 = await this.closeSockets(live);
+      await sleep(SETTLE_MS);
+      again = { held: live.length, failures: second.failures, memOpen: memOpen2, memClosed: this.workerdMemory(), closed: closed2 };
+    }
+
+    const runtimePids = (mem) => mem.each.filter((m) => m.role === "runtime").map((m) => m.pid).join(",");
     return {
       label,
+      restarted: new Set(["before", "created", "open", "closed"].map((k) => runtimePids({ before: memBefore, created: memCreated, open: memOpen, closed: memClosed }[k]))).size > 1,
       conversations,
       socketsPer,
       target: conversations * socketsPer,
@@ -524,6 +557,7 @@ class Bench {
       broadcastExpected: full.reduce((sum, [, list]) => sum + list.length, 0),
       broadcastReceived: broadcast.reduce((a, b) => a + b, 0),
       mem: { before: memBefore, created: memCreated, open: memOpen, closed: memClosed },
+      again,
       closed,
       loadBefore,
       loadAfter: loadAverage(),
@@ -532,6 +566,12 @@ class Bench {
   }
 
   // ---- the server's processes ------------------------------------------------------------
+
+  /** Notes the workerd memory now, for the timeline (after a pause for things to settle). */
+  async mark(label) {
+    await sleep(SETTLE_MS);
+    this.timeline.push({ label, mem: this.workerdMemory() });
+  }
 
   workerdPids() {
     return this.server
@@ -565,7 +605,11 @@ class Bench {
   serverCpu() {
     const roles = this.workerdRoles();
     const each = new Map(roles.map(({ pid }) => [pid, processCpuMs(pid)]));
-    return { each, roles: new Map(roles.map(({ pid, role }) => [pid, role])), wrangler: processCpuMs(this.server.proc.pid) };
+    const threads = new Map();
+    for (const { pid, role } of roles) {
+      if (role === "runtime") for (const [tid, t] of threadCpuMs(pid)) threads.set(tid, t);
+    }
+    return { each, threads, roles: new Map(roles.map(({ pid, role }) => [pid, role])), wrangler: processCpuMs(this.server.proc.pid) };
   }
 
   /** CPU used between two `serverCpu()` readings: workerd total, per workerd pid, wrangler. */
@@ -577,6 +621,10 @@ class Bench {
       workerd: known ? each.reduce((sum, [, ms]) => sum + ms, 0) : null,
       runtime: known ? each.filter(([, , role]) => role === "runtime").reduce((sum, [, ms]) => sum + ms, 0) : null,
       restarted: runtimePids(before) !== runtimePids(after),
+      // The runtime's busiest thread during the run: its CPU ms and its share of the runtime's CPU.
+      busiestThread: [...after.threads]
+        .map(([tid, t]) => ({ tid, name: t.name, ms: t.ms - (before.threads.get(tid)?.ms ?? 0) }))
+        .sort((a, b) => b.ms - a.ms)[0] ?? null,
       each,
       wrangler: before.wrangler !== null && after.wrangler !== null ? after.wrangler - before.wrangler : null,
     };
@@ -648,11 +696,12 @@ class Bench {
       notes: [
         "messages/s = answered questions / wall time from the first send to the last response. workerd CPU = user + system time of the workerd processes of this `wrangler dev` (from /proc/<pid>/stat) during the run, divided by the answers; it includes everything they did meanwhile (D1 outbox writes, analytics and escalation queue consumers). \"% of wall\" is that CPU time over the wall time: 100% is one core busy for the whole run. Client CPU is this Node process (which also runs on the same 2 cores).",
         `CPU per process during each run (ms): ${levels.map((l) => `${l.concurrency} concurrent: ${l.cpu.each.map(([pid, ms, role]) => `workerd ${role} (${pid}) ${fmt(ms)}`).join(", ")}, wrangler's node ${fmt(l.cpu.wrangler)}`).join("; ")}. Linux counts CPU time in 10 ms ticks.`,
+        `Busiest thread of the runtime process (from /proc/<pid>/task): ${levels.map((l) => (l.cpu.busiestThread && l.cpu.runtime ? `${l.concurrency} concurrent: ${fmt(l.cpu.busiestThread.ms)} of ${fmt(l.cpu.runtime)} ms (${fmt((l.cpu.busiestThread.ms / l.cpu.runtime) * 100)}%, ${fmt((l.cpu.busiestThread.ms / l.wallMs) * 100)}% of wall)` : `${l.concurrency} concurrent: n/a`)).join("; ")}.`,
       ],
     };
     const failures = {
       title: "Errors and lost messages under load",
-      columns: ["phase", "conversations created / wanted", "sockets opened", "timed out (lost)", "closed mid-answer", "no ack", "no delta before response", "error events", "answer statuses", "server log"],
+      columns: ["phase", "conversations created / wanted", "sockets opened", "timed out (lost)", "closed mid-answer", "no ack", "no delta before response", "error events", "answer statuses", "server restarted", "server log"],
       rows: levels.map((l) => [
         `${l.concurrency} concurrent`,
         `${l.conversationsCreated} / ${l.conversationsWanted}${describeCounts(l.createFailures)}`,
@@ -663,6 +712,7 @@ class Bench {
         l.noDelta,
         describeCounts(l.errorEvents, "none"),
         describeCounts(l.statuses, "none"),
+        l.cpu.restarted || l.serverLog.counts.has(RELOADED) ? "yes" : "no",
         l.serverLog.summary(),
       ]),
       notes: [
@@ -678,12 +728,11 @@ class Bench {
         "open s",
         "pong / held",
         "broadcast received / expected",
-        "workerd RSS MiB: before",
-        "after conversations",
-        "sockets open",
-        "after close",
-        "KiB per socket",
+        "runtime RSS MiB: before → conversations → sockets open → closed",
+        "proxy RSS MiB (same steps)",
+        "KiB per socket: runtime / proxy",
         "closed cleanly",
+        "server restarted",
       ],
       rows: sockets.map((s) => [
         `${s.conversations} conv × ${s.socketsPer}`,
@@ -691,22 +740,29 @@ class Bench {
         fmt(s.openMs / 1000, 1),
         `${s.pongs} / ${s.held}`,
         `${s.broadcastReceived} / ${s.broadcastExpected} (${s.broadcastConversations} conv)`,
-        mib(s.mem.before.totalKiB),
-        mib(s.mem.created.totalKiB),
-        mib(s.mem.open.totalKiB),
-        mib(s.mem.closed.totalKiB),
-        s.held > 0 ? fmt((s.mem.open.totalKiB - s.mem.created.totalKiB) / s.held, 1) : "n/a",
+        ["before", "created", "open", "closed"].map((k) => mib(s.mem[k].runtimeKiB)).join(" → "),
+        ["before", "created", "open", "closed"].map((k) => mib(s.mem[k].proxyKiB)).join(" → "),
+        s.held > 0
+          ? `${fmt((s.mem.open.runtimeKiB - s.mem.created.runtimeKiB) / s.held)} / ${fmt((s.mem.open.proxyKiB - s.mem.created.proxyKiB) / s.held)}`
+          : "n/a",
         `${s.closed.clean} / ${s.closed.total}`,
+        s.restarted || s.serverLog.counts.has(RELOADED) ? "yes" : "no",
       ]),
       notes: [
-        "Sockets are opened 50 at a time, each counted when its first `status` event arrives; then every socket sends `{\"type\":\"ping\"}` (answered by the Durable Object's WebSocket auto-response) and, in a few conversations whose sockets all opened, one socket sends a question: every socket of those conversations must receive the `response`. RSS is VmRSS from /proc/<pid>/status, summed over the workerd processes under this `wrangler dev`, read 3 s after each step. KiB per socket = (sockets open − after conversations) / held.",
+        "Sockets are opened 50 at a time, each counted when its first `status` event arrives; then every socket sends `{\"type\":\"ping\"}` (answered by the Durable Object's WebSocket auto-response) and, in a few conversations whose sockets all opened, one socket sends a question: every socket of those conversations must receive the `response`. RSS is VmRSS from /proc/<pid>/status of the two workerd processes under this `wrangler dev`, read 3 s after each step: \"runtime\" runs the Worker, its Durable Objects and the local D1/R2/queues; \"proxy\" is wrangler's dev proxy (the process listening on the port), which relays every request and WebSocket and does not exist on Cloudflare. KiB per socket = (sockets open − conversations) / held, per process.",
         ...sockets.map(
           (s) =>
-            `${s.conversations} × ${s.socketsPer}: conversations created ${s.conversationsCreated}/${s.conversations}${describeCounts(s.createFailures)} (POST p50 ${fmt(percentile(s.createMs, 50))} ms, p99 ${fmt(percentile(s.createMs, 99))} ms); open failures ${describeCounts(s.openFailures, "none")}; still open after the checks ${s.heldAfterChecks}/${s.held}${Object.keys(s.unexpectedCloses).length ? ` (${describeCounts(s.unexpectedCloses)})` : ""}; close ${fmt(s.closed.ms / 1000, 1)} s${Object.keys(s.closed.other).length ? `, not clean: ${describeCounts(s.closed.other)}` : ""}; workerd processes ${s.mem.open.each.map((m) => `${m.pid}: ${mib(m.rssKiB)} MiB (peak ${mib(m.hwmKiB)})`).join(", ")}; server log ${s.serverLog.summary()}; load ${s.loadBefore} → ${s.loadAfter}.`,
+            `${s.conversations} × ${s.socketsPer}: conversations created ${s.conversationsCreated}/${s.conversations}${describeCounts(s.createFailures)} (POST p50 ${fmt(percentile(s.createMs, 50))} ms, p99 ${fmt(percentile(s.createMs, 99))} ms); open failures ${describeCounts(s.openFailures, "none")}; still open after the checks ${s.heldAfterChecks}/${s.held}${Object.keys(s.unexpectedCloses).length ? ` (${describeCounts(s.unexpectedCloses)})` : ""}; close ${fmt(s.closed.ms / 1000, 1)} s${Object.keys(s.closed.other).length ? `, not clean: ${describeCounts(s.closed.other)}` : ""}; workerd at sockets open ${s.mem.open.each.map((m) => `${m.role} ${m.pid}: ${mib(m.rssKiB)} MiB (peak ${mib(m.hwmKiB)})`).join(", ")}; server log ${s.serverLog.summary()}; load ${s.loadBefore} → ${s.loadAfter}.${s.again ? ` Second round on the same conversations: ${s.again.held}/${s.target} opened${describeCounts(s.again.failures)}, runtime RSS ${mib(s.again.memOpen.runtimeKiB)} MiB open → ${mib(s.again.memClosed.runtimeKiB)} MiB closed, proxy ${mib(s.again.memOpen.proxyKiB)} → ${mib(s.again.memClosed.proxyKiB)} MiB, closed cleanly ${s.again.closed.clean}/${s.again.closed.total}.` : ""}`,
         ),
       ],
     };
-    return [latency, throughput, failures, idle];
+    const memory = {
+      title: "workerd memory over the run (RSS MiB)",
+      columns: ["after", "runtime", "proxy", "total"],
+      rows: this.timeline.map(({ label, mem }) => [label.replace(/^after /, ""), mib(mem.runtimeKiB), mib(mem.proxyKiB), mib(mem.totalKiB)]),
+      notes: ["Read 3 s after each step. Durable Objects of finished conversations may stay in memory, and memory freed by the V8 heap or the allocator is not necessarily returned to the OS, so this shows a high-water trend rather than what is live."],
+    };
+    return [latency, throughput, failures, idle, memory];
   }
 }
 
@@ -861,6 +917,8 @@ function ask(socket, content, clientId, timeoutMs) {
   });
 }
 
+const RELOADED = "wrangler reloaded the Worker";
+
 /** Counts what `wrangler dev` printed: request lines by status class, the Worker's warn/error logs. */
 class ServerLog {
   constructor() {
@@ -869,6 +927,10 @@ class ServerLog {
   }
 
   add(line) {
+    if (/Reloading local server|Detected changes/.test(line)) {
+      this.bump(RELOADED, line);
+      return;
+    }
     const request = /\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/\S*) (\d{3})\b/.exec(line);
     if (request) {
       const status = Number(request[3]);
@@ -918,6 +980,28 @@ class ServerLog {
               .join("; "),
     };
   }
+}
+
+/**
+ * Copies wrangler.toml into `dir` with `main` set to the bundle and the folders it names (the
+ * assets, the D1 migrations) copied beside it; returns the copy's path.
+ */
+function snapshotConfig(dir, main) {
+  const text = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const copied = new Map();
+  const out = text.replace(/^(\s*)(main|directory|migrations_dir)(\s*=\s*)"([^"]+)"/gm, (_line, indent, key, eq, value) => {
+    if (key === "main") return `${indent}${key}${eq}"${main}"`;
+    const source = resolve(ROOT, value);
+    const name = `${key}-${basename(source)}`;
+    if (!copied.has(source)) {
+      cpSync(source, join(dir, name), { recursive: true });
+      copied.set(source, name);
+    }
+    return `${indent}${key}${eq}"${copied.get(source)}"`;
+  });
+  const path = join(dir, "wrangler.toml");
+  writeFileSync(path, out);
+  return path;
 }
 
 /** The bundled Worker's entry module in `dir` (`index.js` for `workers/src/index.ts`). */

@@ -525,3 +525,354 @@ export const SearchHitSchema = z
   .openapi("SearchHit");
 
 export type KnowledgeDocument = z.infer<typeof DocumentSchema>;
+
+// ---- team, invites and workspace settings --------------------------------------------------
+
+/** A member of the workspace as the team page shows it. */
+export const TeamMemberSchema = UserSchema.extend({ last_login_at: isoTimestamp.nullable() }).openapi("TeamMember");
+
+/** Days an invitation link stays valid. */
+export const INVITE_TTL_DAYS = 7;
+
+export const InviteCreateBody = z.strictObject({ email, role: RoleSchema }).openapi("InviteCreate");
+
+export const InviteSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role: RoleSchema,
+    status: z.enum(["pending", "accepted", "revoked", "expired"]),
+    invited_by: z.string().nullable(),
+    expires_at: isoTimestamp,
+    accepted_at: isoTimestamp.nullable(),
+    created_at: isoTimestamp,
+  })
+  .openapi("Invite");
+
+/** The create answer: the only time the link's token is shown. */
+export const InviteWithTokenSchema = InviteSchema.extend({ token: z.string(), url: z.string() }).openapi("InviteWithToken");
+
+export const InviteAcceptBody = z
+  .strictObject({ token: z.string().min(1).max(200), password, name: name.optional() })
+  .openapi("InviteAccept");
+
+export const TeamRoleBody = z.strictObject({ role: RoleSchema }).openapi("TeamRoleChange");
+
+/** Longest retention a workspace may choose: ten years. */
+export const MAX_RETENTION_DAYS = 3_650;
+
+export const WorkspaceUpdateBody = z
+  .strictObject({
+    name: name.optional(),
+    company_name: name.nullable().optional(),
+    /** Days after which conversations are deleted; null keeps them forever. */
+    retention_days: z.number().int().min(1).max(MAX_RETENTION_DAYS).nullable().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, "at least one field must be given")
+  .openapi("WorkspaceUpdate");
+
+/** Deleting a workspace is confirmed by typing its name. */
+export const WorkspaceDeleteBody = z.strictObject({ confirm_name: z.string().min(1).max(LIMITS.NAME_CHARS) });
+
+export type TeamMember = z.infer<typeof TeamMemberSchema>;
+export type Invite = z.infer<typeof InviteSchema>;
+
+// ---- integrations --------------------------------------------------------------------------
+
+export const IntegrationTypeSchema = z.enum(["slack", "whatsapp", "email", "zendesk", "stripe"]);
+
+const setting = (max = 500) => z.string().trim().max(max);
+/** A secret value: write-only, stored encrypted. `null` clears it. */
+const secret = z.string().min(1).max(4_096).nullable();
+/** Another API host for a provider (a regional endpoint, a proxy, or a local server in tests). */
+const apiBaseUrl = z.union([z.literal(""), z.url({ protocol: /^https?$/ }).max(2_048)]).optional();
+
+/** Non-secret settings and secret field names of each integration type. */
+export const INTEGRATION_FIELDS = {
+  slack: {
+    config: z.strictObject({
+      team_id: setting(40).optional(),
+      /** Channel escalations are posted to, e.g. `C0123456789`. */
+      escalation_channel: setting(80).optional(),
+      assistant_id: idOf("ast").optional(),
+      /** Which assistant answers in which Slack channel (`{"C0123456789": "ast_…"}`); others use `assistant_id`. */
+      channel_assistants: z.record(setting(80), idOf("ast")).optional(),
+      /** Slack Web API base URL; default `https://slack.com/api`. */
+      api_base_url: apiBaseUrl,
+    }),
+    secrets: z.strictObject({ bot_token: secret.optional(), signing_secret: secret.optional() }),
+  },
+  whatsapp: {
+    config: z.strictObject({
+      account_sid: setting(64).optional(),
+      /** The Twilio sender, e.g. `whatsapp:+14155238886`. */
+      from_number: setting(40).optional(),
+      assistant_id: idOf("ast").optional(),
+      /** The webhook URL exactly as entered in Twilio, when a proxy changes what the Worker sees. */
+      webhook_url: z.union([z.literal(""), z.url({ protocol: /^https?$/ }).max(2_048)]).optional(),
+      /** Inbound pictures and files: kept in R2 (`store`), or answered with a text-only note (`reject`). */
+      media: z.enum(["store", "reject"]).optional(),
+      /** Twilio REST API base URL; default `https://api.twilio.com`. */
+      api_base_url: apiBaseUrl,
+    }),
+    secrets: z.strictObject({ auth_token: secret.optional() }),
+  },
+  email: {
+    config: z.strictObject({
+      from_address: z.union([z.literal(""), email]).optional(),
+      inbound_address: z.union([z.literal(""), email]).optional(),
+      assistant_id: idOf("ast").optional(),
+      from_name: setting(100).optional(),
+      /** Where escalation notices are emailed, when the team wants email rather than Slack. */
+      escalation_address: z.union([z.literal(""), email]).optional(),
+      /** SendGrid's signed-webhook verification key (public, base64); when set, inbound mail must be signed. */
+      signature_public_key: setting(1_000).optional(),
+      /** SendGrid API base URL; default `https://api.sendgrid.com` (`https://api.eu.sendgrid.com` for EU). */
+      api_base_url: apiBaseUrl,
+    }),
+    secrets: z.strictObject({ sendgrid_api_key: secret.optional(), inbound_secret: secret.optional() }),
+  },
+  zendesk: {
+    config: z.strictObject({
+      /** `acme` for acme.zendesk.com. */
+      subdomain: setting(63).optional(),
+      agent_email: z.union([z.literal(""), email]).optional(),
+      /** Tags added to every escalation ticket. */
+      tags: z.array(setting(80)).max(20).optional(),
+      /** Custom field values set on every escalation ticket. */
+      custom_fields: z
+        .array(z.strictObject({ id: z.number().int().positive(), value: z.union([setting(500), z.number(), z.boolean(), z.null()]) }))
+        .max(50)
+        .optional(),
+      /** Send agents' public ticket comments back to the visitor's channel (default true). */
+      relay_agent_comments: z.boolean().optional(),
+      /** Zendesk API base URL; default `https://{subdomain}.zendesk.com`. */
+      api_base_url: apiBaseUrl,
+    }),
+    secrets: z.strictObject({ api_token: secret.optional(), webhook_secret: secret.optional() }),
+  },
+  stripe: {
+    config: z.strictObject({
+      price_id: setting(100).optional(),
+      customer_portal_return_url: z.union([z.literal(""), z.url({ protocol: /^https?$/ }).max(2_048)]).optional(),
+    }),
+    secrets: z.strictObject({ secret_key: secret.optional(), webhook_secret: secret.optional() }),
+  },
+} as const;
+
+export type IntegrationType = z.infer<typeof IntegrationTypeSchema>;
+
+/** `PUT /integrations/:type`; `config` and `secrets` are checked against the type's fields. */
+export const IntegrationUpdateBody = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    config: z.record(z.string(), z.unknown()).default({}),
+    secrets: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi("IntegrationUpdate");
+
+export const IntegrationSchema = z
+  .object({
+    type: IntegrationTypeSchema,
+    configured: z.boolean(),
+    enabled: z.boolean(),
+    config: z.record(z.string(), z.unknown()),
+    /** Names of the secret fields that hold a value; the values are never returned. */
+    secrets_set: z.array(z.string()),
+    /** Every secret field this type takes. */
+    secret_fields: z.array(z.string()),
+    updated_at: isoTimestamp.nullable(),
+  })
+  .openapi("Integration");
+
+export type Integration = z.infer<typeof IntegrationSchema>;
+
+// ---- inbox search and export ---------------------------------------------------------------
+
+/** The conversation list's query plus `q`: text searched for in the conversations' messages. */
+export const ConversationInboxQuery = ConversationListQuery.extend({
+  q: z.string().trim().min(1).max(200).optional(),
+});
+
+export const ConversationExportSchema = z
+  .object({ conversation: ConversationSchema, messages: z.array(MessageSchema), exported_at: isoTimestamp })
+  .openapi("ConversationExport");
+
+export type ConversationExport = z.infer<typeof ConversationExportSchema>;
+
+// ---- types the dashboard and other clients read --------------------------------------------
+
+export type Session = z.infer<typeof SessionSchema>;
+export type ApiKeyWithSecret = z.infer<typeof ApiKeyWithSecretSchema>;
+export type InviteWithToken = z.infer<typeof InviteWithTokenSchema>;
+export type AnalyticsSummary = z.infer<typeof AnalyticsSummarySchema>;
+export type SearchHit = z.infer<typeof SearchHitSchema>;
+export type DocumentAccepted = z.infer<typeof DocumentAcceptedSchema>;
+export type ConversationToken = z.infer<typeof ConversationTokenSchema>;
+export type Role = z.infer<typeof RoleSchema>;
+export type Channel = z.infer<typeof ChannelSchema>;
+export type ConversationStatus = z.infer<typeof ConversationStatusSchema>;
+export type Tone = z.infer<typeof ToneSchema>;
+export type Branding = z.infer<typeof BrandingSchema>;
+/** One page of a list. */
+export type Page<T> = { data: T[]; next_cursor: string | null };
+
+// ---- billing and data rights ---------------------------------------------------------------
+
+/** What a plan allows; null is unlimited. */
+export const PlanLimitsSchema = z
+  .object({
+    api_calls_per_month: z.number().int().nullable(),
+    conversations_per_month: z.number().int().nullable(),
+    assistants: z.number().int().nullable(),
+    documents: z.number().int().nullable(),
+  })
+  .openapi("PlanLimits");
+
+export const BillingUsageSchema = z
+  .object({
+    period: z.object({ month: z.string().openapi({ example: "2026-11" }), from: isoTimestamp, to: isoTimestamp }),
+    conversations: z.number().int(),
+    api_calls: z.number().int(),
+    tokens: z.number().int(),
+    estimated_cost_usd: z.number(),
+    assistants: z.number().int(),
+    documents: z.number().int(),
+  })
+  .openapi("BillingUsage");
+
+export const BillingSchema = z
+  .object({
+    /** The plan whose limits apply now (starter while a paid subscription is not paid up). */
+    plan: PlanSchema,
+    /** The plan paid for; differs from `plan` while the subscription is past due or canceled. */
+    subscribed_plan: PlanSchema,
+    /** Stripe's subscription status (`active`, `past_due`, `canceled`…), or `none`. */
+    subscription_status: z.string(),
+    current_period_end: isoTimestamp.nullable(),
+    cancel_at_period_end: z.boolean(),
+    /** False when this deployment has no Stripe key: nothing can be bought, nothing is capped. */
+    billing_enabled: z.boolean(),
+    limits: PlanLimitsSchema,
+    usage: BillingUsageSchema,
+    plans: z.array(
+      z.object({ plan: PlanSchema, limits: PlanLimitsSchema, current: z.boolean(), purchasable: z.boolean() }),
+    ),
+    /** Plans above the current one that can be bought here, cheapest first. */
+    upgrade_to: z.array(PlanSchema),
+  })
+  .openapi("Billing");
+
+export const CheckoutBody = z.strictObject({ plan: z.enum(["pro", "enterprise"]) }).openapi("CheckoutRequest");
+
+/** A page hosted by Stripe to send the admin to. */
+export const HostedPageSchema = z
+  .object({ url: z.string(), kind: z.enum(["checkout", "portal"]) })
+  .openapi("HostedPage");
+
+export const InvoiceSchema = z
+  .object({
+    id: z.string(),
+    number: z.string().nullable(),
+    status: z.string().nullable(),
+    currency: z.string(),
+    /** Amounts in the currency's smallest unit (cents). */
+    amount_due: z.number().int(),
+    amount_paid: z.number().int(),
+    total: z.number().int(),
+    created_at: isoTimestamp,
+    period_start: isoTimestamp,
+    period_end: isoTimestamp,
+    hosted_invoice_url: z.string().nullable(),
+    invoice_pdf: z.string().nullable(),
+  })
+  .openapi("Invoice");
+
+export const InvoiceListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .max(255)
+    .regex(/^in_[0-9A-Za-z]+$/, "must be an invoice id")
+    .optional(),
+});
+
+export const VisitorParam = z.strictObject({
+  visitor_id: VisitorIdSchema.openapi({ param: { name: "visitor_id", in: "path" } }),
+});
+
+/** Everything held about one visitor of the workspace (`GET /visitors/:visitor_id/export`). */
+export const VisitorExportSchema = z
+  .object({
+    visitor_id: z.string(),
+    exported_at: isoTimestamp,
+    conversations: z.array(
+      ConversationSchema.extend({ satisfaction_comment: z.string().nullable(), messages: z.array(MessageSchema) }),
+    ),
+  })
+  .openapi("VisitorExport");
+
+/** What an erasure removed: counts only, never the data. */
+export const VisitorErasureSchema = z
+  .object({
+    visitor_id: z.string(),
+    erased_at: isoTimestamp,
+    conversations: z.number().int(),
+    messages: z.number().int(),
+    attachments: z.number().int(),
+    analytics_events: z.number().int(),
+  })
+  .openapi("VisitorErasure");
+
+export type Billing = z.infer<typeof BillingSchema>;
+export type PlanLimits = z.infer<typeof PlanLimitsSchema>;
+export type Invoice = z.infer<typeof InvoiceSchema>;
+export type HostedPage = z.infer<typeof HostedPageSchema>;
+export type VisitorExport = z.infer<typeof VisitorExportSchema>;
+export type VisitorErasure = z.infer<typeof VisitorErasureSchema>;
+
+// ---- channels: connection tests and escalation deliveries ----------------------------------
+
+/** `POST /integrations/:type/test`: the provider's cheapest authenticated call, and what it said. */
+export const IntegrationTestSchema = z
+  .object({
+    type: IntegrationTypeSchema,
+    ok: z.boolean(),
+    /** What was checked and found, or why it failed (never a secret). */
+    detail: z.string(),
+    /** The provider's HTTP status, when it answered. */
+    provider_status: z.number().int().nullable(),
+    /** Seconds the provider asked to wait (429 `Retry-After`). */
+    retry_after_seconds: z.number().int().nullable(),
+    checked_at: isoTimestamp,
+  })
+  .openapi("IntegrationTest");
+
+/** An escalation with where it was delivered: the ticket, and the last delivery failure if any. */
+export const EscalationRecordSchema = z
+  .object({
+    id: z.string(),
+    conversation_id: z.string(),
+    reason: EscalationReasonSchema,
+    note: z.string().nullable(),
+    status: z.enum(["open", "resolved"]),
+    ticket_id: z.string().nullable(),
+    ticket_provider: z.string().nullable(),
+    /** Why the last notification attempt (Zendesk, Slack, email) failed; null once delivered. */
+    last_error: z.string().nullable(),
+    resolved_by: z.string().nullable(),
+    resolved_at: isoTimestamp.nullable(),
+    created_at: isoTimestamp,
+    updated_at: isoTimestamp,
+  })
+  .openapi("EscalationRecord");
+
+export const EscalationListQuery = PaginationQuery.extend({
+  status: z.enum(["open", "resolved"]).optional(),
+  conversation_id: idOf("conv").optional(),
+  /** `true`: only escalations whose last delivery failed. */
+  failed: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+});
+
+export type IntegrationTest = z.infer<typeof IntegrationTestSchema>;
+export type EscalationRecord = z.infer<typeof EscalationRecordSchema>;

@@ -6,7 +6,7 @@
  * JSON columns hold small structured values (origins, policies, sources), never unbounded text.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
@@ -326,4 +326,86 @@ export const processed_events = sqliteTable(
     created_at: timestamps.created_at,
   },
   (t) => [uniqueIndex("processed_events_uq").on(t.source, t.event_id)],
+);
+
+/**
+ * Invitations to join a workspace: a one-time link whose token is stored only as a SHA-256
+ * hash. Accepting one creates the user with the invite's role.
+ */
+export const invites = sqliteTable(
+  "invites",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    email: text("email").notNull(),
+    role: text("role", { enum: ["admin", "manager", "viewer"] }).notNull(),
+    token_hash: text("token_hash").notNull(),
+    invited_by: text("invited_by"),
+    expires_at: text("expires_at").notNull(),
+    accepted_at: text("accepted_at"),
+    accepted_user_id: text("accepted_user_id"),
+    revoked_at: text("revoked_at"),
+    created_at: timestamps.created_at,
+  },
+  (t) => [
+    uniqueIndex("invites_token_hash_uq").on(t.token_hash),
+    index("invites_workspace_idx").on(t.workspace_id, t.created_at),
+    index("invites_workspace_email_idx").on(t.workspace_id, t.email),
+  ],
+);
+
+/**
+ * A workspace's Stripe subscription as Stripe last reported it through webhooks. `plan` is the
+ * plan paid for; `workspaces.plan` is the plan whose limits apply now (starter while a payment
+ * is overdue). `state_at` is the Stripe `created` time (epoch seconds) of the event the state
+ * came from, so an older event arriving late never overwrites a newer state.
+ */
+export const billing_subscriptions = sqliteTable(
+  "billing_subscriptions",
+  {
+    workspace_id: text("workspace_id").primaryKey().references(() => workspaces.id),
+    stripe_customer_id: text("stripe_customer_id"),
+    stripe_subscription_id: text("stripe_subscription_id"),
+    stripe_subscription_item_id: text("stripe_subscription_item_id"),
+    plan: text("plan", { enum: ["starter", "pro", "enterprise"] }).notNull().default("starter"),
+    /** Stripe's subscription status, or `none` before the first subscription. */
+    status: text("status").notNull().default("none"),
+    current_period_end: text("current_period_end"),
+    cancel_at_period_end: integer("cancel_at_period_end", { mode: "boolean" }).notNull().default(false),
+    state_at: integer("state_at").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [
+    index("billing_subscriptions_subscription_idx").on(t.stripe_subscription_id),
+    index("billing_subscriptions_customer_idx").on(t.stripe_customer_id),
+  ],
+);
+
+/** Metered usage of a workspace per calendar month (UTC), e.g. period `2026-11`. */
+export const usage_counters = sqliteTable(
+  "usage_counters",
+  {
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    period: text("period").notNull(),
+    conversations: integer("conversations").notNull().default(0),
+    api_calls: integer("api_calls").notNull().default(0),
+    updated_at: timestamps.updated_at,
+  },
+  (t) => [primaryKey({ columns: [t.workspace_id, t.period] })],
+);
+
+/**
+ * Visitor erasures to repeat once more on the analytics store, for events that were still on
+ * the analytics queue when the erasure ran. Kept only until the next scheduled run.
+ */
+export const erasure_followups = sqliteTable(
+  "erasure_followups",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull(),
+    visitor_id: text("visitor_id").notNull(),
+    run_after: text("run_after").notNull(),
+    created_at: timestamps.created_at,
+  },
+  (t) => [index("erasure_followups_run_after_idx").on(t.run_after)],
 );

@@ -3,7 +3,8 @@
  */
 import { consumeAnalytics } from "./analytics/consumer";
 import type { AnalyticsEvent } from "./analytics/sink";
-import { consumeOutbound, type OutboundJob } from "./channels/outbound";
+import { consumeOutbound, consumeOutboundDeadLetters, type OutboundJob } from "./channels/outbound";
+import { runHousekeeping } from "./compliance/housekeeping";
 import { createApp } from "./http/app";
 import type { IngestJob } from "./knowledge/documents";
 import { consumeIngest, consumeIngestDeadLetters } from "./knowledge/ingest";
@@ -25,6 +26,10 @@ export default {
       await consumeIngestDeadLetters(batch as MessageBatch<IngestJob>, env);
       return consumeDeadLetters(batch);
     }
+    if (batch.queue.endsWith("-outbound-dlq")) {
+      await consumeOutboundDeadLetters(batch as MessageBatch<OutboundJob>, env);
+      return consumeDeadLetters(batch);
+    }
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch);
     if (batch.queue.endsWith("-ingest")) return consumeIngest(batch as MessageBatch<IngestJob>, env);
     if (batch.queue.endsWith("-analytics")) return consumeAnalytics(batch as MessageBatch<AnalyticsEvent>, env);
@@ -33,7 +38,8 @@ export default {
     batch.retryAll({ delaySeconds: 60 });
   },
 
-  async scheduled(_controller: ScheduledController, _env: Env): Promise<void> {
-    // Housekeeping (retention, outbox sweeps) is added by the rooms that own it.
+  async scheduled(controller: ScheduledController, env: Env): Promise<void> {
+    // Retention, erasure of closed workspaces, follow-ups of visitor erasures.
+    await runHousekeeping(env, new Date(controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;

@@ -261,6 +261,15 @@ describe("conversations over WebSockets", () => {
     b.close();
   });
 
+  it("answers a ping frame with a pong (auto-response, without waking the object)", async () => {
+    const c = await startedConversation();
+    const a = await openSocket(c.conversationId, c.token);
+    const pong = new Promise<string>((resolve) => a.ws.addEventListener("message", (m) => m.data === '{"type":"pong"}' && resolve(m.data as string)));
+    a.ws.send('{"type":"ping"}');
+    expect(await pong).toBe('{"type":"pong"}');
+    a.close();
+  });
+
   it("answers a duplicate client_id once", async () => {
     const c = await startedConversation();
     const a = await openSocket(c.conversationId, c.token);

@@ -1,38 +1,87 @@
-import { createLogger } from "../lib/logger";
+/**
+ * The outbound queue's consumer: answers channel messages, relays agents' replies and
+ * delivers escalations. A job that fails at a provider is retried no sooner than the
+ * provider's `Retry-After` (else with exponential backoff) and, after the queue's
+ * `max_retries`, lands in the dead-letter queue, whose consumer records that it gave up.
+ * Failures that retrying cannot fix (a channel not configured, bad credentials) are recorded
+ * and acknowledged.
+ */
+import { conversationStub } from "../conversation/service";
+import { createLogger, type Logger } from "../lib/logger";
+import { deliverEscalation } from "./escalation-delivery";
+import { recordEscalationDelivery } from "./escalation-records";
+import { answerInboundMessage, relayAgentReply } from "./inbound-answer";
+import type { OutboundJob } from "./jobs";
+import { describeFailure, isRetryable, retryDelaySeconds } from "./provider-error";
 
-/** An escalation that the team should hear about where they work (Zendesk, Slack, email). */
-export interface EscalationJob {
-  type: "escalation.created";
-  workspace_id: string;
-  assistant_id: string;
-  conversation_id: string;
-  escalation_id: string;
-  reason: string;
-  channel: string;
+export type { AgentReplyJob, EscalationJob, InboundMessageJob, OutboundJob } from "./jobs";
+
+async function runJob(env: Env, job: OutboundJob, logger: Logger): Promise<void> {
+  switch (job.type) {
+    case "escalation.created": {
+      const result = await deliverEscalation(env, job);
+      logger.info("escalation delivered", { escalation_id: job.escalation_id, delivered: result.delivered });
+      return;
+    }
+    case "inbound.message": {
+      const outcome = await answerInboundMessage(env, job);
+      logger.info("channel message handled", { channel: job.channel, conversation_id: job.conversation_id, outcome });
+      return;
+    }
+    case "agent.reply": {
+      const outcome = await relayAgentReply(env, job);
+      logger.info("agent reply relayed", { conversation_id: job.conversation_id, outcome });
+      return;
+    }
+    default:
+      logger.warn("unknown outbound job; dropped", { type: (job as { type?: unknown }).type });
+  }
 }
 
-/** Every job the outbound queue carries. */
-export type OutboundJob = EscalationJob;
-
-/**
- * Runs outbound jobs. Each job is acknowledged once handled and retried (with backoff, then
- * dead-lettered) when a provider fails. Escalation notifications go to the integrations the
- * workspace has configured; with none configured the escalation stays in the dashboard inbox.
- */
-export async function consumeOutbound(batch: MessageBatch<OutboundJob>, _env: Env): Promise<void> {
+/** Runs a batch of outbound jobs, one at a time (jobs of one conversation stay in order). */
+export async function consumeOutbound(batch: MessageBatch<OutboundJob>, env: Env): Promise<void> {
   const logger = createLogger({ queue: batch.queue });
   for (const message of batch.messages) {
     const job = message.body;
-    if (job.type === "escalation.created") {
-      logger.info("escalation recorded; no outbound integration handles it yet", {
-        workspace_id: job.workspace_id,
-        conversation_id: job.conversation_id,
-        escalation_id: job.escalation_id,
-      });
+    const log = logger.with({ message_id: message.id, job: job.type, attempts: message.attempts });
+    try {
+      await runJob(env, job, log);
       message.ack();
-    } else {
-      logger.warn("unknown outbound job; dropped", { message_id: message.id });
-      message.ack();
+    } catch (err) {
+      if (isRetryable(err)) {
+        const delaySeconds = retryDelaySeconds(err, message.attempts);
+        log.warn("outbound job failed; retrying", { error: describeFailure(err), delay_seconds: delaySeconds });
+        message.retry({ delaySeconds });
+      } else {
+        log.error("outbound job failed for good; not retried", { error: describeFailure(err) });
+        message.ack();
+      }
+    }
+  }
+}
+
+/**
+ * Jobs that used up their retries: the escalation or conversation is marked so the dashboard
+ * shows the delivery was abandoned. The generic dead-letter consumer logs them afterwards.
+ */
+export async function consumeOutboundDeadLetters(batch: MessageBatch<OutboundJob>, env: Env): Promise<void> {
+  const logger = createLogger({ queue: batch.queue });
+  for (const message of batch.messages) {
+    const job = message.body;
+    const note = `gave up after ${message.attempts} attempts`;
+    try {
+      if (job.type === "escalation.created") {
+        await recordEscalationDelivery(
+          env,
+          { workspaceId: job.workspace_id, conversationId: job.conversation_id, escalationId: job.escalation_id },
+          { lastError: `notification ${note}` },
+        );
+        await conversationStub(env, job.conversation_id).recordDeliveryError({ provider: "escalation", message: `notification ${note}` });
+      } else if (job.type === "inbound.message" || job.type === "agent.reply") {
+        await conversationStub(env, job.conversation_id).recordDeliveryError({ provider: "channel", message: `reply ${note}` });
+      }
+    } catch (err) {
+      logger.error("could not record a dead-lettered outbound job", { message_id: message.id, error: describeFailure(err) });
     }
   }
 }

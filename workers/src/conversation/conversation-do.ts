@@ -307,6 +307,52 @@ export class ConversationDO extends DurableObject<Env> {
     this.flushSoon();
   }
 
+  /**
+   * Notes on the conversation (metadata `delivery_error`, copied to D1) that an answer or a
+   * ticket could not be delivered through its channel, and tells the agents watching; `null`
+   * clears the note once a delivery succeeds.
+   */
+  async recordDeliveryError(error: { provider: string; message: string } | null): Promise<void> {
+    const conv = this.requireConversation();
+    const metadata = JSON.parse(conv.metadata) as Record<string, MetadataValue>;
+    if (error === null) {
+      if (!("delivery_error" in metadata)) return;
+      delete metadata.delivery_error;
+      delete metadata.delivery_error_at;
+    } else {
+      metadata.delivery_error = `${error.provider}: ${error.message}`.slice(0, 500);
+      metadata.delivery_error_at = nowIso();
+    }
+    this.store.updateConversation({ metadata: JSON.stringify(metadata) }, nowIso());
+    this.store.enqueueOutbox("conversation", conv.id);
+    if (error !== null) {
+      for (const ws of this.ctx.getWebSockets("agent")) {
+        this.send(ws, { type: "error", code: "delivery_failed", message: metadata.delivery_error as string });
+      }
+    }
+    this.flushSoon();
+  }
+
+  /**
+   * Erases everything this object holds (visitor erasure, retention, workspace deletion): the
+   * answer being generated stops, sockets close, storage is emptied and no alarm is left.
+   * Returns how many messages were erased.
+   */
+  async erase(): Promise<number> {
+    this.generation?.controller.abort();
+    const messages = this.store.conversation() ? this.store.messageCount() : 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(1000, "conversation erased");
+      } catch {
+        // already closing
+      }
+    }
+    this.store.eraseAll();
+    await this.ctx.storage.deleteAlarm();
+    return messages;
+  }
+
   /** Entries still waiting for D1 (operations and tests). */
   async outboxSize(): Promise<number> {
     return this.store.outboxSize();

@@ -1,6 +1,7 @@
-import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Principal } from "../auth/principal";
 import { roleAtLeast } from "../auth/principal";
+import { reserveConversationSlot } from "../billing/limits";
 import { signConversationToken } from "../auth/tokens";
 import { ApiError, notFound } from "../http/errors";
 import { newId } from "../lib/ids";
@@ -70,19 +71,26 @@ export async function startConversation(env: Env, principal: Principal, input: S
     throw new ApiError("forbidden", "this action needs the manager role", { required_role: "manager" });
   }
   const assistant = await getAssistant(createDb(env.DB), principal.workspaceId, input.assistant_id);
+  // The plan's monthly conversation quota; a widget visitor is told politely, staff precisely.
+  const release = await reserveConversationSlot(env, principal.workspaceId, { visitor: principal.kind === "publishable_key" });
   const id = newId("conversation");
-  const view = await conversationStub(env, id).init(
-    {
-      id,
-      workspace_id: principal.workspaceId,
-      assistant_id: assistant.id,
-      channel: input.channel,
-      visitor_id: input.visitor_id,
-      metadata: input.metadata ?? {},
-      external_ref: input.external_ref ?? null,
-    },
-    input.initial_message,
-  );
+  const view = await conversationStub(env, id)
+    .init(
+      {
+        id,
+        workspace_id: principal.workspaceId,
+        assistant_id: assistant.id,
+        channel: input.channel,
+        visitor_id: input.visitor_id,
+        metadata: input.metadata ?? {},
+        external_ref: input.external_ref ?? null,
+      },
+      input.initial_message,
+    )
+    .catch(async (err: unknown) => {
+      await release();
+      throw err;
+    });
   const token = await signConversationToken(env, {
     conversationId: id,
     workspaceId: principal.workspaceId,
@@ -102,6 +110,21 @@ export interface ConversationFilters {
   visitor_id?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  /** Text that one of the conversation's messages contains. */
+  q?: string | undefined;
+}
+
+/**
+ * How many of the workspace's most recent messages a text search reads. A `LIKE` scan over a
+ * bounded window rather than an FTS5 index: messages arrive through the outbox as upserts,
+ * and a substring match also finds order numbers, emails and half-typed words, which FTS5
+ * tokens miss. The bound keeps each search to a fixed number of D1 row reads.
+ */
+export const SEARCH_WINDOW_MESSAGES = 20_000;
+
+/** `%text%` for LIKE with `\` as the escape character, so `%` and `_` in the text are literal. */
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
 /** One page of the workspace's conversations from the D1 index, most recently updated first. */
@@ -117,6 +140,7 @@ export async function listConversations(env: Env, workspaceId: string, f: Conver
     f.from ? gte(c.created_at, f.from) : undefined,
     f.to ? lt(c.created_at, f.to) : undefined,
     after ? or(lt(c.updated_at, after.t), and(eq(c.updated_at, after.t), lt(c.id, after.id))) : undefined,
+    f.q ? inArray(c.id, matchingConversations(workspaceId, f.q)) : undefined,
   ];
   const rows = await createDb(env.DB)
     .select()
@@ -126,4 +150,15 @@ export async function listConversations(env: Env, workspaceId: string, f: Conver
     .limit(limit + 1)
     .all();
   return toPage(rows, limit, (r) => r.updated_at);
+}
+
+/** Ids of the workspace's conversations with a recent message containing `text` (case-insensitive for ASCII). */
+function matchingConversations(workspaceId: string, text: string) {
+  const { messages: m } = schema;
+  return sql`(select conversation_id from (
+      select ${m.conversation_id} as conversation_id, ${m.content} as content from ${m}
+      where ${m.workspace_id} = ${workspaceId}
+      order by ${m.created_at} desc
+      limit ${SEARCH_WINDOW_MESSAGES}
+    ) where content like ${likePattern(text)} escape '\\')`;
 }

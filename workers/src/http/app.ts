@@ -6,16 +6,31 @@ import type { AppEnv } from "./app-env";
 import { ApiError, errorBody, type ErrorCode } from "./errors";
 import { jsonBody } from "./middleware/json-body";
 import { requestContext } from "./middleware/request-context";
+import { securityHeaders } from "./middleware/security-headers";
+import { usageMeter } from "./middleware/usage-meter";
 import { visitorCors } from "./middleware/cors";
 import { analyticsRoutes } from "./routes/analytics";
 import { apiKeysRoutes } from "./routes/api-keys";
 import { assistantsRoutes } from "./routes/assistants";
+import { attachmentsRoutes } from "./routes/attachments";
 import { auditLogsRoutes } from "./routes/audit-logs";
 import { auth } from "./routes/auth";
+import { billingRoutes } from "./routes/billing";
 import { conversationsRoutes } from "./routes/conversations";
 import { documentsRoutes } from "./routes/documents";
+import { escalationsRoutes } from "./routes/escalations";
+import { integrationsRoutes } from "./routes/integrations";
+import { integrationsTestRoutes } from "./routes/integrations-test";
 import { openaiCompatRoutes } from "./routes/openai-compat";
 import { health, VERSION } from "./routes/health";
+import { stripeWebhookRoutes } from "./routes/stripe-webhook";
+import { teamRoutes } from "./routes/team";
+import { visitorsRoutes } from "./routes/visitors";
+import { workspaceRoutes } from "./routes/workspace";
+import { emailWebhooks } from "./routes/webhooks-email";
+import { slackWebhooks } from "./routes/webhooks-slack";
+import { whatsAppWebhooks } from "./routes/webhooks-whatsapp";
+import { zendeskWebhooks } from "./routes/webhooks-zendesk";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "invalid_request",
@@ -34,9 +49,12 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use("*", requestContext);
+  app.use("*", securityHeaders);
   app.use("/api/*", visitorCors);
   app.use("/api/*", jsonBody);
   app.use("/v1/*", jsonBody);
+  app.use("/api/*", usageMeter);
+  app.use("/v1/*", usageMeter);
 
   const api = new OpenAPIHono<AppEnv>();
   api.route("/", auth);
@@ -44,11 +62,25 @@ export function createApp() {
   api.route("/", apiKeysRoutes);
   api.route("/", auditLogsRoutes);
   api.route("/", conversationsRoutes);
+  api.route("/", attachmentsRoutes);
   api.route("/", analyticsRoutes);
   api.route("/", documentsRoutes);
+  api.route("/", teamRoutes);
+  api.route("/", workspaceRoutes);
+  api.route("/", integrationsRoutes);
+  api.route("/", integrationsTestRoutes);
+  api.route("/", escalationsRoutes);
+  api.route("/", billingRoutes);
+  api.route("/", visitorsRoutes);
   app.route("/api/v1", api);
   app.route("/v1", openaiCompatRoutes);
   app.route("/", health);
+  // Provider webhooks read their raw bodies themselves: signatures are over the exact bytes.
+  app.route("/webhooks", slackWebhooks);
+  app.route("/webhooks", whatsAppWebhooks);
+  app.route("/webhooks", emailWebhooks);
+  app.route("/webhooks", zendeskWebhooks);
+  app.route("/webhooks", stripeWebhookRoutes);
 
   app.doc31("/api/v1/openapi.json", {
     openapi: "3.1.0",

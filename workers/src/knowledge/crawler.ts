@@ -29,17 +29,33 @@ export class FetchError extends Error {
   }
 }
 
-/** Fetches `url` with size and time limits. */
+/** Redirects followed before a page counts as unreachable; sites rarely chain more than two. */
+const MAX_REDIRECTS = 5;
+
+/**
+ * Fetches `url` with size and time limits. Redirects are followed by hand so each hop is
+ * checked: it must stay on the same site and be allowed by robots.txt.
+ */
 export async function fetchPage(url: string): Promise<FetchedPage> {
   let res: Response;
-  try {
-    res = await fetch(url, {
-      headers: { "user-agent": CRAWLER_USER_AGENT, accept: "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.5" },
-      redirect: "follow",
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-    });
-  } catch (err) {
-    throw new FetchError(`could not reach ${url}: ${err instanceof Error ? err.message : "network error"}`, false);
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    try {
+      res = await fetch(current, {
+        headers: { "user-agent": CRAWLER_USER_AGENT, accept: "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.5" },
+        redirect: "manual",
+        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new FetchError(`could not reach ${current}: ${err instanceof Error ? err.message : "network error"}`, false);
+    }
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
+    if (!location) break;
+    if (hop >= MAX_REDIRECTS) throw new FetchError(`${url} redirects more than ${MAX_REDIRECTS} times`, true);
+    const next = new URL(location, current);
+    if (next.origin !== new URL(url).origin) throw new FetchError(`${url} redirects to another site (${next.origin})`, true);
+    if (!(await allowedByRobots(next.toString()))) throw new FetchError(`${url} redirects to ${next} which robots.txt disallows`, true);
+    current = next.toString();
   }
   if (res.status === 404 || res.status === 410) throw new FetchError(`${url} was not found (HTTP ${res.status})`, true);
   if (res.status >= 400 && res.status < 500 && res.status !== 429) throw new FetchError(`${url} refused the request (HTTP ${res.status})`, true);
@@ -65,7 +81,7 @@ export async function fetchPage(url: string): Promise<FetchedPage> {
     bytes.set(p, offset);
     offset += p.byteLength;
   }
-  return { url: res.url || url, bytes, contentType: res.headers.get("content-type") ?? "" };
+  return { url: current, bytes, contentType: res.headers.get("content-type") ?? "" };
 }
 
 interface RobotsRules {
@@ -120,25 +136,46 @@ export function robotsAllows(rules: Pick<RobotsRules, "allow" | "disallow">, pat
   return allow >= disallow;
 }
 
-/** Whether robots.txt of `url`'s site lets us fetch it (a missing robots.txt allows everything). */
+/**
+ * Whether robots.txt of `url`'s site lets us fetch it. As RFC 9309 says, a missing robots.txt
+ * (4xx) allows everything and one that cannot be read (5xx, unreachable) allows nothing: we
+ * throw a retryable `FetchError` then, so the document is tried again later instead of failing.
+ */
 export async function allowedByRobots(url: string): Promise<boolean> {
   const u = new URL(url);
   let rules = robotsCache.get(u.origin);
   if (!rules || Date.now() - rules.fetchedAt > ROBOTS_CACHE_MS) {
-    let text = "";
+    let res: Response;
     try {
-      const res = await fetch(`${u.origin}/robots.txt`, { headers: { "user-agent": CRAWLER_USER_AGENT }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-      if (res.ok) text = await res.text();
-    } catch {
-      // unreachable robots.txt: treat as none
+      res = await fetch(`${u.origin}/robots.txt`, { headers: { "user-agent": CRAWLER_USER_AGENT }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    } catch (err) {
+      throw new FetchError(`could not reach ${u.origin}: ${err instanceof Error ? err.message : "network error"}`, false);
     }
+    if (res.status >= 500) throw new FetchError(`${u.origin}/robots.txt answered HTTP ${res.status}`, false);
+    const text = res.ok ? await res.text() : "";
     rules = { ...parseRobots(text), fetchedAt: Date.now() };
     robotsCache.set(u.origin, rules);
   }
   return robotsAllows(rules, u.pathname + u.search);
 }
 
-/** Same-site http(s) links of an HTML page, absolute, without fragments, de-duplicated. */
+/**
+ * The form a page's URL is stored and compared in: absolute http(s), no `#fragment` (it names a
+ * spot on the same page). Null for anything else (`mailto:`, `javascript:`, not a URL).
+ */
+export function normalizeUrl(href: string, base?: string | URL): string | null {
+  let u: URL;
+  try {
+    u = new URL(href, base);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return null;
+  u.hash = "";
+  return u.toString();
+}
+
+/** Same-site http(s) links of an HTML page, absolute, without fragments, de-duplicated; `rel=nofollow` links are left out. */
 export async function extractLinks(html: string, baseUrl: string): Promise<string[]> {
   const base = new URL(baseUrl);
   const found = new Set<string>();
@@ -147,26 +184,31 @@ export async function extractLinks(html: string, baseUrl: string): Promise<strin
       const href = el.getAttribute("href");
       const rel = el.getAttribute("rel") ?? "";
       if (!href || /\bnofollow\b/i.test(rel)) return;
-      try {
-        const u = new URL(href, base);
-        if ((u.protocol === "http:" || u.protocol === "https:") && u.origin === base.origin) {
-          u.hash = "";
-          found.add(u.toString());
-        }
-      } catch {
-        // not a URL
-      }
+      const url = normalizeUrl(href, base);
+      if (url && new URL(url).origin === base.origin) found.add(url);
     },
   });
   await rewriter.transform(new Response(html, { headers: { "content-type": "text/html" } })).text();
-  found.delete(base.toString());
+  const self = normalizeUrl(baseUrl);
+  if (self) found.delete(self); // `#top` and links to itself
   return [...found];
 }
 
 /** The page URLs listed by a sitemap (`<urlset>`) or sitemap index (`<sitemapindex>`). */
 export function sitemapUrls(xml: string): { pages: string[]; sitemaps: string[] } {
-  const locs = [...xml.matchAll(/<loc>\s*([^<\s]+)\s*<\/loc>/gi)].map((m) => m[1]!.replace(/&amp;/g, "&"));
+  const locs = [...xml.matchAll(/<loc>\s*([^<\s]+)\s*<\/loc>/gi)].map((m) => decodeXmlEntities(m[1]!));
   return /<sitemapindex[\s>]/i.test(xml) ? { pages: [], sitemaps: locs } : { pages: locs, sitemaps: [] };
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+/** The five predefined XML entities and numeric references, which sitemaps must use inside `<loc>`. */
+function decodeXmlEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (whole, name: string) => {
+    if (name[0] !== "#") return XML_ENTITIES[name.toLowerCase()] ?? whole;
+    const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
 }
 
 /** True when the fetched content is a sitemap rather than a page. */

@@ -7,6 +7,8 @@ import { decodeCursor, toPage } from "../lib/pagination";
 import { nowIso } from "../lib/time";
 import { createDb, schema, type Db } from "../storage/db";
 import { getAssistant } from "../tenancy/assistants";
+import { assertCanAddDocument, documentLimitReached } from "../billing/limits";
+import { normalizeUrl } from "./crawler";
 import { removeAssistantIndex, removeDocumentIndex } from "./index-chunks";
 import { detectType } from "./parsers/detect-type";
 import { MAX_FILE_BYTES } from "./parsers/parse-document";
@@ -28,13 +30,19 @@ export interface CrawlState {
   max_pages: number;
   max_depth: number;
   depth: number;
+  /**
+   * When the crawl began (ISO). A page of the site queued or fetched since then belongs to this
+   * crawl: it is not queued again, and it counts towards `max_pages`. Jobs queued before crawls
+   * carried it lack it; the document's queue time stands in.
+   */
+  started_at?: string | undefined;
 }
 
 /** What a business uploads: a file, a manual entry, or a web page. */
 export type DocumentInput =
   | { kind: "file"; filename: string; bytes: Uint8Array; title?: string | undefined }
   | { kind: "manual"; title: string; content: string }
-  | { kind: "url"; url: string; title?: string | undefined; crawl?: { max_pages: number; max_depth: number; depth?: number } | undefined };
+  | { kind: "url"; url: string; title?: string | undefined; crawl?: { max_pages: number; max_depth: number } | undefined };
 
 /** Public view of a document row. */
 export function toDocument(row: DocumentRow): KnowledgeDocument {
@@ -88,6 +96,7 @@ export async function acceptDocument(env: Env, workspaceId: string, assistantId:
   let title: string;
   let filename: string;
   let mime: string | null = null;
+  let sourceUrl: string | null = null;
   if (input.kind === "file") {
     if (input.bytes.byteLength > MAX_FILE_BYTES) {
       throw new ApiError("payload_too_large", `files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MB`, { limit_bytes: MAX_FILE_BYTES });
@@ -111,8 +120,11 @@ export async function acceptDocument(env: Env, workspaceId: string, assistantId:
     filename = "content.md";
     mime = "text/markdown";
   } else {
+    // `…/faq` and `…/faq#returns` are one page, so one document.
+    sourceUrl = normalizeUrl(input.url);
+    if (!sourceUrl) throw new ApiError("invalid_request", "`url` must be an http or https address", { field: "url" });
     sourceType = "url";
-    title = input.title?.trim() || input.url;
+    title = input.title?.trim() || sourceUrl;
     filename = "page";
   }
 
@@ -122,11 +134,12 @@ export async function acceptDocument(env: Env, workspaceId: string, assistantId:
     const same = await db.select().from(kb_documents).where(and(live, eq(kb_documents.content_hash, contentHash))).get();
     if (same && same.status !== "failed") return { document: same, duplicate: true };
   }
-  const previous =
-    input.kind === "url"
-      ? await db.select().from(kb_documents).where(and(live, eq(kb_documents.source_url, input.url))).get()
-      : await db.select().from(kb_documents).where(and(live, eq(kb_documents.title, title), eq(kb_documents.source_type, sourceType))).get();
+  const previous = sourceUrl
+    ? await db.select().from(kb_documents).where(and(live, eq(kb_documents.source_url, sourceUrl))).get()
+    : await db.select().from(kb_documents).where(and(live, eq(kb_documents.title, title), eq(kb_documents.source_type, sourceType))).get();
 
+  // A new document counts against the plan's document limit; a new version of one does not.
+  if (!previous) await assertCanAddDocument(env, workspaceId);
   const id = previous?.id ?? newId("document");
   const r2Key = bytes ? documentPrefix(workspaceId, assistantId, id) + filename : null;
   if (bytes && r2Key) {
@@ -136,14 +149,15 @@ export async function acceptDocument(env: Env, workspaceId: string, assistantId:
   const fields = {
     title,
     source_type: sourceType,
-    source_url: input.kind === "url" ? input.url : null,
+    source_url: sourceUrl,
     r2_key: r2Key,
     mime_type: mime,
     size_bytes: bytes?.byteLength ?? 0,
     status: "queued" as const,
     error: null,
-    // Files and manual entries are deduplicated by their bytes; a URL's hash is its text's, set by ingestion.
-    content_hash: contentHash,
+    // Files and manual entries are deduplicated by their bytes. A URL's hash is its text's, set by
+    // ingestion and kept here so fetching an unchanged page again re-indexes nothing.
+    content_hash: sourceUrl ? (previous?.content_hash ?? null) : contentHash,
     updated_at: now,
   };
   const document = previous
@@ -152,10 +166,8 @@ export async function acceptDocument(env: Env, workspaceId: string, assistantId:
   const job: IngestJob = {
     document_id: id,
     workspace_id: workspaceId,
-    crawl:
-      input.kind === "url" && input.crawl
-        ? { max_pages: input.crawl.max_pages, max_depth: input.crawl.max_depth, depth: input.crawl.depth ?? 0 }
-        : undefined,
+    // The start of a crawl; its `updated_at` is `now`, so it is the crawl's first page.
+    crawl: input.kind === "url" && input.crawl ? { max_pages: input.crawl.max_pages, max_depth: input.crawl.max_depth, depth: 0, started_at: now } : undefined,
   };
   await env.INGEST_QUEUE.send(job, { contentType: "json" });
   return { document, duplicate: false };
@@ -163,6 +175,70 @@ export async function acceptDocument(env: Env, workspaceId: string, assistantId:
 
 async function sha256Bytes(bytes: Uint8Array): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+}
+
+/** What became of a page a crawl found: queued, already part of this crawl, or over `max_pages`. */
+export type CrawledPageOutcome = "queued" | "seen" | "full";
+
+/**
+ * Queues a page found by a crawl (a link or a sitemap entry on the crawl's site `origin`) as a URL
+ * document of the assistant: a new document, or the existing one for that URL to be fetched
+ * again. Each statement checks the crawl's page count and whether the page is already part of the
+ * crawl in the same write, so crawl jobs running side by side neither exceed `max_pages` nor queue
+ * a page twice.
+ */
+export async function queueCrawledPage(
+  env: Env,
+  workspaceId: string,
+  assistantId: string,
+  url: string,
+  origin: string,
+  crawl: CrawlState & { started_at: string },
+): Promise<CrawledPageOutcome> {
+  const now = nowIso();
+  // Pages of the site queued or fetched since the crawl began, compared as text: ISO times sort.
+  const crawlPages = `(select count(*) from kb_documents c
+      where c.assistant_id = ?1 and c.deleted_at is null and substr(c.source_url, 1, length(?2)) = ?2 and c.updated_at >= ?3)`;
+  const siteRoot = `${origin}/`;
+  const existing = await env.DB.prepare("select id, updated_at from kb_documents where assistant_id = ? and source_url = ? and deleted_at is null")
+    .bind(assistantId, url)
+    .first<{ id: string; updated_at: string }>();
+  let id: string;
+  let changes: number;
+  if (existing) {
+    if (existing.updated_at >= crawl.started_at) return "seen";
+    id = existing.id;
+    // Like posting the URL again: queued, its title until the page names itself, its text hash kept.
+    const res = await env.DB.prepare(
+      `update kb_documents set status = 'queued', error = null, title = ?5, updated_at = ?6
+       where id = ?7 and workspace_id = ?8 and deleted_at is null and updated_at < ?3 and ${crawlPages} < ?4`,
+    )
+      .bind(assistantId, siteRoot, crawl.started_at, crawl.max_pages, url, now, id, workspaceId)
+      .run();
+    changes = res.meta.changes;
+  } else {
+    // A crawl stops at the plan's document limit like at its own `max_pages`.
+    if (await documentLimitReached(env, workspaceId)) return "full";
+    id = newId("document");
+    // Only for a live assistant of the workspace: a crawl stops when its assistant is deleted.
+    const res = await env.DB.prepare(
+      `insert into kb_documents (id, workspace_id, assistant_id, title, source_type, source_url, status, created_at, updated_at)
+       select ?7, ?8, ?1, ?5, 'url', ?5, 'queued', ?6, ?6
+       where exists (select 1 from assistants where id = ?1 and workspace_id = ?8 and deleted_at is null)
+         and not exists (select 1 from kb_documents d where d.assistant_id = ?1 and d.source_url = ?5 and d.deleted_at is null)
+         and ${crawlPages} < ?4`,
+    )
+      .bind(assistantId, siteRoot, crawl.started_at, crawl.max_pages, url, now, id, workspaceId)
+      .run();
+    changes = res.meta.changes;
+  }
+  if (changes === 0) {
+    // Another job took the page or the last free place first.
+    const taken = await env.DB.prepare(`select ${crawlPages} as n`).bind(assistantId, siteRoot, crawl.started_at).first<{ n: number }>();
+    return (taken?.n ?? 0) >= crawl.max_pages ? "full" : "seen";
+  }
+  await env.INGEST_QUEUE.send({ document_id: id, workspace_id: workspaceId, crawl } satisfies IngestJob, { contentType: "json" });
+  return "queued";
 }
 
 /** A live document of the workspace, or 404. */

@@ -1,11 +1,11 @@
-import { and, count, eq, isNull, like } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { sha256Hex } from "../lib/crypto";
 import { createLogger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { createDb, schema } from "../storage/db";
 import { chunkDocument, contentHash } from "./chunker";
-import { allowedByRobots, extractLinks, fetchPage, FetchError, isSitemap, sitemapUrls } from "./crawler";
-import { acceptDocument, type IngestJob } from "./documents";
+import { allowedByRobots, extractLinks, fetchPage, FetchError, isSitemap, normalizeUrl, sitemapUrls } from "./crawler";
+import { queueCrawledPage, type CrawlState, type IngestJob } from "./documents";
 import { EmbedderConfigError } from "./embeddings/embedder";
 import { indexChunks } from "./index-chunks";
 import { parseDocument } from "./parsers/parse-document";
@@ -17,6 +17,9 @@ const { kb_documents } = schema;
 /** Retry delays of a failing document: 10 s doubling, capped at 10 minutes. */
 const RETRY_BASE_S = 10;
 const RETRY_MAX_S = 600;
+
+/** Pages a sitemap added without crawl limits may import: the API's default `max_pages`. */
+const SITEMAP_MAX_PAGES = 50;
 
 /** A failure that retrying cannot fix: the document fails with this message at once. */
 class PermanentError extends Error {}
@@ -40,31 +43,29 @@ export async function failDocument(env: Env, id: string, message: string): Promi
   await setStatus(env, id, { status: "failed", error: message.slice(0, 1_000) });
 }
 
-/** Queues the pages a crawled page links to (or a sitemap lists), within the crawl's limits. */
-async function followLinks(env: Env, job: Required<Pick<IngestJob, "crawl">> & IngestJob, assistantId: string, urls: string[]) {
-  const crawl = job.crawl;
-  if (crawl.depth >= crawl.max_depth || urls.length === 0) return;
-  const origin = new URL(urls[0]!).origin;
-  const db = createDb(env.DB);
-  const [{ n } = { n: 0 }] = await db
-    .select({ n: count() })
-    .from(kb_documents)
-    .where(and(eq(kb_documents.assistant_id, assistantId), isNull(kb_documents.deleted_at), like(kb_documents.source_url, `${origin}%`)));
-  let room = crawl.max_pages - n;
-  for (const url of urls) {
-    if (room <= 0) break;
+/**
+ * Queues what a crawled page links to, or a sitemap lists: pages one level deeper, sitemaps of a
+ * sitemap index at the same depth (they list pages; they are not a level of links). Only URLs on
+ * the page's own site that robots.txt allows and that this crawl has not visited yet, until the
+ * crawl has `max_pages` pages.
+ */
+async function followLinks(
+  env: Env,
+  job: IngestJob,
+  crawl: CrawlState & { started_at: string },
+  assistantId: string,
+  pageUrl: string,
+  found: { pages: string[]; sitemaps?: string[] },
+): Promise<void> {
+  if (crawl.depth >= crawl.max_depth) return;
+  const origin = new URL(pageUrl).origin;
+  const next = [...found.pages.map((url) => ({ url, depth: crawl.depth + 1 })), ...(found.sitemaps ?? []).map((url) => ({ url, depth: crawl.depth }))];
+  for (const link of next) {
+    const url = normalizeUrl(link.url);
+    if (!url || new URL(url).origin !== origin) continue;
     if (!(await allowedByRobots(url))) continue;
-    const existing = await db
-      .select({ id: kb_documents.id })
-      .from(kb_documents)
-      .where(and(eq(kb_documents.assistant_id, assistantId), isNull(kb_documents.deleted_at), eq(kb_documents.source_url, url)))
-      .get();
-    await acceptDocument(env, job.workspace_id, assistantId, {
-      kind: "url",
-      url,
-      crawl: { max_pages: crawl.max_pages, max_depth: crawl.max_depth, depth: crawl.depth + 1 },
-    });
-    if (!existing) room -= 1;
+    const outcome = await queueCrawledPage(env, job.workspace_id, assistantId, url, origin, { ...crawl, depth: link.depth });
+    if (outcome === "full") return;
   }
 }
 
@@ -86,19 +87,21 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
     const url = doc.source_url!;
     if (!(await allowedByRobots(url))) throw new PermanentError(`${url} is disallowed for crawlers by the site's robots.txt`);
     const page = await fetchPage(url);
+    // `updated_at` is still the time the document was queued: where a crawl without a start time begins.
+    const crawl = job.crawl && { ...job.crawl, started_at: job.crawl.started_at ?? doc.updated_at };
     if (isSitemap(page)) {
-      const { pages, sitemaps } = sitemapUrls(new TextDecoder().decode(page.bytes));
-      const crawl = job.crawl ?? { max_pages: 50, max_depth: 1, depth: 0 };
-      // A sitemap's pages sit one level below it; nested sitemaps are read at the same depth.
-      await followLinks(env, { ...job, crawl: { ...crawl, max_depth: Math.max(crawl.max_depth, 1) } }, doc.assistant_id, [...pages, ...sitemaps]);
-      await setStatus(env, doc.id, { status: "ready", chunk_count: 0, token_count: 0, title: doc.title === url ? `Sitemap: ${url}` : doc.title });
+      // A sitemap added on its own imports the pages it lists, and those pages only.
+      const sitemapCrawl = crawl ?? { max_pages: SITEMAP_MAX_PAGES, max_depth: 1, depth: 0, started_at: doc.updated_at };
+      // Its pages sit one level below it, even in a crawl limited to the start page.
+      await followLinks(env, job, { ...sitemapCrawl, max_depth: Math.max(sitemapCrawl.max_depth, 1) }, doc.assistant_id, page.url, sitemapUrls(new TextDecoder().decode(page.bytes)));
+      await setStatus(env, doc.id, { status: "ready", error: null, chunk_count: 0, token_count: 0, title: doc.title === url ? `Sitemap: ${url}` : doc.title });
       return;
     }
     bytes = page.bytes;
     filename = /pdf/i.test(page.contentType) ? "page.pdf" : /html/i.test(page.contentType) ? "page.html" : "page.txt";
-    if (job.crawl && /html/i.test(page.contentType)) {
+    if (crawl && /html/i.test(page.contentType)) {
       const links = await extractLinks(new TextDecoder().decode(bytes), page.url);
-      await followLinks(env, { ...job, crawl: job.crawl }, doc.assistant_id, links);
+      await followLinks(env, job, crawl, doc.assistant_id, page.url, { pages: links });
     }
   } else {
     const object = doc.r2_key ? await env.FILES.get(doc.r2_key) : null;

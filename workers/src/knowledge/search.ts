@@ -71,21 +71,38 @@ async function vectorSearch(env: Env, scope: SearchScope, query: string, k: numb
   });
 }
 
-/** Reciprocal rank fusion of ranked lists: each list adds 1 / (RRF_K + rank) to a chunk's score. */
+/**
+ * Reciprocal rank fusion of ranked lists: each list adds 1 / (RRF_K + rank) to a chunk's score.
+ * Equal scores are common (rank r in one list only, or ranks swapped between the lists); they
+ * are ordered by the chunk's rank in the first list, then the second, and so on, so the order
+ * of the lists (keyword first: exact-term evidence) decides, not the random chunk ids, and the
+ * same knowledge base ingested twice ranks the same way.
+ */
 export function fuse(lists: SearchHit[][], k: number): SearchHit[] {
-  const fused = new Map<string, { hit: SearchHit; score: number }>();
-  for (const list of lists) {
+  const fused = new Map<string, { hit: SearchHit; score: number; ranks: number[] }>();
+  lists.forEach((list, li) => {
     list.forEach((hit, rank) => {
       // The first list's copy of a hit is kept: pass keyword hits first, their snippets fit the query.
-      const entry = fused.get(hit.chunk_id) ?? { hit, score: 0 };
+      const entry = fused.get(hit.chunk_id) ?? { hit, score: 0, ranks: lists.map(() => Number.POSITIVE_INFINITY) };
       entry.score += 1 / (RRF_K + rank + 1);
+      entry.ranks[li] = Math.min(entry.ranks[li] ?? Number.POSITIVE_INFINITY, rank);
       fused.set(hit.chunk_id, entry);
     });
-  }
+  });
   return [...fused.values()]
-    .sort((a, b) => b.score - a.score || a.hit.chunk_id.localeCompare(b.hit.chunk_id))
+    .sort((a, b) => b.score - a.score || byRanks(a.ranks, b.ranks) || a.hit.chunk_id.localeCompare(b.hit.chunk_id))
     .slice(0, k)
     .map(({ hit, score }) => ({ ...hit, score: Math.round(score * 1e6) / 1e6 }));
+}
+
+/** Lexicographic order of per-list ranks: the better rank in the earliest list that differs. */
+function byRanks(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? Number.POSITIVE_INFINITY;
+    const y = b[i] ?? Number.POSITIVE_INFINITY;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
 }
 
 /**

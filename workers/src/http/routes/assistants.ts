@@ -8,6 +8,7 @@ import {
   PaginationQuery,
 } from "../../../../schema/api";
 import { recordAudit } from "../../analytics/audit";
+import { assertCanAddAssistant } from "../../billing/limits";
 import { deleteAssistantKnowledge } from "../../knowledge/documents";
 import { createDb } from "../../storage/db";
 import {
@@ -47,10 +48,11 @@ export const assistantsRoutes = router()
       tags: ["assistants"],
       middleware: [authenticate({ minRole: "admin" })],
       request: { body: jsonBody(AssistantCreateBody) },
-      responses: { 201: json(AssistantSchema), ...errorResponses(400, 401, 403) },
+      responses: { 201: json(AssistantSchema), ...errorResponses(400, 401, 402, 403) },
     }),
     async (c) => {
       const p = c.get("principal");
+      await assertCanAddAssistant(c.env, p.workspaceId);
       const row = await createAssistant(createDb(c.env.DB), p.workspaceId, c.req.valid("json"));
       await recordAudit(c.env, p, { action: "assistant.created", targetType: "assistant", targetId: row.id }, auditContext(c));
       return c.json(toAssistant(row), 201);

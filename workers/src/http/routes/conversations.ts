@@ -4,7 +4,8 @@ import {
   AgentMessageBody,
   ConversationCreateBody,
   ConversationCreatedSchema,
-  ConversationListQuery,
+  ConversationExportSchema,
+  ConversationInboxQuery,
   ConversationSchema,
   ConversationTokenBody,
   ConversationTokenSchema,
@@ -18,6 +19,7 @@ import {
   PaginationQuery,
   SatisfactionBody,
 } from "../../../../schema/api";
+import { recordAudit } from "../../analytics/audit";
 import { actorOf } from "../../auth/principal";
 import { signConversationToken, verifyConversationToken } from "../../auth/tokens";
 import type { ConversationView } from "../../conversation/conversation-do";
@@ -33,10 +35,12 @@ import {
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { ANYONE, authenticate } from "../middleware/authenticate";
 import { ApiError, notFound } from "../errors";
-import { errorResponses, json, jsonBody, router } from "../openapi";
+import { auditContext, errorResponses, json, jsonBody, router } from "../openapi";
 
 const IdParam = z.strictObject({ id: idOf("conv").openapi({ param: { name: "id", in: "path" } }) });
 const visitorOrStaff = authenticate({ allow: ANYONE });
+/** Messages read from the Durable Object per call while exporting. */
+const EXPORT_BATCH_MESSAGES = 500;
 
 function toConversation(v: ConversationView) {
   return {
@@ -104,8 +108,9 @@ export const conversationsRoutes = router()
       method: "get",
       path: "/conversations",
       tags: ["conversations"],
+      summary: "The workspace's conversations, most recently updated first; `q` searches their messages",
       middleware: [authenticate({ minRole: "viewer" })],
-      request: { query: ConversationListQuery },
+      request: { query: ConversationInboxQuery },
       responses: { 200: json(page(ConversationSchema)), ...errorResponses(400, 401, 403) },
     }),
     async (c) => {
@@ -144,6 +149,33 @@ export const conversationsRoutes = router()
     async (c) => {
       const conv = await authorizeConversation(c.env, c.get("principal"), c.req.valid("param").id, "read");
       return c.json(toConversation(conv), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/conversations/{id}/export",
+      tags: ["conversations"],
+      summary: "The conversation and all its messages as one JSON document",
+      middleware: [authenticate({ minRole: "viewer" })],
+      request: { params: IdParam },
+      responses: { 200: json(ConversationExportSchema), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const principal = c.get("principal");
+      const conv = await authorizeConversation(c.env, principal, id, "read");
+      const stub = conversationStub(c.env, id);
+      const messages: MessageView[] = [];
+      for (let afterSeq = 0; ; ) {
+        const batch = await stub.listMessages(afterSeq, EXPORT_BATCH_MESSAGES);
+        messages.push(...batch);
+        if (batch.length < EXPORT_BATCH_MESSAGES) break;
+        afterSeq = batch.at(-1)!.seq;
+      }
+      await recordAudit(c.env, principal, { action: "conversation.exported", targetType: "conversation", targetId: id }, auditContext(c));
+      c.header("Content-Disposition", `attachment; filename="${id}.json"`);
+      return c.json({ conversation: toConversation(conv), messages, exported_at: new Date().toISOString() }, 200);
     },
   )
   .openapi(

@@ -1,0 +1,566 @@
+/**
+ * The knowledge base through the public API of a local Worker (`wrangler dev`, offline
+ * defaults: `hash` embedder, `local` vector store):
+ *
+ *  1. ingestion throughput, upload to `ready`: (a) one 100-page PDF uploaded as multipart
+ *     `file`, (b) 1,000 small documents as JSON `{title, content}` (one chunk each), and (c) the
+ *     ~10-chunk documents that grow the knowledge base from 1k to 10k chunks;
+ *  2. search latency p50/p99 of `GET /assistants/:id/search?k=5` in `keyword`, `vector` and
+ *     `hybrid` mode with 1k, 10k and 100k chunks in one assistant, one query at a time;
+ *  3. what the local vector store does past its capacity (10,922 vectors of 1,536 dims).
+ *
+ * The data is synthetic and deterministic (a seeded generator, see `TextGenerator`): words from
+ * a 20,000-word made-up vocabulary drawn with Zipf frequencies (s = 1), so posting lists are as
+ * skewed as in real text; sentences of 6–20 words, paragraphs of 2–6 sentences. Queries are 3–6
+ * consecutive words from a random sentence of a document already in the index.
+ *
+ * The 100k point cannot go through the API: the local vector store refuses upserts past its
+ * capacity (the document is retried, then fails), so chunks beyond ~10.9k would never be
+ * `ready`. For it the server is stopped and the remaining chunks are written straight into the
+ * local D1 database (`node:sqlite`, the same tables and FTS5 triggers the Worker's own inserts
+ * use): documents of 10 chunks, each chunk as long as the average chunk ingested through the
+ * API at the 10k point, status `ready`, no vectors. Keyword search is measured there; vector
+ * and hybrid search at that size need Vectorize.
+ *
+ * Everything talks to 127.0.0.1 only, every wait is bounded, and the server is stopped at the
+ * end, also on error. `KNOWLEDGE_BENCH_QUICK=1` runs a small version (a smoke test).
+ */
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  apiClient,
+  loadAverage,
+  mapLimit,
+  percentile,
+  ROOT,
+  signUpWithAssistant,
+  sleep,
+  startLocalWorker,
+  waitForDocuments,
+} from "./_lib.mjs";
+
+export const description =
+  "Knowledge base: ingestion throughput (100-page PDF, 1,000 small documents) and search latency p50/p99 at 1k/10k/100k chunks (keyword, vector, hybrid; wrangler dev)";
+
+const QUICK = process.env.KNOWLEDGE_BENCH_QUICK === "1";
+const SEED = 20261126;
+
+const PDF_PAGES = QUICK ? 10 : 100;
+const SMALL_DOCS = QUICK ? 200 : 1_000; // one chunk each: the first size point
+const API_POINT = QUICK ? 1_000 : 10_000; // grown through the API with ~10-chunk documents
+const BULK_POINT = QUICK ? 3_000 : 100_000; // the rest written into D1 directly
+const QUERIES = QUICK ? 50 : 500; // per mode and size, recorded
+const WARM_UP = QUICK ? 10 : 30; // per mode and size, not recorded
+const MODES = ["keyword", "vector", "hybrid"];
+const TOP_K = 5;
+
+/** The local store's capacity at 1,536 dimensions (64 MiB of float32 matrix, `local-vector-index-do.ts`). */
+const LOCAL_VECTOR_CAPACITY = Math.floor((64 * 1024 * 1024) / (1536 * 4));
+
+const UPLOAD_PARALLEL = 8;
+const MEDIUM_DOC_WORDS = 2_500; // ~10 chunks of the default 512-token target with 20 % overlap
+const SMALL_DOC_WORDS = [80, 200]; // well inside one chunk
+const BULK_CHUNKS_PER_DOC = 10;
+const READY_TIMEOUT_MS = 1_200_000; // for the largest batch (~900 documents) on a busy machine
+const PDF_READY_TIMEOUT_MS = 300_000;
+const CAPACITY_PROBE_MAX_DOCS = 150; // documents uploaded at most to reach the store's capacity
+const CAPACITY_ERROR_TIMEOUT_MS = 120_000;
+
+/** @param {{ tmpDir: string, log: (m: string) => void }} ctx */
+export default async function run({ tmpDir, log }) {
+  const gen = new TextGenerator(SEED);
+  const started = { date: new Date().toISOString(), load: loadAverage() };
+  let worker = await startLocalWorker({ tmpDir, log });
+  try {
+    let api = apiClient(worker.base, { timeoutMs: 120_000 });
+    const { token, workspaceId, assistantId } = await signUpWithAssistant(api, { workspaceName: "Knowledge bench", assistantName: "Search" });
+    const pdfAssistant = await api.expect(201, "POST", "/api/v1/assistants", { token, body: { name: "PDF" } });
+    const ingestion = [];
+    const docs = []; // documents in the search assistant, for queries: {id, text}
+
+    // (a) one large PDF, in its own assistant so the search sizes below stay exact.
+    log(`building a ${PDF_PAGES}-page PDF…`);
+    const pdf = await buildPdf(gen, PDF_PAGES, tmpDir);
+    log(`uploading the PDF (${(pdf.length / 1024).toFixed(0)} KiB, load ${loadAverage()})…`);
+    {
+      const form = new FormData();
+      form.append("file", new Blob([pdf], { type: "application/pdf" }), "product-manual.pdf");
+      const t0 = performance.now();
+      const accepted = await api.expect(202, "POST", `/api/v1/assistants/${pdfAssistant.id}/documents`, { token, form });
+      const doc = await waitForOne(api, token, accepted.id, PDF_READY_TIMEOUT_MS);
+      const seconds = (performance.now() - t0) / 1000;
+      if (doc.status !== "ready") throw new Error(`the PDF did not become ready: ${doc.status} ${doc.error ?? ""}`);
+      ingestion.push(throughputRow(`(a) ${PDF_PAGES}-page PDF, multipart file`, 1, doc.chunk_count, pdf.length, seconds));
+      log(`  ready in ${seconds.toFixed(1)} s, ${doc.chunk_count} chunks`);
+    }
+
+    // (b) small documents as JSON: the 1k point.
+    log(`uploading ${SMALL_DOCS} small documents (load ${loadAverage()})…`);
+    const small = Array.from({ length: SMALL_DOCS }, (_, i) => gen.document(`Note ${i + 1}`, gen.int(...SMALL_DOC_WORDS)));
+    const smallResult = await ingest(api, token, assistantId, small, log);
+    docs.push(...smallResult.docs);
+    ingestion.push(throughputRow(`(b) ${SMALL_DOCS.toLocaleString("en-US")} small documents, JSON`, small.length, smallResult.chunks, smallResult.bytes, smallResult.seconds));
+
+    const searches = [];
+    let chunks = await chunkTotal(api, token, assistantId);
+    searches.push(...(await measureSearch(api, token, assistantId, docs, gen, chunks, log)));
+
+    // (c) grow to the API point with ~10-chunk documents, then top up with one-chunk ones.
+    log(`growing to ${API_POINT.toLocaleString("en-US")} chunks (load ${loadAverage()})…`);
+    const mediumResult = { docs: 0, chunks: 0, bytes: 0, seconds: 0 };
+    for (let round = 0; round < 6 && chunks < API_POINT; round++) {
+      const perDoc = mediumResult.docs > 0 ? mediumResult.chunks / mediumResult.docs : 10;
+      const missing = API_POINT - chunks;
+      const medium = Math.floor((missing - perDoc) / perDoc); // leave a little for one-chunk documents to fill exactly
+      const batch =
+        medium >= 5
+          ? Array.from({ length: round === 0 ? Math.min(medium, 20) : medium }, (_, i) => gen.document(`Guide ${round}-${i + 1}`, MEDIUM_DOC_WORDS))
+          : Array.from({ length: missing }, (_, i) => gen.document(`Note ${round}-${i + 1}`, gen.int(...SMALL_DOC_WORDS)));
+      const result = await ingest(api, token, assistantId, batch, log);
+      docs.push(...result.docs);
+      if (medium >= 5) {
+        mediumResult.docs += batch.length;
+        mediumResult.chunks += result.chunks;
+        mediumResult.bytes += result.bytes;
+        mediumResult.seconds += result.seconds;
+      }
+      chunks = await chunkTotal(api, token, assistantId);
+    }
+    ingestion.push(
+      throughputRow(
+        `(c) ${mediumResult.docs} documents of ${MEDIUM_DOC_WORDS.toLocaleString("en-US")} words, JSON`,
+        mediumResult.docs,
+        mediumResult.chunks,
+        mediumResult.bytes,
+        mediumResult.seconds,
+      ),
+    );
+    searches.push(...(await measureSearch(api, token, assistantId, docs, gen, chunks, log)));
+
+    // Past the local vector store's capacity: what an upload does there.
+    const capacity = QUICK ? null : await probeCapacity(api, token, assistantId, gen, chunks, log);
+    chunks = await chunkTotal(api, token, assistantId);
+
+    // The bulk point: chunks written straight into D1, keyword search only.
+    log(`stopping the server to write ${(BULK_POINT - chunks).toLocaleString("en-US")} chunks into D1 directly…`);
+    await worker.stop();
+    worker = null;
+    const bulk = await bulkLoad({ tmpDir, workspaceId, assistantId, gen, count: BULK_POINT - chunks, log });
+    docs.push(...bulk.docs);
+    worker = await startLocalWorker({ tmpDir, log });
+    api = apiClient(worker.base, { timeoutMs: 120_000 });
+    chunks = await chunkTotal(api, token, assistantId);
+    const bulkSearch = await measureSearch(api, token, assistantId, docs, gen, chunks, log, ["keyword"]);
+    searches.push(...bulkSearch);
+    for (const mode of ["vector", "hybrid"]) {
+      searches.push({
+        chunks,
+        mode,
+        n: 0,
+        p50: null,
+        p99: null,
+        note: `not measured: the local store holds at most ${LOCAL_VECTOR_CAPACITY.toLocaleString("en-US")} vectors of 1,536 dims; needs Vectorize`,
+      });
+    }
+    const finished = { load: loadAverage() };
+    return tables({ started, finished, ingestion, searches, capacity, bulk });
+  } catch (err) {
+    if (worker && err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${worker.server.tail().split("\n").slice(-25).join("\n")}`;
+    throw err;
+  } finally {
+    if (worker) {
+      const stopped = await worker.stop();
+      log(`wrangler dev stopped (${stopped.signal ?? `exit ${stopped.code}`}).`);
+    }
+  }
+}
+
+// ---- ingestion ---------------------------------------------------------------------------
+
+/** Uploads `batch` as JSON documents and waits until all are ready: `{docs, chunks, bytes, seconds}`. */
+async function ingest(api, token, assistantId, batch, log) {
+  const t0 = performance.now();
+  let bytes = 0;
+  const ids = await mapLimit(batch, UPLOAD_PARALLEL, async (doc) => {
+    const body = { title: doc.title, content: doc.content };
+    bytes += Buffer.byteLength(JSON.stringify(body));
+    const accepted = await api.expect(202, "POST", `/api/v1/assistants/${assistantId}/documents`, { token, body });
+    return accepted.id;
+  });
+  let reported = 0;
+  const waited = await waitForDocuments(api, token, assistantId, ids, {
+    timeoutMs: READY_TIMEOUT_MS,
+    intervalMs: 1_000,
+    onProgress: ({ ready }) => {
+      if (ready - reported >= Math.max(100, batch.length / 5)) log(`  ${(reported = ready)}/${ids.length} ready (load ${loadAverage()})`);
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (waited.timedOut || waited.failed.length > 0) {
+    throw new Error(`ingestion: ${waited.pending} documents still pending, ${waited.failed.length} failed ${JSON.stringify(waited.failed.slice(0, 3))}`);
+  }
+  const chunks = await chunksOf(api, token, assistantId, new Set(ids));
+  log(`  ${ids.length} documents, ${chunks} chunks ready in ${seconds.toFixed(1)} s`);
+  return { docs: batch.map((d, i) => ({ id: ids[i], text: d.content })), chunks, bytes, seconds };
+}
+
+/** Polls one document until it leaves queued/processing (a `retrying:` error counts as an answer too). */
+async function waitForOne(api, token, id, timeoutMs, { untilError = false } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let doc = null;
+  while (Date.now() < deadline) {
+    doc = await api.expect(200, "GET", `/api/v1/documents/${id}`, { token });
+    if (doc.status === "ready" || doc.status === "failed") return doc;
+    if (untilError && doc.error) return doc;
+    await sleep(100);
+  }
+  return doc;
+}
+
+function throughputRow(input, documents, chunks, bytes, seconds) {
+  return [input, documents, chunks, (bytes / 1024 / 1024).toFixed(2), seconds.toFixed(1), (documents / seconds).toFixed(2), (chunks / seconds).toFixed(1)];
+}
+
+/** Every page of the assistant's document list. */
+async function listAll(api, token, assistantId) {
+  const out = [];
+  let cursor = null;
+  for (let pageNo = 0; pageNo < 2_000; pageNo++) {
+    const qs = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const page = await api.expect(200, "GET", `/api/v1/assistants/${assistantId}/documents?${qs}`, { token });
+    out.push(...page.data);
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  return out;
+}
+
+async function chunksOf(api, token, assistantId, ids) {
+  return (await listAll(api, token, assistantId)).filter((d) => ids.has(d.id)).reduce((sum, d) => sum + d.chunk_count, 0);
+}
+
+/** Chunks of the assistant's ready documents: what search sees. */
+async function chunkTotal(api, token, assistantId) {
+  return (await listAll(api, token, assistantId)).filter((d) => d.status === "ready").reduce((sum, d) => sum + d.chunk_count, 0);
+}
+
+/**
+ * Uploads ~10-chunk documents, ten at a time, until one is refused by the vector store (its
+ * ingestion reports the store's error and is retried), then deletes the refused ones so their
+ * retries stop. Returns what happened.
+ */
+async function probeCapacity(api, token, assistantId, gen, chunksBefore, log) {
+  log(`uploading documents past the local vector store's capacity (${LOCAL_VECTOR_CAPACITY} vectors)…`);
+  let uploaded = 0;
+  for (let round = 0; uploaded < CAPACITY_PROBE_MAX_DOCS; round++) {
+    const batch = Array.from({ length: 10 }, (_, i) => gen.document(`Overflow ${round}-${i + 1}`, MEDIUM_DOC_WORDS));
+    uploaded += batch.length;
+    const ids = [];
+    for (const doc of batch) {
+      ids.push((await api.expect(202, "POST", `/api/v1/assistants/${assistantId}/documents`, { token, body: { title: doc.title, content: doc.content } })).id);
+    }
+    const states = [];
+    for (const id of ids) states.push(await waitForOne(api, token, id, CAPACITY_ERROR_TIMEOUT_MS, { untilError: true }));
+    const refused = states.filter((d) => d && d.status !== "ready");
+    if (refused.length > 0) {
+      const readyChunks = await chunkTotal(api, token, assistantId);
+      for (const d of refused) await api.call("DELETE", `/api/v1/documents/${d.id}`, { token });
+      const message = refused.find((d) => d.error)?.error ?? `${refused[0].status} without an error message`;
+      log(`  refused at ${readyChunks} chunks: ${message}`);
+      return { chunksBefore, readyChunks, uploaded, refused: refused.length, status: refused[0].status, message };
+    }
+  }
+  return { chunksBefore, readyChunks: await chunkTotal(api, token, assistantId), uploaded, refused: 0, status: "none refused", message: "" };
+}
+
+// ---- the bulk point ----------------------------------------------------------------------
+
+/**
+ * Writes `count` chunks (documents of `BULK_CHUNKS_PER_DOC`) for the assistant straight into
+ * the local D1 database while the server is stopped. The kb_chunks insert trigger fills the
+ * FTS5 index, as for the Worker's own inserts.
+ */
+async function bulkLoad({ tmpDir, workspaceId, assistantId, gen, count, log }) {
+  const dir = join(tmpDir, "state", "v3", "d1", "miniflare-D1DatabaseObject");
+  const file = readdirSync(dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
+  if (!file) throw new Error(`no D1 database file in ${dir}`);
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(join(dir, file));
+  const t0 = performance.now();
+  const docs = [];
+  try {
+    const meanChunkWords = db.prepare(
+      "select avg(length(content) - length(replace(content, ' ', '')) + 1) as words from kb_chunks where assistant_id = ? and document_id in (select id from kb_documents where chunk_count > 1)",
+    ).get(assistantId).words;
+    const chunkWords = Math.max(50, Math.round(meanChunkWords ?? 330));
+    const insertDoc = db.prepare(
+      `insert into kb_documents (id, workspace_id, assistant_id, title, source_type, mime_type, size_bytes, status, chunk_count, token_count, content_hash)
+       values (?, ?, ?, ?, 'manual', 'text/markdown', ?, 'ready', ?, ?, ?)`,
+    );
+    const insertChunk = db.prepare(
+      `insert into kb_chunks (id, workspace_id, assistant_id, document_id, ordinal, title, heading, content, token_count, content_hash)
+       values (?, ?, ?, ?, ?, ?, null, ?, ?, ?)`,
+    );
+    let written = 0;
+    let docNo = 0;
+    db.exec("begin");
+    while (written < count) {
+      const n = Math.min(BULK_CHUNKS_PER_DOC, count - written);
+      const id = `doc_${base62(20)}`;
+      const title = `Archive ${++docNo}: ${gen.title()}`;
+      const contents = Array.from({ length: n }, () => gen.text(chunkWords));
+      const tokens = contents.map((c) => Math.ceil(c.length / 4));
+      const full = contents.join("\n\n");
+      insertDoc.run(id, workspaceId, assistantId, title, Buffer.byteLength(full), n, tokens.reduce((a, b) => a + b, 0), sha256(full));
+      contents.forEach((content, ordinal) => {
+        insertChunk.run(`chk_${base62(20)}`, workspaceId, assistantId, id, ordinal, title, content, tokens[ordinal], sha256(content));
+      });
+      docs.push({ id, text: full });
+      written += n;
+      if (docNo % 500 === 0) {
+        db.exec("commit");
+        db.exec("begin");
+        if (docNo % 2_000 === 0) log(`  ${written.toLocaleString("en-US")} chunks written`);
+      }
+    }
+    db.exec("commit");
+    const seconds = (performance.now() - t0) / 1000;
+    log(`  ${written} chunks in ${docNo} documents written in ${seconds.toFixed(1)} s (${chunkWords} words per chunk)`);
+    return { docs, chunks: written, documents: docNo, chunkWords, seconds };
+  } finally {
+    db.close();
+  }
+}
+
+// ---- search ------------------------------------------------------------------------------
+
+/** p50/p99 of `QUERIES` searches per mode, one at a time, after `WARM_UP` unrecorded ones. */
+async function measureSearch(api, token, assistantId, docs, gen, chunks, log, modes = MODES) {
+  const rows = [];
+  const queries = Array.from({ length: WARM_UP + QUERIES }, () => gen.queryFrom(docs[gen.int(0, docs.length - 1)].text));
+  for (const mode of modes) {
+    log(`search at ${chunks.toLocaleString("en-US")} chunks, ${mode} (load ${loadAverage()})…`);
+    const latencies = [];
+    let empty = 0;
+    let errors = 0;
+    let lastError = "";
+    for (const [i, q] of queries.entries()) {
+      const res = await api.call("GET", `/api/v1/assistants/${assistantId}/search?${new URLSearchParams({ q, k: String(TOP_K), mode })}`, { token });
+      if (i < WARM_UP) continue;
+      if (res.status !== 200) {
+        errors++;
+        lastError = `${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
+        continue;
+      }
+      latencies.push(res.ms);
+      if (res.body.data.length === 0) empty++;
+    }
+    rows.push({
+      chunks,
+      mode,
+      n: latencies.length,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      note: [empty ? `${empty} without hits` : "", errors ? `${errors} errors (${lastError})` : ""].filter(Boolean).join("; "),
+      load: loadAverage(),
+    });
+  }
+  return rows;
+}
+
+// ---- output ------------------------------------------------------------------------------
+
+function tables({ started, finished, ingestion, searches, capacity, bulk }) {
+  const ms = (v) => (v === null || v === undefined ? "n/a" : v.toFixed(1));
+  return [
+    {
+      title: "Ingestion throughput (upload to ready, hash embedder, local vector store)",
+      columns: ["input", "documents", "chunks", "MiB sent", "seconds", "documents/s", "chunks/s"],
+      rows: ingestion,
+      notes: [
+        `Seconds run from the first upload to the last document \`ready\` (${UPLOAD_PARALLEL} uploads in flight; readiness polled every 1 s, the PDF every 0.1 s), so they include the ingestion queue's batching wait (max_batch_timeout 1 s). Each document is parsed, chunked, embedded and indexed (D1 + FTS5 + vectors) by the queue consumer.`,
+      ],
+    },
+    {
+      title: "Search latency through the API (GET /assistants/:id/search, k = 5, one query at a time)",
+      columns: ["chunks", "mode", "queries", "p50 ms", "p99 ms", "load (1/5/15 min)", "note"],
+      rows: searches.map((r) => [r.chunks.toLocaleString("en-US"), r.mode, r.n, ms(r.p50), ms(r.p99), r.load ?? "", r.note ?? ""]),
+      notes: [
+        `Round trip measured by the client over 127.0.0.1 (auth, the assistant lookup and the search). Queries: 3–6 consecutive words of a random indexed document, ${WARM_UP} unrecorded warm-up queries per mode and size first.`,
+        bulk
+          ? `Above the API point, ${bulk.chunks.toLocaleString("en-US")} chunks (${bulk.documents.toLocaleString("en-US")} documents of ${BULK_CHUNKS_PER_DOC} chunks of ${bulk.chunkWords} generated words, status ready, no vectors) were written into the local D1 database with node:sqlite while the server was stopped, in ${bulk.seconds.toFixed(1)} s.`
+          : "",
+        capacity
+          ? `Local vector store capacity: with ${capacity.readyChunks.toLocaleString("en-US")} chunks ready, the next ~10-chunk document was refused (document ${capacity.status}, error: "${capacity.message}"); the refused documents were deleted.`
+          : "",
+        `Load average at start ${started.load}, at end ${finished.load} (2 cores, other jobs running). ${started.date}.`,
+      ].filter(Boolean),
+    },
+  ];
+}
+
+// ---- data --------------------------------------------------------------------------------
+
+/** A small seeded PRNG (mulberry32): the same data on every run. */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Made-up words with Zipf frequencies (rank r drawn with weight 1/r), as sentences, paragraphs,
+ * titles and documents. ASCII only, so the PDF's Helvetica can draw every character.
+ */
+class TextGenerator {
+  constructor(seed, vocabulary = 20_000) {
+    this.random = mulberry32(seed);
+    const onsets = ["b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br", "cl", "dr", "gr", "pl", "st", "tr"];
+    const vowels = ["a", "e", "i", "o", "u", "ai", "ea", "ou"];
+    const codas = ["", "", "n", "r", "s", "t", "l", "m", "nd", "st"];
+    const seen = new Set();
+    this.words = [];
+    for (let guard = 0; this.words.length < vocabulary && guard < vocabulary * 20; guard++) {
+      const syllables = 1 + Math.floor(this.random() * 2) + (this.words.length > 200 ? 1 : 0); // frequent words short, as in English
+      let w = "";
+      for (let s = 0; s < syllables; s++) w += this.pick(onsets) + this.pick(vowels) + this.pick(codas);
+      if (w.length >= 3 && !seen.has(w)) {
+        seen.add(w);
+        this.words.push(w);
+      }
+    }
+    this.cumulative = [];
+    let total = 0;
+    for (let r = 1; r <= this.words.length; r++) this.cumulative.push((total += 1 / r));
+    this.total = total;
+  }
+
+  pick(list) {
+    return list[Math.floor(this.random() * list.length)];
+  }
+
+  int(min, max) {
+    return min + Math.floor(this.random() * (max - min + 1));
+  }
+
+  word() {
+    const x = this.random() * this.total;
+    let lo = 0;
+    let hi = this.cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cumulative[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.words[lo];
+  }
+
+  sentence(words = this.int(6, 20)) {
+    const out = Array.from({ length: words }, () => this.word());
+    out[0] = out[0][0].toUpperCase() + out[0].slice(1);
+    return `${out.join(" ")}.`;
+  }
+
+  /** About `words` words of paragraphs (2–6 sentences each) separated by blank lines. */
+  text(words) {
+    const paragraphs = [];
+    let count = 0;
+    while (count < words) {
+      const sentences = [];
+      for (let s = this.int(2, 6); s > 0 && count < words; s--) {
+        const n = Math.min(this.int(6, 20), Math.max(3, words - count));
+        sentences.push(this.sentence(n));
+        count += n;
+      }
+      paragraphs.push(sentences.join(" "));
+    }
+    return paragraphs.join("\n\n");
+  }
+
+  title() {
+    const words = Array.from({ length: this.int(3, 6) }, () => this.word());
+    return words.map((w) => w[0].toUpperCase() + w.slice(1)).join(" ");
+  }
+
+  document(prefix, words) {
+    return { title: `${prefix}: ${this.title()}`, content: this.text(words) };
+  }
+
+  /** 3–6 consecutive words of a random sentence of `text`. */
+  queryFrom(text) {
+    const words = text.replace(/[.\n]/g, " ").split(/\s+/).filter(Boolean);
+    const n = this.int(3, 6);
+    const start = this.int(0, Math.max(0, words.length - n));
+    return words.slice(start, start + n).join(" ").toLowerCase();
+  }
+}
+
+/**
+ * A PDF of `pages` pages (a bold heading and ~44 lines of 10-point text each, blank lines
+ * between paragraphs), made with the parsers' own test builder (`buildPdf` of
+ * `workers/src/knowledge/parsers/test-fixtures.ts`, run with tsx).
+ */
+async function buildPdf(gen, pages, tmpDir) {
+  const spec = [];
+  for (let p = 0; p < pages; p++) {
+    const lines = [];
+    while (lines.length < 44) {
+      const paragraph = gen.text(gen.int(40, 110)).replace(/\n+/g, " ");
+      let line = "";
+      for (const word of paragraph.split(" ")) {
+        if (line.length + word.length + 1 > 92) {
+          lines.push(line);
+          line = word;
+        } else line = line ? `${line} ${word}` : word;
+      }
+      if (line) lines.push(line);
+      lines.push("");
+    }
+    spec.push({ heading: `${p + 1}. ${gen.title()}`, lines: lines.slice(0, 44) });
+  }
+  const specFile = join(tmpDir, "pdf-spec.json");
+  const outFile = join(tmpDir, "manual.pdf");
+  const script = join(tmpDir, "make-pdf.ts");
+  writeFileSync(specFile, JSON.stringify(spec));
+  writeFileSync(
+    script,
+    [
+      `import { readFileSync, writeFileSync } from "node:fs";`,
+      `import { buildPdf } from ${JSON.stringify(join(ROOT, "workers/src/knowledge/parsers/test-fixtures.ts"))};`,
+      `const spec: { heading: string; lines: string[] }[] = JSON.parse(readFileSync(process.argv[2]!, "utf8"));`,
+      `const pages = spec.map((p) => [`,
+      `  { text: p.heading, x: 72, y: 740, size: 16, font: "bold" as const },`,
+      `  ...p.lines.flatMap((text, i) => (text ? [{ text, x: 72, y: 712 - i * 14, size: 10 }] : [])),`,
+      `]);`,
+      `writeFileSync(process.argv[3]!, buildPdf(pages, { title: "Product manual" }));`,
+    ].join("\n"),
+  );
+  await new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), script, specFile, outFile], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    proc.stderr.on("data", (d) => (stderr += d));
+    proc.on("error", reject);
+    proc.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`building the PDF failed (${code}): ${stderr.slice(-1000)}`))));
+  });
+  return readFileSync(outFile);
+}
+
+const BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+function base62(length) {
+  const bytes = randomBytes(length);
+  return Array.from(bytes, (b) => BASE62[b % 62]).join("");
+}
+
+function sha256(text) {
+  return createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,143 @@
+/**
+ * The live side of a conversation page: joins the conversation's WebSocket as an agent and
+ * folds its events (visitor messages, streamed answers, agent replies, status changes) into
+ * the messages on screen. Reconnects with a fresh token and resumes after the last message.
+ */
+import { useEffect, useReducer, useRef, useState } from "react";
+import type { ConversationStatus, Message } from "../../../schema/api";
+
+/** Socket details from the loader (or the token route, on reconnect). */
+export interface SocketInfo {
+  url: string;
+  token: string;
+}
+
+/** What the page shows, kept up to date by the socket. */
+export interface LiveState {
+  messages: Message[];
+  /** Answers being streamed: message id → text so far. */
+  drafts: Record<string, string>;
+  status: ConversationStatus;
+  humanTakeover: boolean;
+}
+
+type ServerEvent =
+  | { type: "message" | "agent_message"; message: Message }
+  | { type: "response"; message: Message }
+  | { type: "delta"; message_id: string; delta: string }
+  | { type: "status"; status: ConversationStatus; human_takeover: boolean }
+  | { type: "escalation" }
+  | { type: "typing"; sender_type: string }
+  | { type: "ack" | "error" | "pong" };
+
+type Action = { kind: "event"; event: ServerEvent } | { kind: "reset"; state: LiveState };
+
+function upsert(messages: Message[], m: Message): Message[] {
+  const i = messages.findIndex((x) => x.id === m.id);
+  if (i >= 0) return messages.map((x, j) => (j === i ? m : x));
+  return [...messages, m].sort((a, b) => a.seq - b.seq);
+}
+
+function reduce(state: LiveState, action: Action): LiveState {
+  if (action.kind === "reset") return action.state;
+  const e = action.event;
+  switch (e.type) {
+    case "message":
+    case "agent_message":
+    case "response": {
+      const drafts = { ...state.drafts };
+      delete drafts[e.message.id];
+      return { ...state, messages: upsert(state.messages, e.message), drafts };
+    }
+    case "delta":
+      return { ...state, drafts: { ...state.drafts, [e.message_id]: (state.drafts[e.message_id] ?? "") + e.delta } };
+    case "status":
+      return { ...state, status: e.status, humanTakeover: e.human_takeover };
+    case "escalation":
+      return { ...state, status: "escalated" };
+    default:
+      return state;
+  }
+}
+
+const RECONNECT_MAX_MS = 15_000;
+const TYPING_SHOWN_MS = 4_000;
+
+/** Connection as the page says it. */
+export type Connection = "connecting" | "live" | "reconnecting" | "offline";
+
+/**
+ * Keeps `initial` (from the loader) live. `renewSocket` fetches a fresh token when one
+ * expired. Returns the state, the connection and who is typing.
+ */
+export function useLiveConversation(initial: LiveState, socket: SocketInfo | null, renewSocket: () => Promise<SocketInfo>) {
+  const [state, dispatch] = useReducer(reduce, initial);
+  const [connection, setConnection] = useState<Connection>(socket ? "connecting" : "offline");
+  const [typing, setTyping] = useState<string | null>(null);
+  const lastId = useRef<string | null>(null);
+  lastId.current = state.messages.at(-1)?.id ?? null;
+
+  // Fresh loader data (after an action) replaces what the socket built, then the socket goes on.
+  useEffect(() => {
+    dispatch({ kind: "reset", state: initial });
+  }, [initial]);
+
+  useEffect(() => {
+    if (!socket) return;
+    let info = socket;
+    let ws: WebSocket | null = null;
+    let closed = false;
+    let attempts = 0;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+    const connect = () => {
+      ws = new WebSocket(`${info.url}?token=${encodeURIComponent(info.token)}`);
+      ws.onopen = () => {
+        attempts = 0;
+        setConnection("live");
+        // Anything sent while the page loaded or the socket was down is replayed.
+        ws?.send(JSON.stringify({ type: "resume", after: lastId.current }));
+      };
+      ws.onmessage = (m) => {
+        let event: ServerEvent;
+        try {
+          event = JSON.parse(String(m.data)) as ServerEvent;
+        } catch {
+          return;
+        }
+        if (event.type === "typing") {
+          setTyping(event.sender_type === "visitor" ? "The visitor is typing…" : event.sender_type === "assistant" ? "The assistant is answering…" : null);
+          clearTimeout(typingTimer);
+          typingTimer = setTimeout(() => setTyping(null), TYPING_SHOWN_MS);
+          return;
+        }
+        if (event.type === "response" || event.type === "message" || event.type === "agent_message") setTyping(null);
+        dispatch({ kind: "event", event });
+      };
+      ws.onclose = () => {
+        if (closed) return;
+        setConnection("reconnecting");
+        attempts += 1;
+        const delay = Math.min(RECONNECT_MAX_MS, 500 * 2 ** attempts);
+        retry = setTimeout(async () => {
+          try {
+            info = await renewSocket();
+          } catch {
+            // keep the old token; the next attempt asks again
+          }
+          if (!closed) connect();
+        }, delay);
+      };
+    };
+    connect();
+    return () => {
+      closed = true;
+      clearTimeout(retry);
+      clearTimeout(typingTimer);
+      ws?.close(1000, "page closed");
+    };
+  }, [socket, renewSocket]);
+
+  return { state, connection, typing };
+}

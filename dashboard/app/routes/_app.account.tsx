@@ -1,0 +1,60 @@
+import type { ActionFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Form, useActionData, useNavigation } from "@remix-run/react";
+import type { Session } from "../../../schema/api";
+import { Csrf, errorsOf, Field, Notice, PageHeader } from "../components/ui";
+import { apiJson } from "../lib/api.server";
+import { api, requireMe } from "../lib/auth.server";
+import { attempt, readForm } from "../lib/forms.server";
+import { signedInRedirect } from "../lib/session.server";
+import { useMe } from "./_app";
+
+export const meta: MetaFunction = () => [{ title: "Your account · EdgeDesk" }];
+
+/**
+ * Changing the password ends every session of the user, this one included, so the page signs
+ * in again with the new password at once.
+ */
+export async function action(args: ActionFunctionArgs) {
+  const me = await requireMe(args);
+  const form = await readForm(args);
+  const next = String(form.get("new_password") ?? "");
+  const result = await attempt("password", () =>
+    api(args, "POST", "/auth/password", { body: { current_password: String(form.get("current_password") ?? ""), new_password: next } }),
+  );
+  if (!result.data.ok) return result;
+  const session = await apiJson<Session>(args.context, "POST", "/auth/login", { body: { email: me.user.email, password: next } });
+  return signedInRedirect(args.context, session, "/account?changed=1");
+}
+
+export default function Account() {
+  const { user } = useMe();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const errors = errorsOf(result, "password");
+  const changed = typeof window !== "undefined" && new URLSearchParams(window.location.search).has("changed");
+  return (
+    <>
+      <PageHeader title="Your account" description={`${user.email} · ${user.role}`} />
+      <Form method="post" className="card stack narrow" aria-labelledby="password-heading">
+        <h2 id="password-heading">Change password</h2>
+        <Csrf />
+        <Notice kind="error">{errors.message}</Notice>
+        <Notice kind="success">{changed ? "Password changed. Your other sessions were signed out." : undefined}</Notice>
+        <Field label="Current password" name="current_password" type="password" autoComplete="current-password" required error={errors.field("current_password")} />
+        <Field
+          label="New password"
+          name="new_password"
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          required
+          hint="At least 10 characters."
+          error={errors.field("new_password")}
+        />
+        <button className="button" type="submit" disabled={busy}>
+          Change password
+        </button>
+      </Form>
+    </>
+  );
+}

@@ -1,0 +1,241 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { Link, useFetcher, useLoaderData } from "@remix-run/react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
+import type { Assistant, Conversation, Message, Page } from "../../../schema/api";
+import { useLiveConversation, type SocketInfo } from "../components/live-conversation";
+import { Badge, Csrf, errorsOf, Notice, PageHeader, TextAreaField, useCsrf } from "../components/ui";
+import { api, loaderFailure, requireMe, requireRole } from "../lib/auth.server";
+import { dateTime, ms } from "../lib/format";
+import { attempt, invalid, readForm, text } from "../lib/forms.server";
+import { agentSocket } from "../lib/live.server";
+import { can } from "../lib/roles";
+
+export const meta: MetaFunction = () => [{ title: "Conversation · EdgeDesk" }];
+
+/** Messages loaded with the page; a longer history is in the export. */
+const MAX_PAGES = 5;
+
+export async function loader(args: LoaderFunctionArgs) {
+  const id = args.params.id ?? "";
+  try {
+    const conversation = await api<Conversation>(args, "GET", `/conversations/${id}`);
+    const messages: Message[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < MAX_PAGES; i++) {
+      const page: Page<Message> = await api<Page<Message>>(args, "GET", `/conversations/${id}/messages`, { query: { limit: 100, cursor } });
+      messages.push(...page.data);
+      cursor = page.next_cursor;
+      if (!cursor) break;
+    }
+    const [assistant, socket, me] = await Promise.all([
+      api<Assistant>(args, "GET", `/assistants/${conversation.assistant_id}`).catch(() => null),
+      agentSocket(args, id),
+      requireMe(args),
+    ]);
+    return { conversation, messages, more: cursor !== null, assistantName: assistant?.name ?? conversation.assistant_id, socket, role: me.user.role };
+  } catch (err) {
+    return loaderFailure(err);
+  }
+}
+
+/** Reply (which takes over from the AI), hand back, resolve: managers and admins. */
+export async function action(args: ActionFunctionArgs) {
+  await requireRole(args, "manager");
+  const form = await readForm(args);
+  const id = args.params.id ?? "";
+  const intent = text(form, "intent") ?? "";
+  switch (intent) {
+    case "reply": {
+      const content = text(form, "content");
+      if (!content) return invalid(intent, "Write a reply first.", { content: "Write a reply first." });
+      return attempt(intent, () => api<Message>(args, "POST", `/conversations/${id}/agent-messages`, { body: { content } }));
+    }
+    case "handback":
+      return attempt(intent, () => api(args, "POST", `/conversations/${id}/handback`), "The assistant answers again.");
+    case "resolve":
+      return attempt(intent, () => api(args, "POST", `/conversations/${id}/resolve`), "Marked as resolved.");
+    default:
+      return invalid(intent, "Unknown action.");
+  }
+}
+
+const SENDER: Record<Message["sender_type"], string> = {
+  visitor: "Visitor",
+  assistant: "Assistant",
+  human_agent: "Agent",
+  system: "System",
+};
+
+export default function ConversationPage() {
+  const data = useLoaderData<typeof loader>();
+  const csrf = useCsrf();
+  const reply = useFetcher<typeof action>({ key: `reply-${data.conversation.id}` });
+  const control = useFetcher<typeof action>();
+  const canReply = can(data.role, "reply");
+
+  const initial = useMemo(
+    () => ({
+      messages: data.messages,
+      drafts: {},
+      status: data.conversation.status,
+      humanTakeover: data.conversation.human_takeover,
+    }),
+    [data.messages, data.conversation],
+  );
+  const renew = useCallback(async (): Promise<SocketInfo> => {
+    const body = new FormData();
+    body.set("csrf", csrf);
+    const res = await fetch(`/conversations/${data.conversation.id}/token`, { method: "POST", body });
+    if (!res.ok) throw new Error(`token renewal answered ${res.status}`);
+    return (await res.json()) as SocketInfo;
+  }, [csrf, data.conversation.id]);
+  const { state, connection, typing } = useLiveConversation(initial, data.socket, renew);
+
+  // The reply being sent shows at once; it is replaced by the real one when it arrives.
+  const pendingReply = reply.state !== "idle" ? String(reply.formData?.get("content") ?? "") : "";
+  const replyErrors = errorsOf(reply.data, "reply");
+  const controlErrors = errorsOf(control.data);
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (reply.state === "idle" && reply.data?.ok && textarea.current) textarea.current.value = "";
+  }, [reply.state, reply.data]);
+
+  const list = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    list.current?.scrollTo({ top: list.current.scrollHeight });
+  }, [state.messages.length, state.drafts]);
+
+  const takenOver = state.humanTakeover;
+  return (
+    <>
+      <PageHeader
+        title={`Conversation with ${data.conversation.visitor_id}`}
+        description={
+          <>
+            {data.assistantName} · {data.conversation.channel} · started {dateTime(data.conversation.created_at)}
+          </>
+        }
+        actions={
+          <>
+            <Link className="button secondary" to="/conversations">
+              Back to inbox
+            </Link>
+            <a className="button secondary" href={`/conversations/${data.conversation.id}/export`} download>
+              Export JSON
+            </a>
+          </>
+        }
+      />
+      <div className="conversation">
+        <section className="card" aria-labelledby="messages-heading">
+          <div className="actions">
+            <h2 id="messages-heading">Messages</h2>
+            <span className="live" role="status" data-connection={connection}>
+              {connection === "live" ? "● Live" : connection === "connecting" ? "Connecting…" : connection === "reconnecting" ? "Reconnecting…" : "Not live"}
+            </span>
+          </div>
+          {data.more ? <p className="muted small">Older messages are in the export.</p> : null}
+          {state.messages.length === 0 && pendingReply === "" ? <p className="muted">No messages yet.</p> : null}
+          <ol className="messages" ref={list} aria-live="polite" aria-relevant="additions" tabIndex={0} aria-label="Messages">
+            {state.messages.map((m) => (
+              <MessageItem key={m.id} message={m} />
+            ))}
+            {Object.entries(state.drafts).map(([id, text]) => (
+              <li key={id} className="message message-assistant" data-streaming="true">
+                <div className="message-meta">Assistant · answering…</div>
+                <div className="message-body">{text}</div>
+              </li>
+            ))}
+            {pendingReply && !state.messages.some((m) => m.sender_type === "human_agent" && m.content === pendingReply.trim()) ? (
+              <li className="message message-human_agent" data-pending="true">
+                <div className="message-meta">Agent · sending…</div>
+                <div className="message-body">{pendingReply}</div>
+              </li>
+            ) : null}
+          </ol>
+          <p className="typing" aria-live="polite">
+            {typing ?? ""}
+          </p>
+          {canReply && state.status !== "resolved" ? (
+            <reply.Form method="post" className="stack">
+              <Csrf />
+              <input type="hidden" name="intent" value="reply" />
+              <Notice kind="error">{replyErrors.message}</Notice>
+              <TextAreaField
+                ref={textarea}
+                label={takenOver ? "Reply as an agent" : "Reply as an agent (this takes over from the AI)"}
+                name="content"
+                rows={3}
+                required
+                error={replyErrors.field("content")}
+              />
+              <button className="button" type="submit" disabled={reply.state !== "idle"}>
+                {takenOver ? "Send reply" : "Take over and reply"}
+              </button>
+            </reply.Form>
+          ) : null}
+          {!canReply ? <p className="muted">You can read this conversation; replying needs the manager role.</p> : null}
+        </section>
+        <aside className="card" aria-labelledby="details-heading">
+          <h2 id="details-heading">Details</h2>
+          <p>
+            Status: <Badge value={state.status} /> {takenOver ? <Badge value="human" /> : null}
+          </p>
+          <p className="small muted">{takenOver ? "A person is answering; the AI stays silent." : "The AI answers this conversation."}</p>
+          <p className="small">Satisfaction: {data.conversation.satisfaction_score ?? "not rated"}</p>
+          <Notice kind="error">{controlErrors.message}</Notice>
+          <Notice kind="success">{control.data?.ok ? control.data.message : undefined}</Notice>
+          {canReply ? (
+            <div className="actions">
+              {takenOver ? (
+                <control.Form method="post">
+                  <Csrf />
+                  <button className="button secondary" type="submit" name="intent" value="handback" disabled={control.state !== "idle"}>
+                    Hand back to AI
+                  </button>
+                </control.Form>
+              ) : null}
+              {state.status !== "resolved" ? (
+                <control.Form method="post">
+                  <Csrf />
+                  <button className="button" type="submit" name="intent" value="resolve" disabled={control.state !== "idle"}>
+                    Resolve
+                  </button>
+                </control.Form>
+              ) : null}
+            </div>
+          ) : null}
+        </aside>
+      </div>
+    </>
+  );
+}
+
+function MessageItem({ message: m }: { message: Message }) {
+  return (
+    <li className={`message message-${m.sender_type}`} data-message={m.id} data-sender={m.sender_type}>
+      <div className="message-meta">
+        {SENDER[m.sender_type]} · {dateTime(m.created_at)}
+        {m.sender_type === "assistant" && m.confidence !== null ? ` · confidence ${Math.round(m.confidence * 100)}%` : ""}
+        {m.sender_type === "assistant" && m.latency_ms !== null ? ` · ${ms(m.latency_ms)}` : ""}
+        {m.status !== "complete" ? ` · ${m.status}` : ""}
+      </div>
+      <div className="message-body">{m.content}</div>
+      {m.sources.length > 0 ? (
+        <details className="sources">
+          <summary>
+            {m.sources.length} source{m.sources.length === 1 ? "" : "s"}
+          </summary>
+          <ol>
+            {m.sources.map((s) => (
+              <li key={s.chunk_id}>
+                <strong>{s.title}</strong> <span className="muted">(score {s.score.toFixed(3)})</span>
+                <div className="muted">{s.snippet}</div>
+              </li>
+            ))}
+          </ol>
+        </details>
+      ) : null}
+    </li>
+  );
+}

@@ -1,0 +1,104 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import { redirect } from "@remix-run/cloudflare";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import type { Workspace } from "../../../schema/api";
+import { Csrf, errorsOf, Field, Notice, PageHeader } from "../components/ui";
+import { api, loaderFailure, requireMe, requireRole } from "../lib/auth.server";
+import { attempt, invalid, num, readForm, text } from "../lib/forms.server";
+import { can } from "../lib/roles";
+import { destroySessionCookie } from "../lib/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Settings · EdgeDesk" }];
+
+export async function loader(args: LoaderFunctionArgs) {
+  try {
+    const [workspace, me] = await Promise.all([api<Workspace>(args, "GET", "/workspace"), requireMe(args)]);
+    return { workspace, role: me.user.role };
+  } catch (err) {
+    return loaderFailure(err);
+  }
+}
+
+export async function action(args: ActionFunctionArgs) {
+  await requireRole(args, "admin");
+  const form = await readForm(args);
+  const intent = text(form, "intent") ?? "";
+  if (intent === "save") {
+    const keep = form.get("keep_forever") === "on";
+    return attempt(
+      intent,
+      () =>
+        api<Workspace>(args, "PATCH", "/workspace", {
+          body: { name: text(form, "name") ?? "", company_name: text(form, "company_name") ?? null, retention_days: keep ? null : num(form, "retention_days") },
+        }),
+      "Settings saved.",
+    );
+  }
+  if (intent === "close") {
+    const result = await attempt(intent, () => api(args, "DELETE", "/workspace", { body: { confirm_name: text(form, "confirm_name") ?? "" } }));
+    if (!result.data.ok) return result;
+    return redirect("/signup", { headers: { "Set-Cookie": await destroySessionCookie(args.context, args.request) } });
+  }
+  return invalid(intent, "Unknown action.");
+}
+
+export default function Settings() {
+  const { workspace, role } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const editable = can(role, "editSettings");
+  const errors = errorsOf(result, "save");
+  const closeErrors = errorsOf(result, "close");
+  return (
+    <>
+      <PageHeader title="Settings" description={`Workspace ${workspace.id} · plan ${workspace.plan}`} />
+      <Form method="post" className="card stack" aria-labelledby="workspace-heading">
+        <h2 id="workspace-heading">Workspace</h2>
+        <Csrf />
+        <input type="hidden" name="intent" value="save" />
+        <Notice kind="error">{errors.message}</Notice>
+        <Notice kind="success">{result?.ok && result.intent === "save" ? result.message : undefined}</Notice>
+        <fieldset disabled={!editable} className="stack">
+          <legend>Details and data retention</legend>
+          <Field label="Workspace name" name="name" defaultValue={workspace.name} required error={errors.field("name")} />
+          <Field label="Company" name="company_name" defaultValue={workspace.company_name ?? ""} error={errors.field("company_name")} />
+          <Field
+            label="Delete conversations after (days)"
+            name="retention_days"
+            type="number"
+            min={1}
+            max={3650}
+            defaultValue={workspace.retention_days ?? ""}
+            hint="Between 1 and 3650 days."
+            error={errors.field("retention_days")}
+          />
+          <label className="check">
+            <input type="checkbox" name="keep_forever" defaultChecked={workspace.retention_days === null} /> Keep conversations until deleted by hand
+          </label>
+        </fieldset>
+        {editable ? (
+          <button className="button" type="submit" disabled={busy}>
+            Save settings
+          </button>
+        ) : (
+          <p className="muted">Only admins change workspace settings.</p>
+        )}
+      </Form>
+      {editable ? (
+        <Form method="post" className="card stack" aria-labelledby="danger-heading">
+          <h2 id="danger-heading">Danger zone</h2>
+          <p>
+            Closing the workspace signs everyone out and revokes every API key at once. Type <strong>{workspace.name}</strong> to confirm.
+          </p>
+          <Csrf />
+          <input type="hidden" name="intent" value="close" />
+          <Notice kind="error">{closeErrors.message}</Notice>
+          <Field label="Workspace name" name="confirm_name" autoComplete="off" required error={closeErrors.field("confirm_name")} />
+          <button className="button danger" type="submit">
+            Close workspace
+          </button>
+        </Form>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * Every page of the dashboard, with content in it, checked by axe-core for WCAG 2.1 A and AA,
+ * on a desktop and on a phone-sized screen.
+ */
+import AxeBuilder from "@axe-core/playwright";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { api, launchChromium, signUpInBrowser, uniqueEmail, waitForDocuments } from "./support";
+
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const ORIGIN = "https://shop.example.com";
+
+async function violations(page: Page) {
+  const result = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+  return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+}
+
+describe("accessibility", () => {
+  let browser: Browser;
+  let admin: Page;
+  const paths: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    const owner = await signUpInBrowser(browser, "Axe Co");
+    admin = owner.page;
+    const token = owner.token;
+    // Content on every page: an assistant, a ready document, a conversation with an answer,
+    // an escalation, keys, an invitation, integration settings, audit entries.
+    const assistant = await api("POST", "/assistants", { token, body: { name: "Helper", allowed_origins: [ORIGIN] } });
+    await api("POST", `/assistants/${assistant.id}/documents`, {
+      token,
+      body: { title: "Shipping", content: "Standard shipping takes 3 to 5 business days. Express arrives the next day." },
+    });
+    await waitForDocuments(token, assistant.id, 1);
+    const pk = await api("POST", "/api-keys", { token, body: { name: "Widget", type: "publishable", assistant_id: assistant.id } });
+    await api("POST", "/api-keys", { token, body: { name: "Server", scope: "viewer" } });
+    const conv = await api("POST", "/conversations", {
+      token: pk.key,
+      headers: { origin: ORIGIN },
+      body: { assistant_id: assistant.id, visitor_id: "visitor-a11y", channel: "web" },
+    });
+    await api("POST", `/conversations/${conv.conversation_id}/messages`, { token: conv.token, body: { content: "How long does shipping take?" } });
+    await api("POST", `/conversations/${conv.conversation_id}/messages`, { token: conv.token, body: { content: "I want to speak to a human" } });
+    await api("POST", "/team/invites", { token, body: { email: uniqueEmail("invitee"), role: "manager" } });
+    await api("PUT", "/integrations/slack", { token, body: { config: { team_id: "T1" }, secrets: { bot_token: "xoxb-1" } } });
+    paths.push(
+      "/overview",
+      "/conversations",
+      `/conversations/${conv.conversation_id}`,
+      `/knowledge?assistant=${assistant.id}&q=shipping`,
+      "/assistants",
+      `/assistants/${assistant.id}`,
+      "/analytics",
+      "/api-keys",
+      "/team",
+      "/integrations",
+      "/audit-log",
+      "/settings",
+      "/account",
+    );
+  });
+  afterAll(async () => browser?.close());
+
+  it("finds no WCAG 2.1 AA violation on the signed-out pages", async () => {
+    const page = await (await browser.newContext()).newPage();
+    for (const path of ["/login", "/signup", "/invite/ivt_example"]) {
+      await page.goto(`${inject("dashboardUrl")}${path}`);
+      expect(await violations(page), path).toEqual([]);
+    }
+    // Errors shown next to the fields are accessible too.
+    await page.goto(`${inject("dashboardUrl")}/signup`);
+    await page.getByLabel("Workspace name").fill("X");
+    await page.getByLabel("Email").fill(uniqueEmail("x"));
+    await page.getByLabel("Password").fill("longenough1");
+    await page.evaluate(() => document.querySelector("input[name=password]")?.removeAttribute("minlength"));
+    await page.getByLabel("Password").fill("short");
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await page.locator(".field-error").first().waitFor();
+    expect(await page.getByLabel("Password").getAttribute("aria-invalid")).toBe("true");
+    expect(await violations(page), "/signup with errors").toEqual([]);
+  });
+
+  it("finds no WCAG 2.1 AA violation on any signed-in page", async () => {
+    for (const path of paths) {
+      await admin.goto(`${inject("dashboardUrl")}${path}`);
+      await admin.waitForLoadState("networkidle");
+      expect(await violations(admin), path).toEqual([]);
+    }
+  });
+
+  it("works on a phone-sized screen: no sideways scrolling, the menu opens, still no violations", async () => {
+    await admin.setViewportSize({ width: 390, height: 844 });
+    for (const path of paths) {
+      await admin.goto(`${inject("dashboardUrl")}${path}`);
+      await admin.waitForLoadState("networkidle");
+      const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${path} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(1);
+    }
+    await admin.goto(`${inject("dashboardUrl")}/overview`);
+    expect(await admin.getByRole("navigation", { name: "Main", exact: true }).isVisible()).toBe(false);
+    await admin.getByText("Menu").click();
+    await admin.getByRole("navigation", { name: "Main menu" }).getByRole("link", { name: "Team" }).click();
+    await admin.waitForURL("**/team");
+    expect(await violations(admin), "/team on a phone").toEqual([]);
+  });
+
+  it("can be driven from the keyboard: skip link, then the main navigation", async () => {
+    await admin.setViewportSize({ width: 1280, height: 900 });
+    await admin.goto(`${inject("dashboardUrl")}/overview`);
+    await admin.keyboard.press("Tab");
+    expect(await admin.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await admin.keyboard.press("Enter");
+    expect(await admin.evaluate(() => location.hash)).toBe("#main");
+  });
+});

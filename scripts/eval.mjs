@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+/**
+ * `npm run eval`: retrieval quality of the knowledge base on a labelled FAQ set, end to end
+ * through the public API of a local Worker.
+ *
+ *   npm run eval                                   ../shared/eval/stackfaq.json, all modes
+ *   npm run eval -- path/to/set.json               another set (or EVAL_SET=path)
+ *   npm run eval -- --modes hybrid,keyword         only some modes
+ *   npm run eval -- --json out.json                also write the numbers (and per-query ranks)
+ *
+ * What it does: starts its own `wrangler dev` (fresh database in a temporary folder, burst rate
+ * limits off, the offline defaults of wrangler.toml: `hash` embedder, `local` vector store),
+ * signs up a workspace, creates an assistant, adds every document of the set as JSON
+ * `{title, content}` through `POST /api/v1/assistants/:id/documents`, waits until all are
+ * `ready`, then asks every query through `GET /api/v1/assistants/:id/search?q=…&k=5` once per
+ * mode (`hybrid`, the default, then `keyword` and `vector` alone), one query at a time.
+ *
+ * Scoring: the search returns chunks; a document's rank is the position of its first chunk
+ * among the distinct documents of the answer (a long document split into several chunks counts
+ * once, where it first appears). hit@1 and hit@5 are the share of queries whose labelled
+ * document is first / among the answer's documents; MRR averages 1/rank (0 when missing).
+ * Latency is the client-side round trip of each search request, over 127.0.0.1.
+ *
+ * The set: `{documents: [{id, title, content}], queries: [{query, relevant: [id]}]}`. The
+ * set's ids are mapped to ours through the ids the create call returns.
+ *
+ * Exit status: 0 when hybrid search beats the reference on hit@1, hit@5 and MRR, 1 when it
+ * does not, 2 on errors.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import {
+  apiClient,
+  formatTable,
+  loadAverage,
+  mapLimit,
+  percentile,
+  ROOT,
+  signUpWithAssistant,
+  startLocalWorker,
+  waitForDocuments,
+} from "../bench/_lib.mjs";
+
+/** The set's own reference: plain BM25 (k1 1.2, b 0.75, lower-cased alphanumeric tokens, no stemming) over title + content. */
+const REFERENCE = { name: "plain BM25 (the set's reference)", hit1: 0.665, hit5: 0.907, mrr: 0.769 };
+const DEFAULT_SET = "../shared/eval/stackfaq.json";
+const ALL_MODES = ["hybrid", "keyword", "vector"];
+const TOP_K = 5;
+const UPLOAD_PARALLEL = 8;
+const READY_TIMEOUT_MS = 900_000;
+const WARM_UP_QUERIES = 20; // per mode, not recorded: JIT, D1 statement cache, the vector matrix load
+
+function parseArgs(argv) {
+  const options = { set: process.env.EVAL_SET ?? null, modes: ALL_MODES, json: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--modes") options.modes = argv[++i].split(",");
+    else if (arg.startsWith("--modes=")) options.modes = arg.slice("--modes=".length).split(",");
+    else if (arg === "--json") options.json = argv[++i];
+    else if (arg.startsWith("--json=")) options.json = arg.slice("--json=".length);
+    else if (arg.startsWith("-")) throw new Error(`unknown option ${arg}`);
+    else options.set = arg;
+  }
+  const unknown = options.modes.filter((m) => !ALL_MODES.includes(m));
+  if (unknown.length > 0) throw new Error(`unknown mode ${unknown.join(", ")} (modes: ${ALL_MODES.join(", ")})`);
+  const path = options.set ?? DEFAULT_SET;
+  options.set = isAbsolute(path) ? path : resolve(options.set ? process.cwd() : ROOT, path);
+  return options;
+}
+
+const log = (message) => console.error(`[eval] ${message}`);
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const set = JSON.parse(readFileSync(options.set, "utf8"));
+  if (!Array.isArray(set.documents) || !Array.isArray(set.queries)) throw new Error(`${options.set} has no documents/queries arrays`);
+  log(`${set.documents.length} documents, ${set.queries.length} queries from ${options.set}`);
+
+  const tmpDir = mkdtempSync(join(tmpdir(), "edgedesk-eval-"));
+  let worker = null;
+  // Ctrl-C or a kill: stop the server and remove the temporary folder before leaving.
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void Promise.resolve(worker?.stop())
+        .catch(() => {})
+        .finally(() => {
+          rmSync(tmpDir, { recursive: true, force: true });
+          process.exit(130);
+        });
+    });
+  }
+  try {
+    const loadAtStart = loadAverage();
+    worker = await startLocalWorker({ tmpDir, log });
+    const api = apiClient(worker.base);
+    const { token, assistantId } = await signUpWithAssistant(api, { workspaceName: "Retrieval eval", assistantName: "Eval assistant" });
+
+    // Load the documents; remember which of the set's ids each of ours stands for.
+    const started = performance.now();
+    const evalIdsOf = new Map(); // our document id -> the set's ids
+    const created = await mapLimit(set.documents, UPLOAD_PARALLEL, async (doc) => {
+      const body = await api.expect(202, "POST", `/api/v1/assistants/${assistantId}/documents`, {
+        token,
+        body: { title: doc.title, content: doc.content },
+      });
+      evalIdsOf.set(body.id, [...(evalIdsOf.get(body.id) ?? []), doc.id]);
+      return body.id;
+    });
+    const ids = [...new Set(created)];
+    let lastReported = -1;
+    const waited = await waitForDocuments(api, token, assistantId, ids, {
+      timeoutMs: READY_TIMEOUT_MS,
+      onProgress: ({ ready }) => {
+        if (ready - lastReported >= 25) log(`  ${(lastReported = ready)}/${ids.length} ready`);
+      },
+    });
+    if (waited.timedOut || waited.failed.length > 0) {
+      throw new Error(
+        `documents not ready: ${waited.pending} still pending, ${waited.failed.length} failed ${JSON.stringify(waited.failed.slice(0, 3))}`,
+      );
+    }
+    const ingestSeconds = (performance.now() - started) / 1000;
+    const chunkCount = await countChunks(api, token, assistantId);
+    log(`${ids.length} documents (${chunkCount} chunks) ready in ${ingestSeconds.toFixed(1)} s`);
+
+    const results = [];
+    for (const mode of options.modes) {
+      const ask = (query) =>
+        api.call("GET", `/api/v1/assistants/${assistantId}/search?${new URLSearchParams({ q: query, k: String(TOP_K), mode })}`, { token });
+      for (const q of set.queries.slice(0, WARM_UP_QUERIES)) await ask(q.query);
+      log(`mode ${mode}: ${set.queries.length} queries (load ${loadAverage()})`);
+      const ranks = [];
+      const latencies = [];
+      for (const q of set.queries) {
+        const res = await ask(q.query);
+        if (res.status !== 200) throw new Error(`search (${mode}) answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+        latencies.push(res.ms);
+        ranks.push(rankOf(res.body.data, q.relevant, evalIdsOf));
+      }
+      results.push({ mode, ...score(ranks), p50: percentile(latencies, 50), p95: percentile(latencies, 95), ranks });
+    }
+    const loadAtEnd = loadAverage();
+
+    const hybrid = results.find((r) => r.mode === "hybrid");
+    const beats = hybrid ? hybrid.hit1 > REFERENCE.hit1 && hybrid.hit5 > REFERENCE.hit5 && hybrid.mrr > REFERENCE.mrr : null;
+    const table = {
+      title: `Retrieval on ${set.documents.length} documents (${chunkCount} chunks), ${set.queries.length} queries, k = ${TOP_K}`,
+      columns: ["retrieval", "hit@1", "hit@5", "MRR", "p50 ms", "p95 ms"],
+      rows: [
+        ...results.map((r) => [r.mode === "hybrid" ? "hybrid (the default)" : r.mode, f3(r.hit1), f3(r.hit5), f3(r.mrr), r.p50.toFixed(1), r.p95.toFixed(1)]),
+        [REFERENCE.name, f3(REFERENCE.hit1), f3(REFERENCE.hit5), f3(REFERENCE.mrr), "–", "–"],
+      ],
+      notes: [
+        hybrid
+          ? `hybrid vs the reference: hit@1 ${delta(hybrid.hit1, REFERENCE.hit1)}, hit@5 ${delta(hybrid.hit5, REFERENCE.hit5)}, MRR ${delta(hybrid.mrr, REFERENCE.mrr)}: ${beats ? "beats it on all three" : "does NOT beat it on all three"}.`
+          : "hybrid not run: no comparison with the reference.",
+        `Ingestion: ${ids.length} documents, ${chunkCount} chunks, ready in ${ingestSeconds.toFixed(1)} s. Latency is the client's round trip over 127.0.0.1, one query at a time, after ${WARM_UP_QUERIES} warm-up queries per mode. Load average ${loadAtStart} at start, ${loadAtEnd} at end (${nodeInfo()}).`,
+      ],
+    };
+    console.log(formatTable(table));
+    if (options.json) {
+      const out = {
+        date: new Date().toISOString(),
+        set: options.set,
+        documents: ids.length,
+        chunks: chunkCount,
+        ingest_seconds: ingestSeconds,
+        load: { start: loadAtStart, end: loadAtEnd },
+        reference: REFERENCE,
+        results: results.map(({ ranks, ...r }) => ({ ...r, ranks })),
+      };
+      writeFileSync(options.json, `${JSON.stringify(out, null, 2)}\n`);
+      log(`wrote ${options.json}`);
+    }
+    return beats === false ? 1 : 0;
+  } finally {
+    if (worker) await worker.stop();
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
+
+/** 1-based rank of the first relevant document among the distinct documents of `hits`, or 0. */
+function rankOf(hits, relevant, evalIdsOf) {
+  const seen = [];
+  for (const hit of hits) if (!seen.includes(hit.document_id)) seen.push(hit.document_id);
+  const index = seen.findIndex((id) => (evalIdsOf.get(id) ?? []).some((evalId) => relevant.includes(evalId)));
+  return index + 1;
+}
+
+function score(ranks) {
+  const n = ranks.length || 1;
+  return {
+    hit1: ranks.filter((r) => r === 1).length / n,
+    hit5: ranks.filter((r) => r >= 1 && r <= 5).length / n,
+    mrr: ranks.reduce((sum, r) => sum + (r > 0 ? 1 / r : 0), 0) / n,
+  };
+}
+
+/** Sum of `chunk_count` over the assistant's documents. */
+async function countChunks(api, token, assistantId) {
+  let total = 0;
+  let cursor = null;
+  for (let pageNo = 0; pageNo < 2_000; pageNo++) {
+    const qs = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const page = await api.expect(200, "GET", `/api/v1/assistants/${assistantId}/documents?${qs}`, { token });
+    for (const doc of page.data) total += doc.chunk_count;
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  return total;
+}
+
+const f3 = (x) => x.toFixed(3);
+const delta = (x, ref) => `${x >= ref ? "+" : ""}${(x - ref).toFixed(3)} (${x >= ref ? "+" : ""}${(((x - ref) / ref) * 100).toFixed(1)} %)`;
+const nodeInfo = () => `node ${process.version}`;
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`[eval] ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    process.exit(2);
+  },
+);

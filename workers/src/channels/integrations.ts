@@ -1,0 +1,156 @@
+/**
+ * Per-workspace settings of the channels and services a workspace connects (Slack, WhatsApp,
+ * email, Zendesk, Stripe). Settings are plain JSON; credentials are sealed with the
+ * deployment's encryption keys and never leave the Worker once written.
+ */
+import { and, eq } from "drizzle-orm";
+import type { ZodError } from "zod";
+import { INTEGRATION_FIELDS, IntegrationTypeSchema, type Integration, type IntegrationType } from "../../../schema/api";
+import { open, seal } from "../auth/secret-box";
+import { ApiError } from "../http/errors";
+import { newId } from "../lib/ids";
+import { nowIso } from "../lib/time";
+import type { Db } from "../storage/db";
+import { schema } from "../storage/db";
+
+const { integrations } = schema;
+type IntegrationRow = typeof integrations.$inferSelect;
+type KeyEnv = Pick<Env, "ENCRYPTION_KEYS" | "ENVIRONMENT">;
+
+/** Every integration type, in the order the dashboard lists them. */
+export const INTEGRATION_TYPES = IntegrationTypeSchema.options;
+
+/** The secret field names a type takes. */
+export function secretFieldsOf(type: IntegrationType): string[] {
+  return Object.keys(INTEGRATION_FIELDS[type].secrets.shape);
+}
+
+/** Associated data binding a sealed value to its workspace and type. */
+function sealContext(workspaceId: string, type: IntegrationType): string {
+  return `integration:${workspaceId}:${type}`;
+}
+
+function toIntegration(type: IntegrationType, row: IntegrationRow | undefined, secretNames: string[]): Integration {
+  return {
+    type,
+    configured: row !== undefined,
+    enabled: row?.enabled ?? false,
+    config: (row?.config as Record<string, unknown> | undefined) ?? {},
+    secrets_set: secretNames.sort(),
+    secret_fields: secretFieldsOf(type),
+    updated_at: row?.updated_at ?? null,
+  };
+}
+
+async function findRow(db: Db, workspaceId: string, type: IntegrationType) {
+  return db
+    .select()
+    .from(integrations)
+    .where(and(eq(integrations.workspace_id, workspaceId), eq(integrations.type, type)))
+    .get();
+}
+
+async function openSecrets(env: KeyEnv, row: IntegrationRow | undefined, workspaceId: string, type: IntegrationType) {
+  if (!row?.secrets_ciphertext || !row.secrets_key_id) return {} as Record<string, string>;
+  const text = await open(env, { keyId: row.secrets_key_id, ciphertext: row.secrets_ciphertext }, sealContext(workspaceId, type));
+  return JSON.parse(text) as Record<string, string>;
+}
+
+/** A zod failure of a nested part, reported as a 400 with the part's path in front. */
+function invalid(part: "config" | "secrets", err: ZodError): ApiError {
+  return new ApiError("invalid_request", "request is invalid", {
+    issues: err.issues.map((i) => ({ path: [part, ...i.path.map(String)], code: i.code, message: i.message })),
+  });
+}
+
+/** The public view of one integration: settings and which secrets are set, never their values. */
+export async function getIntegration(env: KeyEnv, db: Db, workspaceId: string, type: IntegrationType): Promise<Integration> {
+  const row = await findRow(db, workspaceId, type);
+  return toIntegration(type, row, Object.keys(await openSecrets(env, row, workspaceId, type)));
+}
+
+/** Every integration type of the workspace, configured or not. */
+export async function listIntegrations(env: KeyEnv, db: Db, workspaceId: string): Promise<Integration[]> {
+  const rows = await db.select().from(integrations).where(eq(integrations.workspace_id, workspaceId)).all();
+  return Promise.all(
+    INTEGRATION_TYPES.map(async (type) => {
+      const row = rows.find((r) => r.type === type);
+      return toIntegration(type, row, Object.keys(await openSecrets(env, row, workspaceId, type)));
+    }),
+  );
+}
+
+/** What `PUT /integrations/:type` asks for. */
+export interface IntegrationUpdate {
+  enabled?: boolean | undefined;
+  config: Record<string, unknown>;
+  secrets?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Saves an integration: `config` replaces the settings, each secret given is set (or cleared
+ * with null) and the others are kept. Returns the view and the names of the secrets changed.
+ */
+export async function saveIntegration(
+  env: KeyEnv,
+  db: Db,
+  workspaceId: string,
+  type: IntegrationType,
+  update: IntegrationUpdate,
+): Promise<{ integration: Integration; secretsChanged: string[] }> {
+  const fields = INTEGRATION_FIELDS[type];
+  const config = fields.config.safeParse(update.config);
+  if (!config.success) throw invalid("config", config.error);
+  const secrets = fields.secrets.safeParse(update.secrets ?? {});
+  if (!secrets.success) throw invalid("secrets", secrets.error);
+
+  const row = await findRow(db, workspaceId, type);
+  const stored = await openSecrets(env, row, workspaceId, type);
+  const changed: string[] = [];
+  for (const [name, value] of Object.entries(secrets.data as Record<string, string | null | undefined>)) {
+    if (value === undefined) continue;
+    if (value === null) {
+      if (name in stored) changed.push(name);
+      delete stored[name];
+    } else {
+      if (stored[name] !== value) changed.push(name);
+      stored[name] = value;
+    }
+  }
+  const sealed = Object.keys(stored).length > 0 ? await seal(env, JSON.stringify(stored), sealContext(workspaceId, type)) : null;
+  const cleanConfig = Object.fromEntries(Object.entries(config.data).filter(([, v]) => v !== undefined && v !== ""));
+  const now = nowIso();
+  const values = {
+    enabled: update.enabled ?? row?.enabled ?? true,
+    config: cleanConfig,
+    secrets_ciphertext: sealed?.ciphertext ?? null,
+    secrets_key_id: sealed?.keyId ?? null,
+    updated_at: now,
+  };
+  const saved = row
+    ? await db.update(integrations).set(values).where(eq(integrations.id, row.id)).returning().get()
+    : await db
+        .insert(integrations)
+        .values({ id: newId("integration"), workspace_id: workspaceId, type, ...values, created_at: now })
+        .onConflictDoUpdate({ target: [integrations.workspace_id, integrations.type], set: values })
+        .returning()
+        .get();
+  return { integration: toIntegration(type, saved, Object.keys(stored)), secretsChanged: changed.sort() };
+}
+
+/**
+ * Settings and opened secrets of an enabled integration, for the channel code that calls the
+ * service; null when the workspace has not set it up or switched it off.
+ */
+export async function integrationCredentials(env: KeyEnv, db: Db, workspaceId: string, type: IntegrationType) {
+  const row = await findRow(db, workspaceId, type);
+  if (!row || !row.enabled) return null;
+  return { config: row.config as Record<string, unknown>, secrets: await openSecrets(env, row, workspaceId, type) };
+}
+
+/** Narrows a path segment to an integration type, or 404 like any unknown resource. */
+export function parseIntegrationType(value: string): IntegrationType {
+  const parsed = IntegrationTypeSchema.safeParse(value);
+  if (!parsed.success) throw new ApiError("not_found", `no integration type ${value}`);
+  return parsed.data;
+}
