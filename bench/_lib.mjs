@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root. */
@@ -378,7 +378,9 @@ export function bundleEntry(dir) {
  * edits to the working tree during a run cannot reload the server. Resolves once `/healthz`
  * answers, with `{base, server, stop()}`; on failure the server is stopped and the error
  * carries wrangler's last lines. Called again with the same `tmpDir` after `stop()`, it serves
- * the same database, bundle and secrets (tokens issued before stay valid).
+ * the same database, bundle and secrets (tokens issued before stay valid). `wrangler.toml` is
+ * copied into `tmpDir` too (its relative paths made absolute): wrangler dev restarts the Worker
+ * when its config file changes, and local queues lose their pending messages when it does.
  */
 export async function startLocalWorker({ tmpDir, log = () => {}, vars = {}, snapshot = true, healthTimeoutMs = 180_000 }) {
   const { randomBytes } = await import("node:crypto");
@@ -401,14 +403,26 @@ export async function startLocalWorker({ tmpDir, log = () => {}, vars = {}, snap
     ].join("\n"),
     { mode: 0o600 },
   );
+  let config = join(ROOT, "wrangler.toml");
+  if (snapshot) {
+    const copy = join(tmpDir, "wrangler.toml");
+    if (!existsSync(copy)) {
+      const text = readFileSync(config, "utf8").replace(
+        /^(\s*(?:main|directory|migrations_dir)\s*=\s*)"([^"]+)"/gm,
+        (line, key, value) => (isAbsolute(value) ? line : `${key}${JSON.stringify(resolve(ROOT, value))}`),
+      );
+      writeFileSync(copy, text);
+    }
+    config = copy;
+  }
   log(`applying D1 migrations to ${persistTo}…`);
-  await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { env: { CI: "true" } });
+  await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo, "--config", config], { env: { CI: "true" } });
   let entryArgs = [];
   if (snapshot) {
     log("bundling the Worker (wrangler deploy --dry-run, once)…");
     const bundleDir = join(tmpDir, "bundle");
-    if (!existsSync(bundleDir)) await runWrangler(["deploy", "--dry-run", "--outdir", bundleDir]);
-    entryArgs = [bundleEntry(bundleDir), "--no-bundle", "--config", join(ROOT, "wrangler.toml")];
+    if (!existsSync(bundleDir)) await runWrangler(["deploy", "--dry-run", "--outdir", bundleDir, "--config", config]);
+    entryArgs = [bundleEntry(bundleDir), "--no-bundle", "--config", config];
   }
   log(`starting wrangler dev on ${base} (load ${loadAverage()})…`);
   const server = startWranglerDev([

@@ -175,6 +175,9 @@ async function main() {
       log(`wrote ${options.json}`);
     }
     return beats === false ? 1 : 0;
+  } catch (err) {
+    if (worker && err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${worker.server.tail().split("\n").slice(-25).join("\n")}`;
+    throw err;
   } finally {
     if (worker) await worker.stop();
     rmSync(tmpDir, { recursive: true, force: true });

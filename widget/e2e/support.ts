@@ -125,6 +125,81 @@ export function shopPage(s: Seeded, attrs: Record<string, string> = {}, extra: {
 </body></html>`;
 }
 
+/**
+ * A hand on the page's network, installed before the page runs (`context.addInitScript`): wraps
+ * `WebSocket` so a test can cut every socket, keep new ones from connecting, lose the next
+ * acknowledgement, or cut a socket right after the first token of an answer. Controlled through
+ * `window.__net` (see `NetControls`); `__net.log` records what the page received.
+ */
+export const NETWORK_CONTROLS = `(() => {
+  const Native = window.WebSocket;
+  const net = (window.__net = { blocked: false, dropNextAck: false, cutAfterDelta: false, dropped: 0, cuts: 0, opened: 0, sockets: [], log: [] });
+  class Controlled extends Native {
+    constructor(url, protocols) {
+      // Blocked: aim at a port nothing listens on, so the connection fails like a dead network.
+      super(net.blocked ? "ws://127.0.0.1:9/" : url, protocols);
+      net.opened++;
+      net.sockets.push(this);
+    }
+    set onmessage(fn) {
+      super.onmessage = (e) => {
+        if (this.__cut) return;
+        const data = String(e.data);
+        net.log.push(data.slice(0, 40));
+        if (net.dropNextAck && data.includes('"type":"ack"')) {
+          net.dropNextAck = false;
+          net.dropped++;
+          this.__cut = true;
+          this.close();
+          return;
+        }
+        fn.call(this, e);
+        if (net.cutAfterDelta && data.includes('"type":"delta"')) {
+          net.cutAfterDelta = false;
+          net.cuts++;
+          this.__cut = true;
+          this.close();
+        }
+      };
+    }
+    get onmessage() {
+      return super.onmessage;
+    }
+  }
+  window.WebSocket = Controlled;
+  net.cutAll = () => net.sockets.forEach((s) => { s.__cut = true; s.close(); });
+})();`;
+
+/** What `window.__net` offers a test. */
+export interface NetControls {
+  blocked: boolean;
+  dropNextAck: boolean;
+  cutAfterDelta: boolean;
+  dropped: number;
+  cuts: number;
+  opened: number;
+  log: string[];
+  cutAll(): void;
+}
+
+/** Changes the page's network controls. */
+export function setNet(page: Page, patch: Partial<Pick<NetControls, "blocked" | "dropNextAck" | "cutAfterDelta">> & { cutAll?: boolean }) {
+  return page.evaluate((p) => {
+    const net = (window as unknown as { __net: NetControls }).__net;
+    const { cutAll, ...flags } = p;
+    Object.assign(net, flags);
+    if (cutAll) net.cutAll();
+  }, patch);
+}
+
+/** Reads the page's network counters. */
+export function getNet(page: Page) {
+  return page.evaluate(() => {
+    const { dropped, cuts, opened, log } = (window as unknown as { __net: NetControls }).__net;
+    return { dropped, cuts, opened, log };
+  });
+}
+
 /** The launcher button (Playwright's CSS locators pierce the open shadow root). */
 export const launcher = (page: Page) => page.locator("#edgedesk-widget .l");
 /** The message input. */
@@ -146,6 +221,7 @@ export function focusedInWidget(page: Page): Promise<string | null> {
 
 /** Asks a question through the UI and waits for its complete answer; returns the answer's text. */
 export async function ask(page: Page, question: string): Promise<string> {
+  await input(page).waitFor(); // the panel is there: the count below includes its greeting
   const before = await answers(page).count();
   await input(page).fill(question);
   await input(page).press("Enter");

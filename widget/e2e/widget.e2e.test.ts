@@ -4,18 +4,21 @@
  * widget runs cross-origin exactly as on a customer's site.
  */
 import AxeBuilder from "@axe-core/playwright";
-import type { Browser, BrowserContext, Page, WebSocketRoute } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   adminApi,
   answers,
   ask,
   focusedInWidget,
+  getNet,
   input,
   launchChromium,
   launcher,
   LOADER_PATH,
+  NETWORK_CONTROLS,
   seedWorkspace,
+  setNet,
   shopPage,
   startHostSite,
   transcript,
@@ -85,6 +88,9 @@ describe("the widget in a browser", () => {
     );
     const text = await ask(page, QUESTION);
     expect(text).toMatch(/2 to 4 working days/);
+    // Greeting, question, answer: in that order.
+    const order = await page.locator("#edgedesk-widget [role=log] > .m").evaluateAll((els) => els.map((e) => e.className));
+    expect(order).toEqual(["m ma", "m mv", "m ma"]);
     expect(deltas.length).toBeGreaterThan(1); // streamed, not one block
     const chips = answers(page).last().locator(".src .chip");
     expect(await chips.count()).toBeGreaterThan(0);
@@ -123,74 +129,40 @@ describe("the widget in a browser", () => {
 
   it("resumes an answer cut off mid-stream: the complete text, nothing doubled", async () => {
     const context = await browser.newContext();
-    let connections = 0;
-    let cut = false;
-    await context.routeWebSocket(/\/ws\?token=/, (ws: WebSocketRoute) => {
-      connections++;
-      const server = ws.connectToServer();
-      if (connections > 1) return; // later connections pass straight through to the server
-      server.onMessage((message) => {
-        if (cut) return;
-        ws.send(message);
-        if (String(message).includes('"type":"delta"')) {
-          cut = true; // the first token reached the page: the network drops now
-          void ws.close({ code: 4000, reason: "network drop" });
-          void server.close();
-        }
-      });
-    });
+    await context.addInitScript(NETWORK_CONTROLS);
     const page = await openPage("/", context);
     await launcher(page).click();
+    await setNet(page, { cutAfterDelta: true }); // the network drops right after the first token
     await input(page).fill(QUESTION);
     await input(page).press("Enter");
-    await expect.poll(() => cut).toBe(true);
+    await expect.poll(async () => (await getNet(page)).cuts).toBe(1);
     // The widget reconnects on its own, resumes, and the answer ends complete.
-    await expect.poll(() => connections, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(async () => (await getNet(page)).opened, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
     await expect.poll(() => answers(page).nth(1).getAttribute("data-status"), { timeout: 20_000 }).toBe("complete");
     const text = await answerWords(page, 1);
     const stored = await storedMessages(await conversationId(page));
     expect(stored.map((m) => m.sender_type)).toEqual(["visitor", "assistant"]);
     expect(await answers(page).count()).toBe(2); // the greeting and one answer
     expect(normalise(text)).toBe(normalise(stored[1]!.content));
+    expect(await page.locator("#edgedesk-widget .m.mv").count()).toBe(1);
     await context.close();
   });
 
   it("queues messages while offline and sends each once when the network flaps", async () => {
     const context = await browser.newContext();
-    let blocked = false;
-    let droppedAck = false;
-    const seen: string[] = [];
-    const live: WebSocketRoute[] = [];
-    const held: WebSocketRoute[] = [];
-    await context.routeWebSocket(/\/ws\?token=/, (ws: WebSocketRoute) => {
-      if (blocked) {
-        // No server behind it: the page's socket opens into silence, like a dead network.
-        held.push(ws);
-        return;
-      }
-      live.push(ws);
-      const server = ws.connectToServer();
-      server.onMessage((message) => {
-        seen.push(String(message).slice(0, 40));
-        // Lose the first acknowledgement: the message did reach the server, the page never hears.
-        if (!droppedAck && String(message).includes('"type":"ack"')) {
-          droppedAck = true;
-          void ws.close({ code: 4000, reason: "network drop" });
-          void server.close();
-          return;
-        }
-        ws.send(message);
-      });
-    });
+    await context.addInitScript(NETWORK_CONTROLS);
     const page = await openPage("/", context);
     await launcher(page).click();
-    await ask(page, "What does the warranty cover?"); // its ack is lost; resent with the same client id
-    expect(droppedAck, `frames seen: ${seen.join(" | ")}`).toBe(true);
+    // The first acknowledgement is lost with its connection: the message did reach the server,
+    // the page never heard, and sends it again with the same client id.
+    await setNet(page, { dropNextAck: true });
+    await ask(page, "What does the warranty cover?");
+    const net = await getNet(page);
+    expect(net.dropped, `frames: ${net.log.join(" | ")}`).toBe(1);
 
-    // The network goes away: the sockets are cut, new ones lead nowhere, the browser is offline.
-    blocked = true;
+    // The network goes away: sockets are cut, new ones cannot connect, the browser is offline.
+    await setNet(page, { blocked: true, cutAll: true });
     await context.setOffline(true);
-    for (const ws of live) void ws.close({ code: 4000, reason: "network drop" });
     await input(page).fill("How do I track my order?");
     await input(page).press("Enter");
     const pending = page.locator("#edgedesk-widget .m.mv").last();
@@ -198,10 +170,9 @@ describe("the widget in a browser", () => {
     expect(await pending.getAttribute("data-status")).toBe("sending");
     expect(await pending.locator(".note").innerText()).toMatch(/Waiting for the connection/);
 
-    // Back online: whatever socket the page holds is dropped, the next one reaches the server.
-    blocked = false;
+    // Back online: the queued message goes out once and is answered once.
+    await setNet(page, { blocked: false });
     await context.setOffline(false);
-    for (const ws of held) void ws.close({ code: 4000, reason: "network back" });
     await expect.poll(() => pending.getAttribute("data-status"), { timeout: 30_000 }).toBe("sent");
     await expect.poll(() => answers(page).count(), { timeout: 20_000 }).toBe(3);
     await expect.poll(() => page.locator("#edgedesk-widget .bn").count()).toBe(0);
@@ -269,7 +240,7 @@ describe("the widget in a browser", () => {
     }
   });
 
-  it("takes the whole screen at 320 px wide and at 200% zoom, with nothing cut off", async () => {
+  it("takes the whole screen at 320 px wide and at 200% zoom, with nothing cut off, and keeps still for reduced motion", async () => {
     for (const viewport of [
       { width: 320, height: 640 },
       { width: 640, height: 400 }, // a 1280×800 window at 200% zoom
@@ -286,6 +257,9 @@ describe("the widget in a browser", () => {
         return [...root.querySelectorAll(".p *")].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1).length;
       });
       expect(overflow).toBe(0);
+      // Reduced motion: the panel appears without animating.
+      await page.emulateMedia({ reducedMotion: "reduce" });
+      expect(await page.locator("#edgedesk-widget .p").evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
       const close = page.locator("#edgedesk-widget .p [aria-label='Close chat']");
       expect(await close.isVisible()).toBe(true);
       await close.click();

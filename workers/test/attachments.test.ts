@@ -185,6 +185,17 @@ describe("conversation attachments", () => {
   });
 });
 
+describe("attachments in the API description", () => {
+  it("are listed in the OpenAPI document", async () => {
+    const doc = await call("GET", "/api/v1/openapi.json");
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/conversations/{id}/attachments", "/api/v1/conversations/{id}/attachments/{attId}"]),
+    );
+    expect(doc.body.components.schemas.Attachment.required).toEqual(expect.arrayContaining(["id", "filename", "content_type", "size", "url"]));
+  });
+});
+
 describe("attachment checks", () => {
   it("recognises each accepted kind by its magic bytes and nothing else", () => {
     expect(detectAttachmentType(PNG)).toBe("image/png");

@@ -82,9 +82,13 @@ export function useLiveConversation(initial: LiveState, socket: SocketInfo | nul
     dispatch({ kind: "reset", state: initial });
   }, [initial]);
 
+  // The loader hands out a fresh token on every reload; the open socket is kept all the same.
+  const firstSocket = useRef(socket);
+  if (socket && socket.url !== firstSocket.current?.url) firstSocket.current = socket; // another conversation
+  const socketUrl = socket?.url;
   useEffect(() => {
-    if (!socket) return;
-    let info = socket;
+    if (!firstSocket.current || !socketUrl) return;
+    let info = { ...firstSocket.current, url: socketUrl };
     let ws: WebSocket | null = null;
     let closed = false;
     let attempts = 0;
@@ -137,7 +141,7 @@ export function useLiveConversation(initial: LiveState, socket: SocketInfo | nul
       clearTimeout(typingTimer);
       ws?.close(1000, "page closed");
     };
-  }, [socket, renewSocket]);
+  }, [socketUrl, renewSocket]);
 
   return { state, connection, typing };
 }

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, useActionData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import type { Session } from "../../../schema/api";
 import { Csrf, errorsOf, Field, Notice, PageHeader } from "../components/ui";
 import { apiJson } from "../lib/api.server";
@@ -31,7 +31,8 @@ export default function Account() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const errors = errorsOf(result, "password");
-  const changed = typeof window !== "undefined" && new URLSearchParams(window.location.search).has("changed");
+  const [params] = useSearchParams();
+  const changed = params.has("changed");
   return (
     <>
       <PageHeader title="Your account" description={`${user.email} · ${user.role}`} />

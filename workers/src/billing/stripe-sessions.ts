@@ -2,11 +2,11 @@
  * The pages Stripe hosts for a workspace: Checkout to subscribe, the Billing Portal to change
  * plan, payment method or cancel, and the invoice list.
  */
+import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { ApiError } from "../http/errors";
 import type { Plan } from "../http/rate-limit/tiers";
 import { schema, type Db } from "../storage/db";
-import { eq } from "drizzle-orm";
 import { createStripe, priceForPlan, upstreamError, type StripeEnv } from "./stripe-client";
 import { getSubscription, isHeldBack, isLive, rememberCustomer } from "./subscription-state";
 

@@ -5,16 +5,14 @@
  * retried job replays the stored answer instead of generating a new one, and each part of an
  * answer is sent once.
  */
-import { ApiError } from "../http/errors";
 import { storeAttachment } from "../conversation/attachments";
+import { ApiError } from "../http/errors";
 import type { MessageView } from "../conversation/protocol";
 import { conversationStub } from "../conversation/service";
-import { senderFor, type ChannelSender } from "./channel-sender";
+import { ChannelNotConfigured, senderFor, type ChannelSender } from "./channel-sender";
 import { whatsAppSettings } from "./channel-settings";
 import { readConversationEvents } from "./conversation-events";
-import type { AgentReplyJob, InboundMessageJob } from "./jobs";
-import { replyTargetOf } from "./jobs";
-import { ChannelNotConfigured } from "./channel-sender";
+import { replyTargetOf, type AgentReplyJob, type InboundMessageJob } from "./jobs";
 import { TwilioClient } from "./whatsapp/client";
 
 /** Said when a message carries only files the assistant cannot read. */

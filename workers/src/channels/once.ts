@@ -34,3 +34,4 @@ export async function sendOnce(db: D1Database, source: string, id: string, send:
   await claimEvent(db, source, id);
   return "sent";
 }
+

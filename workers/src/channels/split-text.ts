@@ -6,7 +6,7 @@
 
 const BREAKS: RegExp[] = [/\n\s*\n/g, /\n/g, /(?<=[.!?…。！？])\s+/g, /\s+/g];
 
-/** Where the last break of `pattern` in `text[0, limit]` ends; -1 when there is none. */
+/** The last break of `pattern` within the first `limit` characters (where to cut, where to resume); null when there is none. */
 function lastBreak(text: string, limit: number, pattern: RegExp): { cut: number; resume: number } | null {
   let best: { cut: number; resume: number } | null = null;
   pattern.lastIndex = 0;

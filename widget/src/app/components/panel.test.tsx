@@ -129,14 +129,18 @@ describe("the panel", () => {
 
   it("says when the visitor is offline, when the service is unreachable, and when chat is unavailable here", async () => {
     const { $, session } = await open();
-    await act(() => (session.online.value = false));
+    await act(() => {
+      session.online.value = false;
+    });
     expect($(".bn").textContent).toMatch(/offline/);
     await act(() => {
       session.online.value = true;
       session.unreachable.value = true;
     });
     expect($(".bn").textContent).toMatch(/can't reach/);
-    await act(() => (session.unavailable.value = true));
+    await act(() => {
+      session.unavailable.value = true;
+    });
     expect($(".bn").textContent).toMatch(/not available/);
     expect($(".bn").getAttribute("role")).toBe("status");
   });
@@ -168,7 +172,9 @@ describe("the panel", () => {
 
   it("closes on Escape", async () => {
     const { $, onClose } = await open();
-    await act(() => $("#ed-input").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })));
+    await act(() => {
+      $("#ed-input").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    });
     expect(onClose).toHaveBeenCalledOnce();
   });
 });
