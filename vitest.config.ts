@@ -10,6 +10,7 @@ export default defineConfig(async () => {
     test: {
       // Request logs only for failing tests: the output stays readable in CI.
       silent: "passed-only" as const,
+      reporters: ["default", "./e2e/summary-reporter.ts"],
       projects: [
         {
           plugins: [

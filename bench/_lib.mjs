@@ -378,9 +378,10 @@ export function bundleEntry(dir) {
  * edits to the working tree during a run cannot reload the server. Resolves once `/healthz`
  * answers, with `{base, server, stop()}`; on failure the server is stopped and the error
  * carries wrangler's last lines. Called again with the same `tmpDir` after `stop()`, it serves
- * the same database, bundle and secrets (tokens issued before stay valid). `wrangler.toml` is
- * copied into `tmpDir` too (its relative paths made absolute): wrangler dev restarts the Worker
- * when its config file changes, and local queues lose their pending messages when it does.
+ * the same database, bundle and secrets (tokens issued before stay valid). `wrangler.toml` and
+ * the static assets (`public/`) are copied into `tmpDir` too (the config's other relative paths
+ * made absolute): wrangler dev restarts workerd when its config or assets change (a widget build,
+ * `npm start` writing the demo page), and local queues lose their pending messages when it does.
  */
 export async function startLocalWorker({ tmpDir, log = () => {}, vars = {}, snapshot = true, healthTimeoutMs = 180_000 }) {
   const { randomBytes } = await import("node:crypto");
@@ -407,9 +408,15 @@ export async function startLocalWorker({ tmpDir, log = () => {}, vars = {}, snap
   if (snapshot) {
     const copy = join(tmpDir, "wrangler.toml");
     if (!existsSync(copy)) {
+      const { cpSync } = await import("node:fs");
       const text = readFileSync(config, "utf8").replace(
-        /^(\s*(?:main|directory|migrations_dir)\s*=\s*)"([^"]+)"/gm,
-        (line, key, value) => (isAbsolute(value) ? line : `${key}${JSON.stringify(resolve(ROOT, value))}`),
+        /^(\s*(main|directory|migrations_dir)\s*=\s*)"([^"]+)"/gm,
+        (line, prefix, key, value) => {
+          if (key !== "directory") return isAbsolute(value) ? line : `${prefix}${JSON.stringify(resolve(ROOT, value))}`;
+          const assets = join(tmpDir, "assets");
+          cpSync(resolve(ROOT, value), assets, { recursive: true });
+          return `${prefix}${JSON.stringify(assets)}`;
+        },
       );
       writeFileSync(copy, text);
     }
@@ -498,13 +505,22 @@ export async function signUpWithAssistant(api, { workspaceName = "Bench", assist
 
 /**
  * Polls the assistant's document list until none of `ids` is queued or processing, or
- * `timeoutMs` passes. Resolves with `{ready, failed: [{id, error}], pending, ms}`.
+ * `timeoutMs` passes (`timedOut`), or nothing changed for `stallMs` (`stalled`: a lost queue
+ * message leaves a document queued forever). Resolves with `{ready, failed: [{id, error}],
+ * pending, ms}`.
  */
-export async function waitForDocuments(api, token, assistantId, ids, { timeoutMs = 600_000, intervalMs = 500, onProgress = () => {} } = {}) {
+export async function waitForDocuments(
+  api,
+  token,
+  assistantId,
+  ids,
+  { timeoutMs = 600_000, intervalMs = 500, stallMs = 180_000, onProgress = () => {} } = {},
+) {
   const wanted = new Set(ids);
   const started = performance.now();
   const deadline = Date.now() + timeoutMs;
   let last = { ready: 0, failed: [], pending: wanted.size };
+  let lastChange = Date.now();
   while (Date.now() < deadline) {
     const seen = new Map();
     let cursor = null;
@@ -519,9 +535,12 @@ export async function waitForDocuments(api, token, assistantId, ids, { timeoutMs
     const docs = [...seen.values()];
     const ready = docs.filter((d) => d.status === "ready").length;
     const failed = docs.filter((d) => d.status === "failed").map((d) => ({ id: d.id, error: d.error }));
-    last = { ready, failed, pending: wanted.size - ready - failed.length };
+    const pending = wanted.size - ready - failed.length;
+    if (pending !== last.pending) lastChange = Date.now();
+    last = { ready, failed, pending };
     onProgress(last);
     if (last.pending === 0) return { ...last, ms: performance.now() - started };
+    if (Date.now() - lastChange > stallMs) return { ...last, ms: performance.now() - started, stalled: true };
     await sleep(intervalMs);
   }
   return { ...last, ms: performance.now() - started, timedOut: true };

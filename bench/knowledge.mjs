@@ -9,10 +9,11 @@
  *     `hybrid` mode with 1k, 10k and 100k chunks in one assistant, one query at a time;
  *  3. what the local vector store does past its capacity (10,922 vectors of 1,536 dims).
  *
- * The data is synthetic and deterministic (a seeded generator, see `TextGenerator`): words from
- * a 20,000-word made-up vocabulary drawn with Zipf frequencies (s = 1), so posting lists are as
- * skewed as in real text; sentences of 6–20 words, paragraphs of 2–6 sentences. Queries are 3–6
- * consecutive words from a random sentence of a document already in the index.
+ * The data is synthetic and deterministic (a seeded generator, see `TextGenerator`): a 20,000-word
+ * vocabulary drawn with Zipf frequencies (s = 1), so posting lists are as skewed as in real text,
+ * whose 86 most frequent words are English function words (stopwords the search drops, about
+ * half of all words, as in English) and the rest made up; sentences of 6–20 words, paragraphs of
+ * 2–6 sentences. Queries are 4–8 consecutive words of a document already in the index.
  *
  * The 100k point cannot go through the API: the local vector store refuses upserts past its
  * capacity (the document is retried, then fails), so chunks beyond ~10.9k would never be
@@ -60,7 +61,7 @@ const TOP_K = 5;
 const LOCAL_VECTOR_CAPACITY = Math.floor((64 * 1024 * 1024) / (1536 * 4));
 
 const UPLOAD_PARALLEL = 8;
-const MEDIUM_DOC_WORDS = 2_500; // ~10 chunks of the default 512-token target with 20 % overlap
+const MEDIUM_DOC_WORDS = 2_200; // ~10 chunks of the default 512-token target with 20 % overlap
 const SMALL_DOC_WORDS = [80, 200]; // well inside one chunk
 const BULK_CHUNKS_PER_DOC = 10;
 const READY_TIMEOUT_MS = 1_200_000; // for the largest batch (~900 documents) on a busy machine
@@ -72,7 +73,17 @@ const CAPACITY_ERROR_TIMEOUT_MS = 120_000;
 export default async function run({ tmpDir, log }) {
   const gen = new TextGenerator(SEED);
   const started = { date: new Date().toISOString(), load: loadAverage() };
-  let worker = await startLocalWorker({ tmpDir, log });
+  let worker = null;
+  // Ctrl-C or a kill: stop the server (wrangler and workerd) before leaving.
+  const onSignal = (signal) => {
+    log(`${signal}: stopping`);
+    void Promise.resolve(worker?.stop())
+      .catch(() => {})
+      .finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  worker = await startLocalWorker({ tmpDir, log });
   try {
     let api = apiClient(worker.base, { timeoutMs: 120_000 });
     const { token, workspaceId, assistantId } = await signUpWithAssistant(api, { workspaceName: "Knowledge bench", assistantName: "Search" });
@@ -82,7 +93,7 @@ export default async function run({ tmpDir, log }) {
 
     // (a) one large PDF, in its own assistant so the search sizes below stay exact.
     log(`building a ${PDF_PAGES}-page PDF…`);
-    const pdf = await buildPdf(gen, PDF_PAGES, tmpDir);
+    const { bytes: pdf, spec: pdfSpec } = await buildPdf(gen, PDF_PAGES, tmpDir);
     log(`uploading the PDF (${(pdf.length / 1024).toFixed(0)} KiB, load ${loadAverage()})…`);
     {
       const form = new FormData();
@@ -99,6 +110,15 @@ export default async function run({ tmpDir, log }) {
     // (b) small documents as JSON: the 1k point.
     log(`uploading ${SMALL_DOCS} small documents (load ${loadAverage()})…`);
     const small = Array.from({ length: SMALL_DOCS }, (_, i) => gen.document(`Note ${i + 1}`, gen.int(...SMALL_DOC_WORDS)));
+    log("timing the embedder alone, per document (tsx)…");
+    const embedding = await embeddingTimes(tmpDir, [
+      {
+        name: `${PDF_PAGES}-page PDF`,
+        title: "Product manual",
+        sections: pdfSpec.map((page) => ({ heading: page.heading, text: page.lines.join("\n").replace(/\n{2,}/g, "\n\n").trim() })),
+      },
+      { name: "small document", title: small[0].title, sections: [{ heading: null, text: small[0].content }] },
+    ]);
     const smallResult = await ingest(api, token, assistantId, small, log);
     docs.push(...smallResult.docs);
     ingestion.push(throughputRow(`(b) ${SMALL_DOCS.toLocaleString("en-US")} small documents, JSON`, small.length, smallResult.chunks, smallResult.bytes, smallResult.seconds));
@@ -165,7 +185,7 @@ export default async function run({ tmpDir, log }) {
       });
     }
     const finished = { load: loadAverage() };
-    return tables({ started, finished, ingestion, searches, capacity, bulk });
+    return tables({ started, finished, ingestion, embedding, searches, capacity, bulk });
   } catch (err) {
     if (worker && err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${worker.server.tail().split("\n").slice(-25).join("\n")}`;
     throw err;
@@ -174,6 +194,8 @@ export default async function run({ tmpDir, log }) {
       const stopped = await worker.stop();
       log(`wrangler dev stopped (${stopped.signal ?? `exit ${stopped.code}`}).`);
     }
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 
@@ -198,8 +220,10 @@ async function ingest(api, token, assistantId, batch, log) {
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  if (waited.timedOut || waited.failed.length > 0) {
-    throw new Error(`ingestion: ${waited.pending} documents still pending, ${waited.failed.length} failed ${JSON.stringify(waited.failed.slice(0, 3))}`);
+  if (waited.timedOut || waited.stalled || waited.failed.length > 0) {
+    throw new Error(
+      `ingestion: ${waited.pending} documents still pending${waited.stalled ? " without progress for 3 minutes" : ""}, ${waited.failed.length} failed ${JSON.stringify(waited.failed.slice(0, 3))}`,
+    );
   }
   const chunks = await chunksOf(api, token, assistantId, new Set(ids));
   log(`  ${ids.length} documents, ${chunks} chunks ready in ${seconds.toFixed(1)} s`);
@@ -339,6 +363,13 @@ async function bulkLoad({ tmpDir, workspaceId, assistantId, gen, count, log }) {
 /** p50/p99 of `QUERIES` searches per mode, one at a time, after `WARM_UP` unrecorded ones. */
 async function measureSearch(api, token, assistantId, docs, gen, chunks, log, modes = MODES) {
   const rows = [];
+  // The request path without a search (auth, the assistant lookup, JSON): what every mode pays.
+  const baseline = [];
+  for (let i = 0; i < WARM_UP + QUERIES; i++) {
+    const res = await api.call("GET", `/api/v1/assistants/${assistantId}`, { token });
+    if (i >= WARM_UP && res.status === 200) baseline.push(res.ms);
+  }
+  rows.push({ chunks, mode: "(no search: GET /assistants/:id)", n: baseline.length, p50: percentile(baseline, 50), p99: percentile(baseline, 99), note: "", load: loadAverage() });
   const queries = Array.from({ length: WARM_UP + QUERIES }, () => gen.queryFrom(docs[gen.int(0, docs.length - 1)].text));
   for (const mode of modes) {
     log(`search at ${chunks.toLocaleString("en-US")} chunks, ${mode} (load ${loadAverage()})…`);
@@ -372,7 +403,7 @@ async function measureSearch(api, token, assistantId, docs, gen, chunks, log, mo
 
 // ---- output ------------------------------------------------------------------------------
 
-function tables({ started, finished, ingestion, searches, capacity, bulk }) {
+function tables({ started, finished, ingestion, embedding, searches, capacity, bulk }) {
   const ms = (v) => (v === null || v === undefined ? "n/a" : v.toFixed(1));
   return [
     {
@@ -384,16 +415,22 @@ function tables({ started, finished, ingestion, searches, capacity, bulk }) {
       ],
     },
     {
+      title: "Embedding alone, per document (hash embedder, 1,536 dims, in Node)",
+      columns: ["document", "chunks", "ms per document", "ms per chunk"],
+      rows: embedding.map((e) => [e.name, e.chunks, e.ms.toFixed(1), (e.ms / Math.max(1, e.chunks)).toFixed(2)]),
+      notes: ["The project's chunker and `HashEmbedder` run with tsx on the same text as the uploads above; median of 7 runs after a warm-up."],
+    },
+    {
       title: "Search latency through the API (GET /assistants/:id/search, k = 5, one query at a time)",
       columns: ["chunks", "mode", "queries", "p50 ms", "p99 ms", "load (1/5/15 min)", "note"],
       rows: searches.map((r) => [r.chunks.toLocaleString("en-US"), r.mode, r.n, ms(r.p50), ms(r.p99), r.load ?? "", r.note ?? ""]),
       notes: [
-        `Round trip measured by the client over 127.0.0.1 (auth, the assistant lookup and the search). Queries: 3–6 consecutive words of a random indexed document, ${WARM_UP} unrecorded warm-up queries per mode and size first.`,
+        `Round trip measured by the client over 127.0.0.1 (auth, the assistant lookup and the search). Queries: 4–8 consecutive words of a random indexed document (about half of them stopwords), ${WARM_UP} unrecorded warm-up queries per mode and size first.`,
         bulk
           ? `Above the API point, ${bulk.chunks.toLocaleString("en-US")} chunks (${bulk.documents.toLocaleString("en-US")} documents of ${BULK_CHUNKS_PER_DOC} chunks of ${bulk.chunkWords} generated words, status ready, no vectors) were written into the local D1 database with node:sqlite while the server was stopped, in ${bulk.seconds.toFixed(1)} s.`
           : "",
         capacity
-          ? `Local vector store capacity: with ${capacity.readyChunks.toLocaleString("en-US")} chunks ready, the next ~10-chunk document was refused (document ${capacity.status}, error: "${capacity.message}"); the refused documents were deleted.`
+          ? `Local vector store capacity: ~10-chunk documents uploaded ten at a time past the 10k point; with ${capacity.readyChunks.toLocaleString("en-US")} chunks ready, ${capacity.refused} of them were refused (document ${capacity.status}, error: "${capacity.message}") and then deleted.`
           : "",
         `Load average at start ${started.load}, at end ${finished.load} (2 cores, other jobs running). ${started.date}.`,
       ].filter(Boolean),
@@ -416,8 +453,21 @@ function mulberry32(seed) {
 }
 
 /**
- * Made-up words with Zipf frequencies (rank r drawn with weight 1/r), as sentences, paragraphs,
- * titles and documents. ASCII only, so the PDF's Helvetica can draw every character.
+ * English function words, roughly by frequency: the generator's most frequent words, as in real
+ * text, where they are about half of all words. All are stopwords of `llm/terms.ts`, so search
+ * drops them from queries as it would from real questions.
+ */
+const FUNCTION_WORDS = (
+  "the of and to a in is it you that he was for on are as with his they i at be this have from or " +
+  "had by but not what all were we when your can there an which their if do will each about how up " +
+  "out them then she many some so these would her him has more could no my than been who its " +
+  "did over only just also any other into our most should very after before such where why those"
+).split(" ");
+
+/**
+ * Words with Zipf frequencies (rank r drawn with weight 1/r): the English function words above
+ * first, then made-up words; as sentences, paragraphs, titles and documents. ASCII only, so the
+ * PDF's Helvetica can draw every character.
  */
 class TextGenerator {
   constructor(seed, vocabulary = 20_000) {
@@ -425,10 +475,10 @@ class TextGenerator {
     const onsets = ["b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br", "cl", "dr", "gr", "pl", "st", "tr"];
     const vowels = ["a", "e", "i", "o", "u", "ai", "ea", "ou"];
     const codas = ["", "", "n", "r", "s", "t", "l", "m", "nd", "st"];
-    const seen = new Set();
-    this.words = [];
+    const seen = new Set(FUNCTION_WORDS);
+    this.words = [...FUNCTION_WORDS];
     for (let guard = 0; this.words.length < vocabulary && guard < vocabulary * 20; guard++) {
-      const syllables = 1 + Math.floor(this.random() * 2) + (this.words.length > 200 ? 1 : 0); // frequent words short, as in English
+      const syllables = 1 + Math.floor(this.random() * 2) + (this.words.length > 300 ? 1 : 0); // frequent words short, as in English
       let w = "";
       for (let s = 0; s < syllables; s++) w += this.pick(onsets) + this.pick(vowels) + this.pick(codas);
       if (w.length >= 3 && !seen.has(w)) {
@@ -486,6 +536,7 @@ class TextGenerator {
 
   title() {
     const words = Array.from({ length: this.int(3, 6) }, () => this.word());
+    if (words.every((w) => FUNCTION_WORDS.includes(w))) words.push(this.words[this.int(FUNCTION_WORDS.length, this.words.length - 1)]);
     return words.map((w) => w[0].toUpperCase() + w.slice(1)).join(" ");
   }
 
@@ -493,10 +544,10 @@ class TextGenerator {
     return { title: `${prefix}: ${this.title()}`, content: this.text(words) };
   }
 
-  /** 3–6 consecutive words of a random sentence of `text`. */
+  /** 4–8 consecutive words of `text` (about half of them function words, which search drops). */
   queryFrom(text) {
     const words = text.replace(/[.\n]/g, " ").split(/\s+/).filter(Boolean);
-    const n = this.int(3, 6);
+    const n = this.int(4, 8);
     const start = this.int(0, Math.max(0, words.length - n));
     return words.slice(start, start + n).join(" ").toLowerCase();
   }
@@ -542,17 +593,58 @@ async function buildPdf(gen, pages, tmpDir) {
       `writeFileSync(process.argv[3]!, buildPdf(pages, { title: "Product manual" }));`,
     ].join("\n"),
   );
-  await new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), script, specFile, outFile], {
+  await runTsx(script, [specFile, outFile]);
+  return { bytes: readFileSync(outFile), spec };
+}
+
+/** Runs a TypeScript file with tsx (the project's own modules, in Node) and resolves with its stdout. */
+function runTsx(script, args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), script, ...args], {
       cwd: ROOT,
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    let stdout = "";
     let stderr = "";
+    proc.stdout.on("data", (d) => (stdout += d));
     proc.stderr.on("data", (d) => (stderr += d));
     proc.on("error", reject);
-    proc.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`building the PDF failed (${code}): ${stderr.slice(-1000)}`))));
+    proc.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`tsx ${script} failed (${code}): ${stderr.slice(-1000)}`))));
   });
-  return readFileSync(outFile);
+}
+
+/**
+ * Embedding alone, per document, in Node: the project's chunker and hash embedder (run with
+ * tsx) on the PDF's text (one section per page, as the parser makes of it) and on a small
+ * document. Chunk text as `index-chunks.ts` embeds it: title, heading, content. Median of 7 runs
+ * after one warm-up.
+ */
+async function embeddingTimes(tmpDir, documents) {
+  const input = join(tmpDir, "embed-input.json");
+  const script = join(tmpDir, "embed-times.mts"); // .mts: an ES module, for top-level await
+  writeFileSync(input, JSON.stringify(documents));
+  writeFileSync(
+    script,
+    [
+      `import { readFileSync } from "node:fs";`,
+      `import { chunkDocument } from ${JSON.stringify(join(ROOT, "workers/src/knowledge/chunker.ts"))};`,
+      `import { HashEmbedder } from ${JSON.stringify(join(ROOT, "workers/src/knowledge/embeddings/hash-embedder.ts"))};`,
+      `const docs: { name: string; title: string; sections: { heading: string | null; text: string }[] }[] = JSON.parse(readFileSync(process.argv[2]!, "utf8"));`,
+      `const embedder = new HashEmbedder();`,
+      `const out = [];`,
+      `for (const doc of docs) {`,
+      `  const chunks = chunkDocument({ title: doc.title, sections: doc.sections.map((s) => ({ ...s, level: s.heading ? 1 : 0 })) });`,
+      `  const texts = chunks.map((c) => [doc.title, c.heading, c.content].filter(Boolean).join("\\n"));`,
+      `  await embedder.embed(texts);`,
+      `  const runs: number[] = [];`,
+      `  for (let i = 0; i < 7; i++) { const t0 = performance.now(); await embedder.embed(texts); runs.push(performance.now() - t0); }`,
+      `  runs.sort((a, b) => a - b);`,
+      `  out.push({ name: doc.name, chunks: chunks.length, ms: runs[3] });`,
+      `}`,
+      `console.log(JSON.stringify(out));`,
+    ].join("\n"),
+  );
+  return JSON.parse(await runTsx(script, [input]));
 }
 
 const BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";

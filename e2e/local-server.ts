@@ -64,8 +64,23 @@ export async function startLocalServer(vars: Record<string, string> = {}): Promi
   );
   await finished(run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { CI: "true" }), "migrations");
   const port = await freePort();
+  // An explicit inspector port: wrangler's default (9229) races when several servers start at once.
+  const inspectorPort = await freePort();
   const child = run(
-    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--env-file", envFile, "--show-interactive-dev-session=false"],
+    [
+      "dev",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      state,
+      "--env-file",
+      envFile,
+      "--show-interactive-dev-session=false",
+    ],
     {},
   );
   let output = "";

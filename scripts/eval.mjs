@@ -116,9 +116,9 @@ async function main() {
         if (ready - lastReported >= 25) log(`  ${(lastReported = ready)}/${ids.length} ready`);
       },
     });
-    if (waited.timedOut || waited.failed.length > 0) {
+    if (waited.timedOut || waited.stalled || waited.failed.length > 0) {
       throw new Error(
-        `documents not ready: ${waited.pending} still pending, ${waited.failed.length} failed ${JSON.stringify(waited.failed.slice(0, 3))}`,
+        `documents not ready: ${waited.pending} still pending${waited.stalled ? " without progress for 3 minutes" : ""}, ${waited.failed.length} failed ${JSON.stringify(waited.failed.slice(0, 3))}`,
       );
     }
     const ingestSeconds = (performance.now() - started) / 1000;

@@ -56,6 +56,10 @@ describe("accessibility", () => {
       "/team",
       "/integrations",
       "/audit-log",
+      // Billing is not configured on the test Worker: the page's friendly state, and the
+      // confirmation shown when Stripe sends the admin back.
+      "/billing",
+      "/billing?checkout=success&session_id=cs_test_a11y",
       "/settings",
       "/account",
     );

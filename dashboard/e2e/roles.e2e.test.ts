@@ -48,7 +48,7 @@ describe("a viewer", () => {
     const links = await nav.getByRole("link").allInnerTexts();
     expect(links).toEqual(["Overview", "Conversations", "Knowledge base", "Assistants", "Analytics", "Team", "Settings"]);
 
-    for (const path of ["/api-keys", "/integrations", "/audit-log"]) {
+    for (const path of ["/api-keys", "/integrations", "/audit-log", "/billing"]) {
       const res = await go(path);
       expect(res?.status()).toBe(403);
       await viewer.getByRole("heading", { name: "Not allowed" }).waitFor();
@@ -85,6 +85,8 @@ describe("a viewer", () => {
       ["/team", { intent: "invite", email: uniqueEmail("intruder"), role: "admin" }],
       ["/integrations", { type: "slack", "secrets.bot_token": "xoxb-evil" }],
       ["/settings", { intent: "save", name: "Pwned" }],
+      ["/billing", { intent: "checkout", plan: "pro" }],
+      ["/billing", { intent: "portal" }],
       ["/assistants", { name: "Rogue" }],
       [`/assistants/${assistantId}`, { intent: "delete" }],
       ["/knowledge", { intent: "add_text", assistant_id: assistantId, title: "Lies", content: "Everything is free." }],

@@ -50,10 +50,12 @@ async function settle(value: unknown, context: AppLoadContext): Promise<Outcome>
   return { status, headers, data, location: headers.get("location") };
 }
 
-/** A browser: a cookie jar and the CSRF token of its pages. */
+/** A browser: a cookie jar and the CSRF token of its pages, using a dashboard that calls `apiUrl`. */
 export class Browser {
   cookies = new Map<string, string>();
   csrf = "";
+
+  constructor(readonly apiUrl: string = inject("apiUrl")) {}
 
   /** The Cookie header this browser would send. */
   cookieHeader(): string {
@@ -80,7 +82,7 @@ export class Browser {
   }
 
   private async run(fn: Fn, request: Request, params: Record<string, string>): Promise<Outcome> {
-    const context = testContext();
+    const context = testContext(this.apiUrl);
     let value: unknown;
     try {
       value = await fn({ request, params, context } as LoaderFunctionArgs & ActionFunctionArgs);
@@ -118,9 +120,9 @@ export class Browser {
   }
 }
 
-/** A load context like the Pages function builds, pointed at the test Worker. */
-export function testContext(): AppLoadContext {
-  return { cloudflare: { env: { API_URL: inject("apiUrl"), SESSION_SECRET } }, dashboard: newRequestState() } as AppLoadContext;
+/** A load context like the Pages function builds, pointed at the test Worker (or another one). */
+export function testContext(apiUrl: string = inject("apiUrl")): AppLoadContext {
+  return { cloudflare: { env: { API_URL: apiUrl, SESSION_SECRET } }, dashboard: newRequestState() } as AppLoadContext;
 }
 
 let counter = 0;
@@ -130,34 +132,38 @@ export function uniqueEmail(tag = "user"): string {
   return `${tag}-${Date.now()}-${counter}-${Math.random().toString(36).slice(2, 7)}@example.test`;
 }
 
-/** Calls the API directly (setup that is not what the test is about). */
-export async function apiCall<T = any>(method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+/** Calls the API directly (setup that is not what the test is about); `apiUrl` picks another Worker. */
+export async function apiCall<T = any>(
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string>; apiUrl?: string } = {},
+) {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(`${inject("apiUrl")}/api/v1${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  const res = await fetch(`${opts.apiUrl ?? inject("apiUrl")}/api/v1${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
 /** A browser signed up through the dashboard's sign-up action, with its API session for setup. */
-export async function signedUpBrowser(name = "Acme") {
-  const browser = new Browser();
+export async function signedUpBrowser(name = "Acme", apiUrl: string = inject("apiUrl")) {
+  const browser = new Browser(apiUrl);
   await browser.open();
   const email = uniqueEmail(name.toLowerCase());
   const { action } = await import("../app/routes/signup");
   const out = await browser.submit(action, "/signup", { workspace_name: name, email, password: PASSWORD });
   if (out.status !== 302) throw new Error(`sign-up failed: ${out.status} ${JSON.stringify(out.data)}`);
-  const session = await apiCall("POST", "/auth/login", { body: { email, password: PASSWORD } });
-  return { browser, email, token: session.body.access_token as string, session: session.body };
+  const session = await apiCall("POST", "/auth/login", { body: { email, password: PASSWORD }, apiUrl });
+  return { browser, email, token: session.body.access_token as string, session: session.body, workspaceId: session.body.workspace.id as string };
 }
 
 /** Another browser signed in as a new member with `role`, invited through the API. */
-export async function memberBrowser(adminToken: string, role: "admin" | "manager" | "viewer") {
+export async function memberBrowser(adminToken: string, role: "admin" | "manager" | "viewer", apiUrl: string = inject("apiUrl")) {
   const email = uniqueEmail(role);
-  const invite = await apiCall("POST", "/team/invites", { token: adminToken, body: { email, role } });
-  const accepted = await apiCall("POST", "/invites/accept", { body: { token: invite.body.token, password: PASSWORD } });
-  const browser = new Browser();
+  const invite = await apiCall("POST", "/team/invites", { token: adminToken, body: { email, role }, apiUrl });
+  const accepted = await apiCall("POST", "/invites/accept", { body: { token: invite.body.token, password: PASSWORD }, apiUrl });
+  const browser = new Browser(apiUrl);
   await browser.open();
   const { action } = await import("../app/routes/login");
   const out = await browser.submit(action, "/login", { email, password: PASSWORD });

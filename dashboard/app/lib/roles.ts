@@ -16,6 +16,7 @@ export const NEEDS = {
   manageIntegrations: "admin",
   viewAudit: "admin",
   editSettings: "admin",
+  manageBilling: "admin",
 } as const satisfies Record<string, Role>;
 
 export type Action = keyof typeof NEEDS;

@@ -26,6 +26,7 @@ const NAV: { to: string; label: string; needs?: Action }[] = [
   { to: "/team", label: "Team" },
   { to: "/integrations", label: "Integrations", needs: "manageIntegrations" },
   { to: "/audit-log", label: "Audit log", needs: "viewAudit" },
+  { to: "/billing", label: "Billing", needs: "manageBilling" },
   { to: "/settings", label: "Settings" },
 ];
 

@@ -91,8 +91,12 @@ export async function reserveConversationSlot(
   workspaceId: string,
   opts: { visitor?: boolean } = {},
 ): Promise<() => Promise<void>> {
-  if (!stripeConfigured(env)) return async () => {};
   const db = createDb(env.DB);
+  // Usage is metered on every deployment; the plan's cap applies only where billing is on.
+  if (!stripeConfigured(env)) {
+    await reserveConversation(db, workspaceId, null);
+    return () => releaseConversation(db, workspaceId);
+  }
   const state = await getSubscription(db, workspaceId);
   const limit = PLAN_LIMITS[effectivePlan(state)].conversations_per_month;
   if (!(await reserveConversation(db, workspaceId, limit))) {

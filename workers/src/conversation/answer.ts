@@ -52,6 +52,18 @@ export interface AnswerOutcome {
   error: { code: string; message: string } | null;
 }
 
+/**
+ * The words of a question worth searching for: links (attachments arrive as Markdown links)
+ * name files and hosts, not the visitor's topic, and would pull retrieval off course.
+ */
+export function searchableText(question: string): string {
+  return question
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, " ")
+    .replace(/https?:\/\/\S+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
 function toPassage(h: SearchHit): Passage {
   return { chunk_id: h.chunk_id, document_id: h.document_id, title: h.title, content: h.content, score: h.score };
 }
@@ -76,7 +88,8 @@ function citedSources(answer: string, hits: SearchHit[]): Source[] {
  * by the OpenAI-compatible endpoint alike.
  */
 export async function* generateAnswer(env: Env, input: AnswerInput): AsyncGenerator<string, AnswerOutcome> {
-  const hits = await searchKnowledge(env, { workspaceId: input.assistant.workspace_id, assistantId: input.assistant.id }, input.question);
+  const query = searchableText(input.question) || input.question;
+  const hits = await searchKnowledge(env, { workspaceId: input.assistant.workspace_id, assistantId: input.assistant.id }, query);
   const passages = hits.map(toPassage);
   const messages = assemblePrompt({
     systemPrompt: input.assistant.system_prompt,

@@ -187,15 +187,3 @@ export async function readAttachment(
     object,
   };
 }
-
-/** Removes every attachment of a conversation (visitor erasure); returns how many objects went. */
-export async function deleteConversationAttachments(bucket: R2Bucket, owner: AttachmentOwner): Promise<number> {
-  const prefix = attachmentsPrefix(owner);
-  let removed = 0;
-  for (;;) {
-    const page = await bucket.list({ prefix });
-    if (page.objects.length === 0) return removed;
-    await bucket.delete(page.objects.map((o) => o.key));
-    removed += page.objects.length;
-  }
-}
