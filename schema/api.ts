@@ -336,6 +336,8 @@ export const MessageSchema = z
     seq: z.number().int(),
     sender_type: z.enum(["visitor", "assistant", "human_agent", "system"]),
     sender_id: z.string().nullable(),
+    /** A human agent's display name (their profile name); null otherwise. */
+    sender_name: z.string().nullable(),
     content: z.string(),
     status: z.enum(["complete", "streaming", "stopped", "failed"]),
     sources: z.array(SourceSchema),

@@ -176,7 +176,8 @@ describe("conversations over REST", () => {
       body: { content: "Hi, this is Sam from support. How can I help?" },
     });
     expect(agent.status).toBe(201);
-    expect(agent.body).toMatchObject({ sender_type: "human_agent", sender_id: c.session.user.id });
+    // No display name set: the visitor sees "Support agent", never the agent's email.
+    expect(agent.body).toMatchObject({ sender_type: "human_agent", sender_id: c.session.user.id, sender_name: null });
 
     const quiet = await call("POST", `/api/v1/conversations/${c.conversationId}/messages`, {
       token: c.token,
@@ -375,6 +376,7 @@ describe("conversations over WebSockets", () => {
   it("lets an agent join with an agent token; their reply reaches the visitor", async () => {
     const c = await startedConversation();
     const visitor = await openSocket(c.conversationId, c.token);
+    await env.DB.prepare("update users set name = 'Sam Rivera' where id = ?").bind(c.session.user.id).run();
     const tok = await call("POST", `/api/v1/conversations/${c.conversationId}/token`, { token: c.session.access_token, body: {} });
     expect(tok.status).toBe(200);
     const agent = await openSocket(c.conversationId, tok.body.token);
@@ -382,7 +384,7 @@ describe("conversations over WebSockets", () => {
     await agent.waitFor((e) => e.type === "typing" && e.sender_type === "visitor");
     agent.send({ type: "message", content: "Hello, Sam here.", client_id: "ag-1" });
     const msg = await visitor.waitFor((e) => e.type === "agent_message");
-    expect(msg.message).toMatchObject({ sender_type: "human_agent", content: "Hello, Sam here." });
+    expect(msg.message).toMatchObject({ sender_type: "human_agent", content: "Hello, Sam here.", sender_name: "Sam Rivera" });
     await visitor.waitFor((e) => e.type === "status" && e.human_takeover === true);
     expect(visitor.events.filter((e) => e.type === "typing" && e.sender_type === "visitor")).toHaveLength(0);
     visitor.close();

@@ -220,12 +220,13 @@ describe("the protocol client", () => {
     ws.emit({ type: "escalation", escalation_id: "esc_1", ticket_id: null, reason: "user_request" });
     ws.emit({ type: "status", status: "escalated", human_takeover: false });
     expect(session.status.value).toBe("escalated");
-    ws.emit({ type: "agent_message", message: view({ id: "msg_ag", seq: 4, sender_type: "human_agent", content: "Hi, Sam here." }) });
+    ws.emit({ type: "agent_message", message: view({ id: "msg_ag", seq: 4, sender_type: "human_agent", sender_name: "Sam", content: "Hi, Sam here." }) });
     ws.emit({ type: "status", status: "escalated", human_takeover: true });
     await settle(1);
     expect(session.takeover.value).toBe(true);
     expect(session.announcement.value).toBe("joined\u0000Hi, Sam here.");
-    expect(session.messages.value.at(-1)).toMatchObject({ sender: "human_agent", content: "Hi, Sam here." });
+    expect(session.messages.value.at(-1)).toMatchObject({ sender: "human_agent", content: "Hi, Sam here.", name: "Sam" });
+    expect(session.agentName.value).toBe("Sam");
   });
 
   it("counts replies that arrive while the panel is hidden", async () => {
@@ -248,6 +249,29 @@ describe("the protocol client", () => {
     expect(session.unavailable.value).toBe(true);
     expect(session.messages.value[0]!.status).toBe("failed");
     expect(api.count("POST", /conversations$/)).toBe(1);
+  });
+
+  it("says politely that chat is busy when the business reached a plan limit, and retries on request", async () => {
+    for (const reply of [
+      { status: 402, body: { error: { code: "payment_required", message: "plan limit" } } },
+      { status: 429, body: { error: { code: "rate_limited", message: "monthly quota" } }, headers: { "retry-after": "86400" } },
+    ]) {
+      const api = new FakeApi();
+      let refuse = true;
+      api.routes.push((c) => (c.path === "/api/v1/conversations" && refuse ? reply : undefined));
+      const { session } = testSession({ api });
+      await session.start();
+      session.send("Hello");
+      await settle();
+      expect(session.busy.value).toBe(true);
+      expect(session.messages.value[0]!.status).toBe("failed");
+      expect(api.count("POST", /conversations$/)).toBe(1);
+      refuse = false;
+      session.retry(session.messages.value[0]!.key);
+      await settle();
+      expect(session.busy.value).toBe(false);
+      expect(api.count("POST", /conversations$/)).toBe(2);
+    }
   });
 
   it("sends who the visitor is with the new conversation, and a different visitor gets a fresh one", async () => {

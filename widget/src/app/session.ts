@@ -24,6 +24,8 @@ export const PING_INTERVAL_MS = 25_000;
 /** No frame this long after a ping or a send: the socket is dead, open a new one. */
 export const SILENCE_TIMEOUT_MS = 10_000;
 /** A conversation token this close to expiry is renewed before connecting. */
+/** A Retry-After longer than this means a quota, not a burst: stop retrying and tell the visitor. */
+const BUSY_AFTER_S = 60;
 const TOKEN_RENEW_MARGIN_MS = 60_000;
 /** A "typing" indicator without follow-up disappears after this. */
 const TYPING_TIMEOUT_MS = 8_000;
@@ -45,6 +47,8 @@ export interface ChatMessage {
   /** Visitor sends: sending → sent, or failed. Answers: streaming → complete, stopped or failed. */
   status: "sending" | "sent" | MessageStatus;
   sources: Source[];
+  /** A human agent's display name, when they have one. */
+  name?: string | null;
   /** Deltas by their `seq`: a replayed delta lands on its own slot, never twice. */
   chunks?: string[];
 }
@@ -104,6 +108,7 @@ function fromView(m: MessageView): ChatMessage {
     content: m.content,
     status: m.sender_type === "visitor" ? "sent" : m.status,
     sources: m.sources ?? [],
+    name: m.sender_name ?? null,
   };
 }
 
@@ -115,8 +120,12 @@ export class ChatSession {
   readonly online = signal(true);
   /** The widget cannot work here (unknown key, origin not allowed): no retry will help. */
   readonly unavailable = signal(false);
+  /** The service refuses new chats for now (the business reached a plan limit): try later. */
+  readonly busy = signal(false);
   readonly status = signal<"active" | "resolved" | "escalated">("active");
   readonly takeover = signal(false);
+  /** The name of the person who took over, once one of their messages says it. */
+  readonly agentName = signal<string | null>(null);
   readonly typing = signal<"assistant" | "human_agent" | null>(null);
   readonly rated = signal(false);
   /** The one sentence screen readers should hear now (a finished answer, an agent joining). */
@@ -209,6 +218,7 @@ export class ChatSession {
     const m = this.messages.value.find((x) => x.key === key);
     if (!m || m.status !== "failed" || m.sender !== "visitor" || !m.clientId) return;
     this.unavailable.value = false;
+    this.busy.value = false;
     this.#outbox.push({ clientId: m.clientId, content: m.content });
     this.#store.saveOutbox(this.#outbox);
     this.#update(key, { status: "sending" });
@@ -433,6 +443,13 @@ export class ChatSession {
         if (err instanceof HttpError && [400, 401, 403, 404].includes(err.status)) {
           // The key, the assistant or this page's origin is refused: retrying cannot help.
           this.unavailable.value = true;
+          this.#failOutbox();
+          this.#opts.onEvent?.("error", { code: err.code, status: err.status });
+          return;
+        }
+        if (err instanceof HttpError && (err.status === 402 || (err.status === 429 && (err.retryAfterS ?? 0) > BUSY_AFTER_S))) {
+          // A plan limit, not a blip: say so politely and let the visitor retry later.
+          this.busy.value = true;
           this.#failOutbox();
           this.#opts.onEvent?.("error", { code: err.code, status: err.status });
           return;
@@ -728,7 +745,10 @@ export class ChatSession {
       if (finished && !this.visible.value) this.unread.value++;
     });
     if (finished) {
-      if (incoming.sender === "human_agent") this.#agentWords = { content: incoming.content, at: Date.now() };
+      if (incoming.sender === "human_agent") {
+        this.#agentWords = { content: incoming.content, at: Date.now() };
+        if (incoming.name) this.agentName.value = incoming.name;
+      }
       this.#announce(incoming.sender === "human_agent" ? "agent" : "assistant", incoming.content);
       this.#opts.onEvent?.("message", { id: view.id, sender_type: view.sender_type, content: view.content, status: view.status });
     }

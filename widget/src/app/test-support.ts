@@ -142,6 +142,7 @@ export function view(partial: Partial<MessageView> & Pick<MessageView, "id" | "s
   return {
     conversation_id: "conv_test0000000001",
     sender_id: null,
+    sender_name: null,
     status: "complete",
     sources: [],
     confidence: null,

@@ -67,6 +67,7 @@ export async function exportVisitor(env: Env, workspaceId: string, visitorId: st
           seq: m.seq,
           sender_type: m.sender_type,
           sender_id: m.sender_id,
+          sender_name: null, // D1 keeps no display names; the object, when present, has them
           content: m.content,
           status: m.status,
           sources: m.sources as MessageView["sources"],

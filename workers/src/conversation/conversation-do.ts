@@ -32,6 +32,8 @@ export interface SocketAttachment {
   role: "visitor" | "agent";
   /** Staff id (user or key) for agents, visitor id for visitors. */
   participantId: string;
+  /** An agent's display name, when they have one. */
+  participantName?: string | null;
   connectedAt: string;
 }
 
@@ -226,7 +228,7 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   /** A human agent's reply: the AI goes quiet until the conversation is handed back. */
-  async agentMessage(content: string, agentId: string): Promise<MessageView> {
+  async agentMessage(content: string, agentId: string, agentName: string | null = null): Promise<MessageView> {
     this.requireConversation();
     const text = sanitizeMessage(content);
     const now = nowIso();
@@ -235,6 +237,7 @@ export class ConversationDO extends DurableObject<Env> {
       id: newId("message"),
       sender_type: "human_agent",
       sender_id: agentId,
+      sender_name: agentName,
       content: text,
       status: "complete",
       created_at: now,
@@ -374,10 +377,12 @@ export class ConversationDO extends DurableObject<Env> {
     if (!this.store.conversation()) return new Response("conversation not found", { status: 404 });
     const role = request.headers.get("x-conversation-role") === "agent" ? "agent" : "visitor";
     const participantId = request.headers.get("x-conversation-participant") ?? "unknown";
+    const encodedName = request.headers.get("x-conversation-participant-name");
+    const participantName = encodedName ? decodeURIComponent(encodedName) : null;
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [role]);
-    const attachment: SocketAttachment = { role, participantId, connectedAt: nowIso() };
+    const attachment: SocketAttachment = { role, participantId, participantName, connectedAt: nowIso() };
     server.serializeAttachment(attachment);
     this.send(server, this.statusEvent());
     return new Response(null, { status: 101, webSocket: client });
@@ -418,7 +423,7 @@ export class ConversationDO extends DurableObject<Env> {
           return;
         case "message":
           if (who.role === "agent") {
-            const message = await this.agentMessage(frame.content, who.participantId);
+            const message = await this.agentMessage(frame.content, who.participantId, who.participantName ?? null);
             this.send(ws, { type: "ack", client_id: frame.client_id ?? null, message_id: message.id });
             return;
           }

@@ -44,6 +44,8 @@ export interface MessageView {
   seq: number;
   sender_type: SenderType;
   sender_id: string | null;
+  /** A human agent's display name; null for everyone else. */
+  sender_name: string | null;
   content: string;
   status: MessageStatus;
   sources: Source[];

@@ -70,6 +70,8 @@ const MIGRATIONS: string[] = [
      last_error TEXT,
      PRIMARY KEY (kind, ref_id)
    );`,
+  // v2: the display name of a human agent, shown to the visitor beside their messages.
+  `ALTER TABLE messages ADD COLUMN sender_name TEXT;`,
 ];
 
 /** The conversation's own row in its object. */
@@ -96,6 +98,7 @@ interface MessageRow {
   id: string;
   sender_type: SenderType;
   sender_id: string | null;
+  sender_name: string | null;
   content: string;
   status: MessageStatus;
   sources: string;
@@ -127,6 +130,7 @@ export interface NewMessage {
   id: string;
   sender_type: SenderType;
   sender_id?: string | null;
+  sender_name?: string | null;
   content: string;
   status: MessageStatus;
   client_id?: string | null;
@@ -206,11 +210,12 @@ export class ConversationStore {
   /** Stores a message and returns it with its sequence number. */
   insertMessage(m: NewMessage): MessageView {
     this.sql.exec(
-      `INSERT INTO messages (id, sender_type, sender_id, content, status, client_id, language, answer_state, reply_to, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (id, sender_type, sender_id, sender_name, content, status, client_id, language, answer_state, reply_to, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       m.id,
       m.sender_type,
       m.sender_id ?? null,
+      m.sender_name ?? null,
       m.content,
       m.status,
       m.client_id ?? null,
@@ -461,6 +466,7 @@ function toView(r: MessageRow, conversationId: string): MessageView {
     seq: r.seq,
     sender_type: r.sender_type,
     sender_id: r.sender_id,
+    sender_name: r.sender_name ?? null,
     content: r.content,
     status: r.status,
     sources: JSON.parse(r.sources) as Source[],

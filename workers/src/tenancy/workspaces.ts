@@ -44,3 +44,18 @@ export async function getWorkspace(db: Db, id: string): Promise<WorkspaceRow> {
   if (!row) throw notFound("workspace");
   return row;
 }
+
+/**
+ * The name a visitor sees beside a staff member's replies: the user's own display name, or
+ * null (the widget then says "Support agent") — never their email, which is not the visitor's
+ * to see. API keys have no person behind them, so they get null too.
+ */
+export async function agentDisplayName(db: Db, workspaceId: string, agentId: string): Promise<string | null> {
+  if (!agentId.startsWith("usr_")) return null;
+  const row = await db
+    .select({ name: users.name })
+    .from(users)
+    .where(and(eq(users.id, agentId), eq(users.workspace_id, workspaceId)))
+    .get();
+  return row?.name?.trim() || null;
+}

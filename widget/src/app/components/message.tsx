@@ -14,7 +14,7 @@ export interface MessageProps {
 export function Message({ message: m, session, t }: MessageProps) {
   const visitor = m.sender === "visitor";
   const agent = m.sender === "human_agent";
-  const who = t(visitor ? "you" : agent ? "agent" : "assistant");
+  const who = (agent && m.name) || t(visitor ? "you" : agent ? "agent" : "assistant");
   const Body = rich.value?.Body;
   const note =
     m.status === "sending"

@@ -45,18 +45,21 @@ export function Panel({ config, session, t, focusOnOpen, onClose }: PanelProps) 
 
   const banner = session.unavailable.value
     ? t("unavailable")
-    : !session.online.value
-      ? t("offline")
-      : session.unreachable.value
-        ? t("unreachable")
-        : null;
-  const subtitle = takeover ? t("withAgent", { who: t("agent") }) : status === "escalated" ? t("waiting") : null;
+    : session.busy.value
+      ? t("busy")
+      : !session.online.value
+        ? t("offline")
+        : session.unreachable.value
+          ? t("unreachable")
+          : null;
+  const agent = session.agentName.value || t("agent");
+  const subtitle = takeover ? t("withAgent", { who: agent }) : status === "escalated" ? t("waiting") : null;
   const [kind, said] = announcement.split("\u0000");
   const heard =
     kind === "joined"
-      ? `${t("joined", { who: t("agent") })}${said ? ` ${t("agent")}: ${say(said)}` : ""}`
+      ? `${t("joined", { who: agent })}${said ? ` ${agent}: ${say(said)}` : ""}`
       : kind === "agent" || kind === "assistant"
-        ? `${t(kind)}: ${say(said)}`
+        ? `${kind === "agent" ? agent : t(kind)}: ${say(said)}`
         : "";
 
   return (

@@ -33,6 +33,8 @@ import {
   wsUrl,
 } from "../../conversation/service";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { createDb } from "../../storage/db";
+import { agentDisplayName } from "../../tenancy/workspaces";
 import { ANYONE, authenticate } from "../middleware/authenticate";
 import { ApiError, notFound } from "../errors";
 import { auditContext, errorResponses, json, jsonBody, router } from "../openapi";
@@ -325,7 +327,8 @@ export const conversationsRoutes = router()
       await authorizeConversation(c.env, principal, id, "manage");
       const content = sanitizeMessage(c.req.valid("json").content);
       const agentId = principal.kind === "conversation" ? principal.agentId! : actorOf(principal).actor_id;
-      return c.json(await conversationStub(c.env, id).agentMessage(content, agentId), 201);
+      const name = await agentDisplayName(createDb(c.env.DB), principal.workspaceId, agentId);
+      return c.json(await conversationStub(c.env, id).agentMessage(content, agentId, name), 201);
     },
   )
   .openapi(
@@ -404,5 +407,9 @@ conversationsRoutes.get("/conversations/:id/ws", async (c) => {
   const headers = new Headers(c.req.raw.headers);
   headers.set("x-conversation-role", claims.role);
   headers.set("x-conversation-participant", claims.role === "agent" ? claims.agentId! : claims.visitorId);
+  if (claims.role === "agent") {
+    const name = await agentDisplayName(createDb(c.env.DB), claims.workspaceId, claims.agentId!);
+    if (name) headers.set("x-conversation-participant-name", encodeURIComponent(name));
+  }
   return conversationStub(c.env, id).fetch(new Request(c.req.url, { headers }));
 });
