@@ -1,5 +1,5 @@
-import { and, desc, eq, gte, inArray, lt, or } from "drizzle-orm";
-import { decodeCursor, toPage } from "../lib/pagination";
+import { and, desc, eq, gte, inArray, lt } from "drizzle-orm";
+import { olderThan, toPage } from "../lib/pagination";
 import { createDb, schema } from "../storage/db";
 import type { AnalyticsEvent, AnalyticsSink, AuditEntry } from "./sink";
 
@@ -59,16 +59,13 @@ export class D1AnalyticsSink implements AnalyticsSink {
   }
 
   async listAudit(workspaceId: string, limit: number, cursor?: string) {
-    const after = decodeCursor(cursor);
-    const rows = await this.db
+      const rows = await this.db
       .select()
       .from(audit_logs)
       .where(
         and(
           eq(audit_logs.workspace_id, workspaceId),
-          after
-            ? or(lt(audit_logs.created_at, after.t), and(eq(audit_logs.created_at, after.t), lt(audit_logs.id, after.id)))
-            : undefined,
+          olderThan(audit_logs.created_at, audit_logs.id, cursor),
         ),
       )
       .orderBy(desc(audit_logs.created_at), desc(audit_logs.id))

@@ -1,9 +1,9 @@
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
 import { DEFAULT_KEY_EXPIRY_DAYS, type ApiKey } from "../../../schema/api";
 import { notFound } from "../http/errors";
 import { sha256Hex } from "../lib/crypto";
 import { newId, randomBase62 } from "../lib/ids";
-import { decodeCursor, toPage } from "../lib/pagination";
+import { olderThan, toPage } from "../lib/pagination";
 import { DAY_MS, isoIn, nowIso, SECOND_MS } from "../lib/time";
 import type { Db } from "../storage/db";
 import { schema } from "../storage/db";
@@ -74,16 +74,13 @@ export async function createApiKey(db: Db, workspaceId: string, input: NewKey, c
 
 /** One page of the workspace's keys, newest first, revoked ones included. */
 export async function listApiKeys(db: Db, workspaceId: string, limit: number, cursor?: string) {
-  const after = decodeCursor(cursor);
   const rows = await db
     .select()
     .from(api_keys)
     .where(
       and(
         eq(api_keys.workspace_id, workspaceId),
-        after
-          ? or(lt(api_keys.created_at, after.t), and(eq(api_keys.created_at, after.t), lt(api_keys.id, after.id)))
-          : undefined,
+        olderThan(api_keys.created_at, api_keys.id, cursor),
       ),
     )
     .orderBy(desc(api_keys.created_at), desc(api_keys.id))

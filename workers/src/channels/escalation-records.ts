@@ -4,8 +4,8 @@
  * copies it to D1 through its outbox; these columns are written here, and the outbox's upsert
  * leaves them alone.
  */
-import { and, desc, eq, isNotNull, isNull, lt, or, type SQL } from "drizzle-orm";
-import { decodeCursor, toPage } from "../lib/pagination";
+import { and, desc, eq, isNotNull, isNull, type SQL } from "drizzle-orm";
+import { olderThan, toPage } from "../lib/pagination";
 import { nowIso } from "../lib/time";
 import { conversationStub } from "../conversation/service";
 import { createDb, schema } from "../storage/db";
@@ -65,13 +65,12 @@ export interface EscalationFilters {
 /** One page of the workspace's escalations, newest first, with their delivery state. */
 export async function listEscalations(env: Env, workspaceId: string, f: EscalationFilters, limit: number, cursor?: string) {
   const { escalations: t } = schema;
-  const after = decodeCursor(cursor);
   const conditions: (SQL | undefined)[] = [
     eq(t.workspace_id, workspaceId),
     f.status ? eq(t.status, f.status) : undefined,
     f.conversation_id ? eq(t.conversation_id, f.conversation_id) : undefined,
     f.failed === true ? isNotNull(t.last_error) : undefined,
-    after ? or(lt(t.created_at, after.t), and(eq(t.created_at, after.t), lt(t.id, after.id))) : undefined,
+    olderThan(t.created_at, t.id, cursor),
   ];
   const rows = await createDb(env.DB)
     .select()

@@ -1,11 +1,11 @@
-import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Principal } from "../auth/principal";
 import { roleAtLeast } from "../auth/principal";
 import { reserveConversationSlot } from "../billing/limits";
 import { signConversationToken } from "../auth/tokens";
 import { ApiError, notFound } from "../http/errors";
 import { newId } from "../lib/ids";
-import { decodeCursor, toPage } from "../lib/pagination";
+import { olderThan, toPage } from "../lib/pagination";
 import { createDb, schema } from "../storage/db";
 import { getAssistant } from "../tenancy/assistants";
 import type { ConversationView, MetadataValue } from "./conversation-do";
@@ -130,7 +130,6 @@ export function likePattern(text: string): string {
 /** One page of the workspace's conversations from the D1 index, most recently updated first. */
 export async function listConversations(env: Env, workspaceId: string, f: ConversationFilters, limit: number, cursor?: string) {
   const { conversations: c } = schema;
-  const after = decodeCursor(cursor);
   const conditions: (SQL | undefined)[] = [
     eq(c.workspace_id, workspaceId),
     f.status ? eq(c.status, f.status) : undefined,
@@ -139,7 +138,7 @@ export async function listConversations(env: Env, workspaceId: string, f: Conver
     f.visitor_id ? eq(c.visitor_id, f.visitor_id) : undefined,
     f.from ? gte(c.created_at, f.from) : undefined,
     f.to ? lt(c.created_at, f.to) : undefined,
-    after ? or(lt(c.updated_at, after.t), and(eq(c.updated_at, after.t), lt(c.id, after.id))) : undefined,
+    olderThan(c.updated_at, c.id, cursor),
     f.q ? inArray(c.id, matchingConversations(workspaceId, f.q)) : undefined,
   ];
   const rows = await createDb(env.DB)

@@ -1,9 +1,9 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { KnowledgeDocument } from "../../../schema/api";
 import { ApiError, notFound } from "../http/errors";
 import { toHex } from "../lib/crypto";
 import { newId } from "../lib/ids";
-import { decodeCursor, toPage } from "../lib/pagination";
+import { olderThan, toPage } from "../lib/pagination";
 import { nowIso } from "../lib/time";
 import { createDb, schema, type Db } from "../storage/db";
 import { getAssistant } from "../tenancy/assistants";
@@ -255,7 +255,6 @@ export async function getDocument(db: Db, workspaceId: string, id: string): Prom
 /** One page of an assistant's documents, newest first. */
 export async function listDocuments(db: Db, workspaceId: string, assistantId: string, limit: number, cursor?: string) {
   await getAssistant(db, workspaceId, assistantId);
-  const after = decodeCursor(cursor);
   const rows = await db
     .select()
     .from(kb_documents)
@@ -264,7 +263,7 @@ export async function listDocuments(db: Db, workspaceId: string, assistantId: st
         eq(kb_documents.workspace_id, workspaceId),
         eq(kb_documents.assistant_id, assistantId),
         isNull(kb_documents.deleted_at),
-        after ? or(lt(kb_documents.created_at, after.t), and(eq(kb_documents.created_at, after.t), lt(kb_documents.id, after.id))) : undefined,
+        olderThan(kb_documents.created_at, kb_documents.id, cursor),
       ),
     )
     .orderBy(desc(kb_documents.created_at), desc(kb_documents.id))

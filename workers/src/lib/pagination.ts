@@ -1,3 +1,4 @@
+import { and, eq, lt, or, type AnyColumn, type SQL } from "drizzle-orm";
 import { ApiError } from "../http/errors";
 import { fromBase64Url, toBase64Url } from "./crypto";
 
@@ -35,4 +36,14 @@ export function toPage<T extends { id: string }>(rows: T[], limit: number, key: 
   const data = hasMore ? rows.slice(0, limit) : rows;
   const last = data[data.length - 1];
   return { data, next_cursor: hasMore && last ? encodeCursor({ t: key(last), id: last.id }) : null };
+}
+
+/**
+ * The keyset condition "rows after the cursor" for lists sorted by `sortCol` then `idCol`,
+ * both descending; undefined on the first page. Pair it with `toPage`.
+ */
+export function olderThan(sortCol: AnyColumn, idCol: AnyColumn, cursor: string | undefined): SQL | undefined {
+  const after = decodeCursor(cursor);
+  if (!after) return undefined;
+  return or(lt(sortCol, after.t), and(eq(sortCol, after.t), lt(idCol, after.id)));
 }

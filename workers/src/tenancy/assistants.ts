@@ -1,9 +1,9 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { Assistant, AssistantCreateBody, AssistantUpdateBody, ModelPolicy } from "../../../schema/api";
 import { notFound } from "../http/errors";
 import { newId } from "../lib/ids";
-import { decodeCursor, toPage } from "../lib/pagination";
+import { olderThan, toPage } from "../lib/pagination";
 import { nowIso } from "../lib/time";
 import type { Db } from "../storage/db";
 import { schema } from "../storage/db";
@@ -49,7 +49,6 @@ export async function getAssistant(db: Db, workspaceId: string, id: string): Pro
 
 /** One page of the workspace's assistants, newest first. */
 export async function listAssistants(db: Db, workspaceId: string, limit: number, cursor?: string) {
-  const after = decodeCursor(cursor);
   const rows = await db
     .select()
     .from(assistants)
@@ -57,9 +56,7 @@ export async function listAssistants(db: Db, workspaceId: string, limit: number,
       and(
         eq(assistants.workspace_id, workspaceId),
         isNull(assistants.deleted_at),
-        after
-          ? or(lt(assistants.created_at, after.t), and(eq(assistants.created_at, after.t), lt(assistants.id, after.id)))
-          : undefined,
+        olderThan(assistants.created_at, assistants.id, cursor),
       ),
     )
     .orderBy(desc(assistants.created_at), desc(assistants.id))

@@ -11,7 +11,7 @@ import { logIn } from "../auth/sessions";
 import { ApiError, notFound } from "../http/errors";
 import { sha256Hex } from "../lib/crypto";
 import { newId, randomBase62 } from "../lib/ids";
-import { decodeCursor, toPage } from "../lib/pagination";
+import { decodeCursor, olderThan, toPage } from "../lib/pagination";
 import { DAY_MS, isoIn, nowIso } from "../lib/time";
 import type { Db } from "../storage/db";
 import { schema } from "../storage/db";
@@ -143,16 +143,13 @@ export async function removeMember(db: Db, workspaceId: string, userId: string, 
 
 /** One page of the workspace's invitations, newest first. */
 export async function listInvites(db: Db, workspaceId: string, limit: number, cursor?: string) {
-  const after = decodeCursor(cursor);
   const rows = await db
     .select()
     .from(invites)
     .where(
       and(
         eq(invites.workspace_id, workspaceId),
-        after
-          ? or(sql`${invites.created_at} < ${after.t}`, and(eq(invites.created_at, after.t), sql`${invites.id} < ${after.id}`))
-          : undefined,
+        olderThan(invites.created_at, invites.id, cursor),
       ),
     )
     .orderBy(sql`${invites.created_at} desc`, sql`${invites.id} desc`)
