@@ -310,6 +310,9 @@ async function bulkLoad({ tmpDir, workspaceId, assistantId, gen, count, log }) {
   const dir = join(tmpDir, "state", "v3", "d1", "miniflare-D1DatabaseObject");
   const file = readdirSync(dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
   if (!file) throw new Error(`no D1 database file in ${dir}`);
+  if (Number(process.versions.node.split(".")[0]) < 22) {
+    throw new Error(`writing the bulk chunks needs node:sqlite (Node 22; this is ${process.version}): run it as \`npm run bench\`, which uses the project's Node`);
+  }
   const { DatabaseSync } = await import("node:sqlite");
   const db = new DatabaseSync(join(dir, file));
   const t0 = performance.now();

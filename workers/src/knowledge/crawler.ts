@@ -3,6 +3,8 @@
  * respects robots.txt and reads sitemaps.
  */
 
+import { readLimited } from "../lib/read-limited";
+
 /** Largest page or file fetched, matching the upload limit. */
 export const MAX_FETCH_BYTES = 25 * 1024 * 1024;
 /** A site slower than this is skipped (the queue retries the document later). */
@@ -62,25 +64,7 @@ export async function fetchPage(url: string): Promise<FetchedPage> {
   if (!res.ok) throw new FetchError(`${url} answered HTTP ${res.status}`, false);
   const declared = Number(res.headers.get("content-length") ?? "0");
   if (declared > MAX_FETCH_BYTES) throw new FetchError(`${url} is larger than ${MAX_FETCH_BYTES / 1024 / 1024} MB`, true);
-  const reader = res.body?.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  while (reader) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_FETCH_BYTES) {
-      await reader.cancel();
-      throw new FetchError(`${url} is larger than ${MAX_FETCH_BYTES / 1024 / 1024} MB`, true);
-    }
-    parts.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    bytes.set(p, offset);
-    offset += p.byteLength;
-  }
+  const bytes = await readLimited(res.body, MAX_FETCH_BYTES, () => new FetchError(`${url} is larger than ${MAX_FETCH_BYTES / 1024 / 1024} MB`, true));
   return { url: current, bytes, contentType: res.headers.get("content-type") ?? "" };
 }
 

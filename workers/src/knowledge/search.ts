@@ -54,10 +54,13 @@ async function vectorSearch(env: Env, scope: SearchScope, query: string, k: numb
   );
   if (matches.length === 0) return [];
   const placeholders = matches.map(() => "?").join(", ");
+  // The unary `+` keeps SQLite from driving this by the (workspace, assistant) index, which it
+  // otherwise picks: that reads every chunk of the assistant (O(chunks), ~10 ms at 10k) instead
+  // of looking up the k ids by the unique index. The tenant checks still apply, as filters.
   const { results } = await env.DB.prepare(
     `select c.id as chunk_id, c.document_id, c.title, c.content, d.source_url
        from kb_chunks c join kb_documents d on d.id = c.document_id
-      where c.id in (${placeholders}) and c.workspace_id = ? and c.assistant_id = ?
+      where c.id in (${placeholders}) and +c.workspace_id = ? and +c.assistant_id = ?
         and d.status = 'ready' and d.deleted_at is null`,
   )
     .bind(...matches.map((m) => m.id), scope.workspaceId, scope.assistantId)

@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { readLimited } from "../../lib/read-limited";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../app-env";
 
@@ -18,28 +19,9 @@ function isJsonType(type: string): boolean {
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
-/** Reads at most `limit` bytes of a stream; throws 413 as soon as it holds more. */
-async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const reader = body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new ApiError("payload_too_large", `request body exceeds ${limit} bytes`, { limit_bytes: limit });
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
+/** Reads at most `limit` bytes of a body; 413 as soon as it holds more. */
+function readBody(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
+  return readLimited(body, limit, () => new ApiError("payload_too_large", `request body exceeds ${limit} bytes`, { limit_bytes: limit }));
 }
 
 /**
@@ -67,7 +49,7 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
       limit_bytes: MAX_JSON_BODY_BYTES,
     });
   }
-  const bytes = body ? await readLimited(body, MAX_JSON_BODY_BYTES) : new Uint8Array();
+  const bytes = await readBody(body, MAX_JSON_BODY_BYTES);
   if (bytes.byteLength > 0 && !isJsonType(type)) {
     throw new ApiError("unsupported_media_type", "request body must be application/json", {
       content_type: type || null,

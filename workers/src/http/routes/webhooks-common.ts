@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { isId } from "../../lib/ids";
 import type { SignatureFailure } from "../../channels/webhook-crypto";
 import type { AppEnv } from "../app-env";
+import { readLimited } from "../../lib/read-limited";
 import { ApiError } from "../errors";
 
 /** JSON and form webhooks are small; anything bigger is not from the provider. */
@@ -22,28 +23,7 @@ export function webhookWorkspace(c: Context<AppEnv>): string | null {
 export async function rawBody(c: Context<AppEnv>, limit = MAX_WEBHOOK_BODY_BYTES): Promise<Uint8Array> {
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (declared > limit) throw new ApiError("payload_too_large", `request body exceeds ${limit} bytes`, { limit_bytes: limit });
-  const body = c.req.raw.body;
-  if (!body) return new Uint8Array();
-  const reader = body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new ApiError("payload_too_large", `request body exceeds ${limit} bytes`, { limit_bytes: limit });
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
+  return readLimited(c.req.raw.body, limit, () => new ApiError("payload_too_large", `request body exceeds ${limit} bytes`, { limit_bytes: limit }));
 }
 
 /**
