@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handleStripeEvent, verifyStripeEvent } from "../../billing/webhook-events";
+import { readLimited } from "../../lib/read-limited";
 import { ApiError } from "../errors";
 import { errorResponses, json, router } from "../openapi";
 
@@ -10,26 +11,7 @@ export const MAX_STRIPE_EVENT_BYTES = 1_048_576; // 1 MiB
 async function readRawBody(request: Request, limit: number): Promise<string> {
   const tooLarge = () => new ApiError("payload_too_large", `request body exceeds ${limit} bytes`, { limit_bytes: limit });
   if (Number(request.headers.get("content-length") ?? "0") > limit) throw tooLarge();
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    parts.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    bytes.set(p, offset);
-    offset += p.byteLength;
-  }
+  const bytes = await readLimited(request.body, limit, tooLarge);
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
