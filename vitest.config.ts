@@ -1,8 +1,13 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { randomBytes } from "node:crypto";
 import { defineConfig } from "vitest/config";
 
 /** Postgres reached through a Hyperdrive binding with a local connection string. */
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/test";
+
+/** Secrets generated once per test run (never fixed strings): the Worker has no stand-ins for them. */
+const RUN_JWT_SECRET = randomBytes(48).toString("base64url");
+const RUN_ENCRYPTION_KEYS = `k1:${randomBytes(32).toString("base64")}`;
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("schema/migrations/d1");
@@ -20,7 +25,11 @@ export default defineConfig(async () => {
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
-                  JWT_SECRET: "test-secret-that-is-at-least-32-characters-long",
+                  JWT_SECRET: RUN_JWT_SECRET,
+                  ENCRYPTION_KEYS: RUN_ENCRYPTION_KEYS,
+                  // Suites sign up and in hundreds of times from one (absent) client address;
+                  // security-auth.test.ts runs the real limits itself.
+                  AUTH_RATE_LIMIT_PER_MINUTE: "off",
                   // Suites make hundreds of calls a minute with one key; the limiter's own tests read these.
                   RATE_LIMIT_BURST_PER_MINUTE: "100000",
                   RATE_LIMIT_VISITOR_BURST_PER_MINUTE: "100000",
@@ -31,9 +40,16 @@ export default defineConfig(async () => {
                   // Billing: the fake Stripe API and test prices. STRIPE_SECRET_KEY, which switches plan
                   // limits on, is set by the billing tests themselves so other suites run unlimited.
                   STRIPE_API_BASE: inject("stripeUrl"),
+                  // Tenant URLs must be public; these local stand-ins (and the closed port the ingestion
+                  // retry test points at) are let through as exact host:port pairs. Never in production.
+                  ALLOW_PRIVATE_FETCH: [inject("llmFakeUrl"), inject("siteUrl"), inject("providersFakeUrl"), inject("stripeUrl"), "http://127.0.0.1:9"]
+                    .map((u) => new URL(u).host)
+                    .join(","),
                   STRIPE_WEBHOOK_SECRET: "whsec_test_edgedesk_webhook_secret",
                   STRIPE_PRICE_PRO: "price_test_pro",
                   STRIPE_PRICE_ENTERPRISE: "price_test_enterprise",
+                  // The models those provider tests name, besides the deployment's default allow-list.
+                  ALLOWED_MODELS: "extractive,openai:gpt-4o-mini,anthropic:claude-3-5-haiku-latest,openai:gpt-test,anthropic:claude-test",
                   // Conversation-level provider tests: OpenAI always answers 429, Anthropic streams slowly.
                   OPENAI_API_KEY: "sk-test-openai",
                   OPENAI_BASE_URL: `${inject("llmFakeUrl")}/conversation-openai/429/v1`,

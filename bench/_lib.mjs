@@ -399,6 +399,12 @@ export async function startLocalWorker({ tmpDir, log = () => {}, vars = {}, snap
       `ENCRYPTION_KEYS="k1:${randomBytes(32).toString("base64")}"`,
       "RATE_LIMIT_BURST_PER_MINUTE=off",
       "RATE_LIMIT_VISITOR_BURST_PER_MINUTE=off",
+      // Load comes from one address and one workspace: the per-address, per-conversation,
+      // per-workspace and token limits would measure themselves, not the platform.
+      "RATE_LIMIT_VISITOR_CONVERSATIONS_PER_HOUR=off",
+      "RATE_LIMIT_CONVERSATION_MESSAGES_PER_MINUTE=off",
+      "RATE_LIMIT_WORKSPACE_MESSAGES_PER_MINUTE=off",
+      "MODEL_TOKEN_BUDGET_STARTER=off",
       ...Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`),
       "",
     ].join("\n"),

@@ -57,8 +57,13 @@ export async function startLocalServer(vars: Record<string, string> = {}): Promi
     envFile,
     [
       `JWT_SECRET=${randomBytes(48).toString("base64url")}`,
+      `ENCRYPTION_KEYS=k1:${randomBytes(32).toString("base64")}`,
       "RATE_LIMIT_BURST_PER_MINUTE=off",
       "RATE_LIMIT_VISITOR_BURST_PER_MINUTE=off",
+      // Every widget in these tests starts its conversations from this one address.
+      "RATE_LIMIT_VISITOR_CONVERSATIONS_PER_HOUR=off",
+      // Every browser and loader test signs up and in from this one machine's address.
+      "AUTH_RATE_LIMIT_PER_MINUTE=off",
       ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
     ].join("\n"),
   );

@@ -284,6 +284,27 @@ export const VisitorIdSchema = z
   .max(128)
   .regex(/^[\w.@:+-]+$/, "may contain letters, digits and . _ - @ : + only");
 
+/**
+ * Visitor id prefixes of the channels (`email:ann@x.com`, `slack:T1:U1`, `whatsapp:+4930…`):
+ * one per channel besides the web widget and the API. Only a channel creates such ids; a client
+ * choosing one could read that channel visitor's conversations or receive their replies.
+ */
+export const CHANNEL_VISITOR_ID_PREFIXES: readonly string[] = ChannelSchema.options
+  .filter((c) => c !== "web" && c !== "api")
+  .map((c) => `${c}:`);
+
+/** True when a visitor id carries a channel's prefix (in any letter case). */
+export function hasChannelVisitorPrefix(visitorId: string): boolean {
+  const lower = visitorId.toLowerCase();
+  return CHANNEL_VISITOR_ID_PREFIXES.some((p) => lower.startsWith(p));
+}
+
+/** A visitor id a client (widget, API caller) chooses: never one of a channel's. */
+export const ClientVisitorIdSchema = VisitorIdSchema.refine(
+  (id) => !hasChannelVisitorPrefix(id),
+  `must not start with a channel prefix (${CHANNEL_VISITOR_ID_PREFIXES.join(", ")}): those ids belong to conversations the channels start`,
+);
+
 const MetadataSchema = z
   .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
   .refine((m) => Object.keys(m).length <= METADATA_MAX_KEYS, `at most ${METADATA_MAX_KEYS} keys`)
@@ -292,7 +313,7 @@ const MetadataSchema = z
 export const ConversationCreateBody = z
   .strictObject({
     assistant_id: idOf("ast"),
-    visitor_id: VisitorIdSchema,
+    visitor_id: ClientVisitorIdSchema,
     channel: ChannelSchema.default("web"),
     initial_message: z.string().min(1).max(RAW_MESSAGE_CHARS).optional(),
     metadata: MetadataSchema.optional(),
@@ -380,8 +401,14 @@ export const MessageAnswerSchema = z
 export const EscalateBody = z.strictObject({ reason: EscalationReasonSchema, note: z.string().max(2_000).optional() });
 export const SatisfactionBody = z.strictObject({ score: z.number().int().min(0).max(5), comment: z.string().max(2_000).optional() });
 export const AgentMessageBody = z.strictObject({ content: z.string().min(1).max(RAW_MESSAGE_CHARS) });
-export const ConversationTokenBody = z.strictObject({ visitor_id: VisitorIdSchema.optional() });
-export const ConversationTokenSchema = z.object({ token: z.string(), token_expires_at: isoTimestamp, ws_url: z.string() });
+export const ConversationTokenBody = z.strictObject({ visitor_id: ClientVisitorIdSchema.optional() });
+export const ConversationTokenSchema = z.object({
+  token: z.string(),
+  token_expires_at: isoTimestamp,
+  ws_url: z.string(),
+  /** What the token may do: a visitor's, an agent's (manager and above), or watch only (viewers). */
+  role: z.enum(["visitor", "agent", "observer"]),
+});
 
 const isoDateTime = z.iso.datetime({ offset: false });
 
@@ -629,6 +656,11 @@ export const INTEGRATION_FIELDS = {
       escalation_address: z.union([z.literal(""), email]).optional(),
       /** SendGrid's signed-webhook verification key (public, base64); when set, inbound mail must be signed. */
       signature_public_key: setting(1_000).optional(),
+      /**
+       * Answer only senders that pass SPF (for the From domain) or DKIM (signed by it), as SendGrid
+       * reports them (default true); other mail is held for a person, marked `email_verified: false`.
+       */
+      require_sender_auth: z.boolean().optional(),
       /** SendGrid API base URL; default `https://api.sendgrid.com` (`https://api.eu.sendgrid.com` for EU). */
       api_base_url: apiBaseUrl,
     }),

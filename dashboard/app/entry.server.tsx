@@ -6,6 +6,8 @@ import type { AppLoadContext, EntryContext, HandleDataRequestFunction } from "@r
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToReadableStream } from "react-dom/server";
+import { NonceContext } from "./lib/nonce";
+import { applySecurityHeaders, documentCsp, newNonce } from "./lib/security-headers.server";
 
 /** How long the server waits for deferred data before it gives up on streaming it. */
 export const streamTimeout = 5_000;
@@ -23,18 +25,26 @@ export default async function handleRequest(
   remixContext: EntryContext,
   loadContext: AppLoadContext,
 ) {
-  const body = await renderToReadableStream(<RemixServer context={remixContext} url={request.url} />, {
-    signal: AbortSignal.timeout(streamTimeout + 1_000),
-    onError(error: unknown) {
-      // Log streaming rendering errors from inside the shell; the error boundary shows the rest.
-      if (!request.signal.aborted) console.error(error);
-      responseStatusCode = 500;
+  // Only the inline scripts Remix writes into this document carry it, so only they run.
+  const nonce = newNonce();
+  const body = await renderToReadableStream(
+    <NonceContext.Provider value={nonce}>
+      <RemixServer context={remixContext} url={request.url} nonce={nonce} />
+    </NonceContext.Provider>,
+    {
+      nonce,
+      signal: AbortSignal.timeout(streamTimeout + 1_000),
+      onError(error: unknown) {
+        // Log streaming rendering errors from inside the shell; the error boundary shows the rest.
+        if (!request.signal.aborted) console.error(error);
+        responseStatusCode = 500;
+      },
     },
-  });
+  );
   if (isbot(request.headers.get("user-agent") || "")) await body.allReady;
   responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-  responseHeaders.set("X-Frame-Options", "DENY");
-  responseHeaders.set("Referrer-Policy", "same-origin");
+  responseHeaders.set("Content-Security-Policy", documentCsp(nonce, loadContext.cloudflare.env));
+  applySecurityHeaders(responseHeaders);
   withCookies(responseHeaders, loadContext);
   return new Response(body, { headers: responseHeaders, status: responseStatusCode });
 }
@@ -42,5 +52,6 @@ export default async function handleRequest(
 /** Data requests of client navigations and fetchers. */
 export const handleDataRequest: HandleDataRequestFunction = (response, { context }) => {
   withCookies(response.headers, context);
+  applySecurityHeaders(response.headers);
   return response;
 };

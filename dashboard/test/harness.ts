@@ -2,6 +2,7 @@
  * Runs the dashboard's loaders and actions in Node the way Remix does, against the real local
  * API, with a cookie jar standing in for the browser.
  */
+import { randomBytes } from "node:crypto";
 import type { ActionFunctionArgs, AppLoadContext, LoaderFunctionArgs } from "@remix-run/cloudflare";
 import { inject } from "vitest";
 import { newRequestState } from "../load-context";
@@ -9,7 +10,8 @@ import { loader as rootLoader } from "../app/root";
 
 /** Where the dashboard under test pretends to be served. */
 export const ORIGIN = "http://localhost:8788";
-const SESSION_SECRET = "test-session-secret-that-is-long-enough-1234";
+/** Random for every run: the dashboard has no stand-in secret, and a fixed one would be a forgeable key. */
+const SESSION_SECRET = randomBytes(32).toString("base64url");
 export const PASSWORD = "correct horse battery staple";
 
 /** What a loader or action produced, as a response would carry it. */

@@ -13,9 +13,9 @@ interface OptionalBindings {
 }
 
 interface Secrets {
-  /** HMAC key for access and conversation tokens. Required in production. */
+  /** HMAC key for access and conversation tokens, at least 32 characters. Required everywhere (no stand-in). */
   JWT_SECRET?: string;
-  /** Base64 AES-256 key(s) for integration secrets, comma-separated `id:key`, newest first. */
+  /** Base64 AES-256 key(s) for integration secrets, comma-separated `id:key`, newest first. Required everywhere. */
   ENCRYPTION_KEYS?: string;
   OPENAI_API_KEY?: string;
   OPENAI_BASE_URL?: string;

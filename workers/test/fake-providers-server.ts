@@ -13,7 +13,8 @@ import { FAKE_PROVIDER_CREDENTIALS as CREDS, type ProviderRequest } from "./prov
  * Each API request names a scenario and a script in its path, so one test's base URLs are
  *   `<url>/<scenario>/<steps>/slack/api`, `…/twilio`, `…/sendgrid`, `…/zendesk`.
  * `<steps>` is a comma-separated list played per (scenario, provider): the n-th call plays step
- * n, the last step repeats. Steps: `ok`, `500`, `503`, `401`, `429` or `429:<retry-after>`.
+ * n, the last step repeats. Steps: `ok`, `500`, `503`, `401`, `429` or `429:<retry-after>`, and
+ * `redirect-localhost` (a 307 to the same request on `localhost`, which clients must refuse).
  * `GET /<scenario>/log` returns every request the scenario made.
  *
  * Oracles (POST, JSON in and out):
@@ -209,6 +210,12 @@ export async function startFakeProvidersServer(): Promise<FakeProvidersServer> {
     };
 
     const [name, arg] = step.split(":");
+    if (name === "redirect-localhost") {
+      // This very server under another name: a client that follows the redirect unchecked shows up twice in the log.
+      const { port } = server.address() as AddressInfo;
+      reply(307, null, { location: `http://localhost:${port}/${scenario}/ok/${provider}${path}` });
+      return;
+    }
     const scripted = Number(name);
     if (Number.isInteger(scripted) && scripted >= 400) {
       reply(scripted, providerError(provider, scripted), arg !== undefined ? { "retry-after": arg } : {});

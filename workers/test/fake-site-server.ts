@@ -18,6 +18,7 @@ import { buildPdf } from "../src/knowledge/parsers/test-fixtures";
  *   /<s>/sitemap.xml        a `<urlset>` (with one URL of another site)
  *   /<s>/sitemap-index.xml  a `<sitemapindex>` of /sitemap-help.xml, /sitemap-more.xml and itself
  *   /<s>/broken             always HTTP 500; anything else is HTTP 404
+ *   /<s>/redirect?to=<url>  HTTP 302 to `<url>`
  * Test controls:
  *   POST /__set?path=/<s>/help/hours   the request body (HTML) replaces that page from now on
  *   GET  /__log?prefix=/<s>/           JSON list of `{path, user_agent}` the site has served
@@ -146,6 +147,11 @@ export async function startFakeSite(): Promise<FakeSite> {
         return send(200, "application/pdf", GUIDE_PDF);
       case "/broken":
         return send(500, "text/html", html("Server error", "<p>Something broke.</p>"));
+      case "/redirect":
+        // A moved page: 302 to whatever `?to=` names (the crawler checks where it leads).
+        res.writeHead(302, { location: url.searchParams.get("to") ?? "/" });
+        res.end();
+        return;
       case "/sitemap.xml":
         // The partner shop's URL is there on purpose: a crawl stays on the sitemap's own site.
         return send(200, "application/xml", urlset(origin, prefix, ["/help/shipping", "/help/returns", "/guide.pdf"], [`http://localhost:${port}${prefix}/elsewhere`]));

@@ -27,7 +27,8 @@ describe("HTTP basics", () => {
     const res = await call("GET", "/readyz");
     expect(res.status).toBe(200);
     expect(res.body.ok).toBe(true);
-    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(["d1", "r2", "vector_store", "analytics"]);
+    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(["d1", "r2", "vector_store", "analytics", "JWT_SECRET", "ENCRYPTION_KEYS"]);
+    expect(res.body.missing).toEqual([]);
   });
 
   it("never answers a 500 with a stack trace", async () => {

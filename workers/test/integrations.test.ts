@@ -27,10 +27,11 @@ describe("secret box", () => {
     await expect(open(keys, { ...sealed, ciphertext: flipped }, "integration:ws_a:slack")).rejects.toThrow();
   });
 
-  it("uses a development key only outside production, and checks the key ring's format", async () => {
-    const dev = await seal({ ENCRYPTION_KEYS: undefined, ENVIRONMENT: "development" }, "x", "c");
-    expect(dev.keyId).toBe("dev");
-    await expect(seal({ ENCRYPTION_KEYS: undefined, ENVIRONMENT: "production" }, "x", "c")).rejects.toThrow(/production/);
+  it("has no stand-in key in any environment, and checks the key ring's format", async () => {
+    for (const missing of [undefined, "", "  "]) {
+      await expect(seal({ ENCRYPTION_KEYS: missing }, "x", "c")).rejects.toMatchObject({ code: "misconfigured", status: 503 });
+    }
+    await expect(seal({ ENCRYPTION_KEYS: "nokey" }, "x", "c")).rejects.toThrow(/ENCRYPTION_KEYS is invalid/);
     expect(() => parseKeyRing("nokey")).toThrow(/id:base64key/);
     expect(() => parseKeyRing(`k1:${btoa("short")}`)).toThrow(/32 bytes/);
     expect(() => parseKeyRing(`k1:${KEY_A},k1:${KEY_B}`)).toThrow(/repeats/);

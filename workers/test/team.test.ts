@@ -79,12 +79,24 @@ describe("team and invitations", () => {
     expect(weak.status).toBe(400);
   });
 
-  it("will not invite an address that already has an account", async () => {
+  it("refuses to invite a member twice, and never lets an invitation take over an account elsewhere", async () => {
     const a = await signUp("Alpha");
     const b = await signUp("Beta");
+    const self = await call("POST", "/api/v1/team/invites", { token: a.access_token, body: { email: a.email, role: "viewer" } });
+    expect(self.status).toBe(409);
+    expect(self.body.error.code).toBe("conflict");
+
+    // Inviting an address registered elsewhere answers like any invitation (no registry lookup for
+    // admins); its link then fails exactly like a dead one, and the account is left as it was.
     const res = await call("POST", "/api/v1/team/invites", { token: a.access_token, body: { email: b.email, role: "viewer" } });
-    expect(res.status).toBe(409);
-    expect(res.body.error.code).toBe("conflict");
+    expect(res.status).toBe(201);
+    const accepted = await call("POST", "/api/v1/invites/accept", { body: { token: res.body.token, password: "another passphrase!" } });
+    const dead = await call("POST", "/api/v1/invites/accept", { body: { token: "ivt_" + "b".repeat(40), password: "another passphrase!" } });
+    expect(accepted.status).toBe(404);
+    expect(accepted.body).toEqual(dead.body);
+    const login = await call("POST", "/api/v1/auth/login", { body: { email: b.email, password: PASSWORD } });
+    expect(login.status).toBe(200);
+    expect(login.body.workspace.id).toBe(b.workspace.id);
   });
 
   it("changes roles, but never demotes the last admin", async () => {

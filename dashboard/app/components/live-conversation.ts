@@ -10,6 +10,8 @@ import type { ConversationStatus, Message } from "../../../schema/api";
 export interface SocketInfo {
   url: string;
   token: string;
+  /** What the API granted this token: replying as an agent, or watching only. */
+  role: "agent" | "observer";
 }
 
 /** What the page shows, kept up to date by the socket. */
@@ -68,12 +70,20 @@ export type Connection = "connecting" | "live" | "reconnecting" | "offline";
 
 /**
  * Keeps `initial` (from the loader) live. `renewSocket` fetches a fresh token when one
- * expired. Returns the state, the connection and who is typing.
+ * expired or the API closed the socket because the user's role changed. Returns the state,
+ * the connection, who is typing, and what the current token may do (`role`): the page offers
+ * replying only while the API says `agent`.
  */
 export function useLiveConversation(initial: LiveState, socket: SocketInfo | null, renewSocket: () => Promise<SocketInfo>) {
   const [state, dispatch] = useReducer(reduce, initial);
   const [connection, setConnection] = useState<Connection>(socket ? "connecting" : "offline");
   const [typing, setTyping] = useState<string | null>(null);
+  const [role, setRole] = useState<SocketInfo["role"]>(socket?.role ?? "observer");
+  // A reload hands out a fresh token, whose role is the API's latest word.
+  const loadedRole = socket?.role;
+  useEffect(() => {
+    if (loadedRole) setRole(loadedRole);
+  }, [loadedRole]);
   const lastId = useRef<string | null>(null);
   lastId.current = state.messages.at(-1)?.id ?? null;
 
@@ -127,6 +137,7 @@ export function useLiveConversation(initial: LiveState, socket: SocketInfo | nul
         retry = setTimeout(async () => {
           try {
             info = await renewSocket();
+            setRole(info.role);
           } catch {
             // keep the old token; the next attempt asks again
           }
@@ -143,5 +154,5 @@ export function useLiveConversation(initial: LiveState, socket: SocketInfo | nul
     };
   }, [socketUrl, renewSocket]);
 
-  return { state, connection, typing };
+  return { state, connection, typing, role };
 }

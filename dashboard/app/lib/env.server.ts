@@ -9,9 +9,9 @@ export interface DashboardEnv {
   API_URL?: string;
   /** Base URL the browser uses for the API's WebSockets and the widget script; defaults to API_URL. */
   PUBLIC_API_URL?: string;
-  /** Signs the session and CSRF cookies; at least 32 characters. Required in production. */
+  /** Signs the session and CSRF cookies; at least 32 characters. Required in every environment. */
   SESSION_SECRET?: string;
-  /** `production` refuses to run without a real SESSION_SECRET. */
+  /** `development` or `production`. */
   ENVIRONMENT?: string;
 }
 
@@ -23,11 +23,14 @@ export const WIDGET_LOADER_PATH = `/widget/v${widgetPackage.version}/widget.js`;
 /** Where the local Worker listens (`npm start`). */
 export const DEFAULT_API_URL = "http://127.0.0.1:8787";
 const MIN_SECRET_CHARS = 32;
-/**
- * Stands in for SESSION_SECRET outside production so a fresh checkout runs without secrets.
- * It is public (it is in this file): production refuses to start with it.
- */
-const DEVELOPMENT_SESSION_SECRET = "edgedesk-dashboard-development-only-session-secret";
+
+/** Raised when the dashboard lacks a setting it cannot run without; its message names it, never a value. */
+export class DashboardMisconfigured extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`the dashboard is misconfigured: ${variable} ${problem}`);
+    this.name = "DashboardMisconfigured";
+  }
+}
 
 /** The API base URL, without a trailing slash. */
 export function apiBase(env: DashboardEnv): string {
@@ -39,12 +42,35 @@ export function publicApiBase(env: DashboardEnv): string {
   return (env.PUBLIC_API_URL || apiBase(env)).replace(/\/+$/, "");
 }
 
-/** The cookie-signing secret; refuses a production deployment without a real one. */
-export function sessionSecret(env: DashboardEnv): string {
+/**
+ * What is wrong with SESSION_SECRET, or null when it is usable. There is no stand-in in any
+ * environment: a key written in the source would let anyone forge session and CSRF cookies, so
+ * `npm start` and the tests generate a random one.
+ */
+export function sessionSecretProblem(env: DashboardEnv): string | null {
   const secret = env.SESSION_SECRET;
-  if (secret && secret.length >= MIN_SECRET_CHARS) return secret;
-  if (env.ENVIRONMENT === "production") {
-    throw new Error(`SESSION_SECRET must be set to at least ${MIN_SECRET_CHARS} characters in production`);
-  }
-  return DEVELOPMENT_SESSION_SECRET;
+  if (!secret) return "is not set";
+  if (secret.length < MIN_SECRET_CHARS) return `is shorter than ${MIN_SECRET_CHARS} characters`;
+  return null;
+}
+
+/** The cookie-signing secret; throws `DashboardMisconfigured` when it is missing or too short. */
+export function sessionSecret(env: DashboardEnv): string {
+  const problem = sessionSecretProblem(env);
+  if (problem) throw new DashboardMisconfigured("SESSION_SECRET", `${problem}; set it with \`wrangler pages secret put SESSION_SECRET\``);
+  return env.SESSION_SECRET!;
+}
+
+/**
+ * The answer to every request while a required setting is missing: 503 naming the variable (never
+ * a value), instead of pages that cannot sign anyone in. Null when the dashboard can run.
+ */
+export function misconfigurationResponse(env: DashboardEnv): Response | null {
+  const problem = sessionSecretProblem(env);
+  if (!problem) return null;
+  const message = new DashboardMisconfigured("SESSION_SECRET", problem).message;
+  return new Response(`${message}. Set SESSION_SECRET (at least ${MIN_SECRET_CHARS} random characters) and restart.\n`, {
+    status: 503,
+    headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+  });
 }

@@ -71,7 +71,6 @@ export default function ConversationPage() {
   const csrf = useCsrf();
   const reply = useFetcher<typeof action>({ key: `reply-${data.conversation.id}` });
   const control = useFetcher<typeof action>();
-  const canReply = can(data.role, "reply");
 
   const initial = useMemo(
     () => ({
@@ -89,7 +88,10 @@ export default function ConversationPage() {
     if (!res.ok) throw new Error(`token renewal answered ${res.status}`);
     return (await res.json()) as SocketInfo;
   }, [csrf, data.conversation.id]);
-  const { state, connection, typing } = useLiveConversation(initial, data.socket, renew);
+  const { state, connection, typing, role: socketRole } = useLiveConversation(initial, data.socket, renew);
+  // Replying, taking over, handing back and resolving show only while the API grants an agent
+  // token; a viewer's token is watch-only, and a demoted user's socket is renewed as one.
+  const canReply = can(data.role, "reply") && socketRole === "agent";
 
   // The reply being sent shows at once; it is replaced by the real one when it arrives.
   const pendingReply = reply.state !== "idle" ? String(reply.formData?.get("content") ?? "") : "";

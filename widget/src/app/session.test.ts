@@ -274,6 +274,32 @@ describe("the protocol client", () => {
     }
   });
 
+  it("marks a message the server refused as too quick failed without re-sending it, says so, and clears once the wait is over", async () => {
+    const { session, ws } = await conversing();
+    vi.useFakeTimers();
+    session.send("Are you there?");
+    const sent = ws.frames("message")[1]!;
+    ws.emit({ type: "error", code: "rate_limited", message: "too many messages", client_id: sent.client_id as string, retry_after: 7, window: "conversation" });
+    const refused = session.messages.value[1]!;
+    expect(refused).toMatchObject({ content: "Are you there?", status: "failed" });
+    expect(session.rateLimited.value).toBe("wait");
+    // A reconnect does not send it again on its own: re-sending is what was refused.
+    ws.drop();
+    await vi.advanceTimersByTimeAsync(7_000);
+    expect(session.rateLimited.value).toBeNull();
+    FakeSocket.last().accept();
+    expect(FakeSocket.last().frames("message")).toEqual([]);
+    session.retry(refused.key);
+    expect(FakeSocket.last().frames("message")).toMatchObject([{ client_id: sent.client_id }]);
+  });
+
+  it("says answers are paused when the refusal lasts long, and keeps an acknowledged message as sent", async () => {
+    const { session, ws, clientId } = await conversing();
+    ws.emit({ type: "error", code: "rate_limited", message: "no more answers for now", client_id: clientId, retry_after: 86_400, window: "model_tokens" });
+    expect(session.rateLimited.value).toBe("later");
+    expect(session.messages.value[0]).toMatchObject({ id: "msg_q1", status: "sent" });
+  });
+
   it("sends who the visitor is with the new conversation, and a different visitor gets a fresh one", async () => {
     const { session, api, ws } = await conversing();
     session.identify({ visitor_id: "customer-42", name: "Ada", email: "ada@example.com" });

@@ -122,6 +122,11 @@ export class ChatSession {
   readonly unavailable = signal(false);
   /** The service refuses new chats for now (the business reached a plan limit): try later. */
   readonly busy = signal(false);
+  /**
+   * The service refused a message (`rate_limited`): `wait` when the visitor sent faster than it
+   * answers (a moment's pause helps), `later` when it answers nothing for a long while.
+   */
+  readonly rateLimited = signal<"wait" | "later" | null>(null);
   readonly status = signal<"active" | "resolved" | "escalated">("active");
   readonly takeover = signal(false);
   /** The name of the person who took over, once one of their messages says it. */
@@ -153,6 +158,7 @@ export class ChatSession {
   #pingTimer: ReturnType<typeof setInterval> | null = null;
   #silenceTimer: ReturnType<typeof setTimeout> | null = null;
   #typingTimer: ReturnType<typeof setTimeout> | null = null;
+  #rateLimitTimer: ReturnType<typeof setTimeout> | null = null;
   #lastTypingSent = 0;
   #knownTakeover: boolean | null = null;
   /** An agent's last reply: the status saying they took over follows it, and one sentence says both. */
@@ -219,6 +225,7 @@ export class ChatSession {
     if (!m || m.status !== "failed" || m.sender !== "visitor" || !m.clientId) return;
     this.unavailable.value = false;
     this.busy.value = false;
+    this.#clearRateLimit();
     this.#outbox.push({ clientId: m.clientId, content: m.content });
     this.#store.saveOutbox(this.#outbox);
     this.#update(key, { status: "sending" });
@@ -284,6 +291,7 @@ export class ChatSession {
     this.#stopped = true;
     this.#closeSocket();
     this.#clearRetry();
+    if (this.#rateLimitTimer !== null) clearTimeout(this.#rateLimitTimer);
     for (const fn of this.#cleanups.splice(0)) fn();
   }
 
@@ -697,8 +705,13 @@ export class ChatSession {
     }
   }
 
-  #onError(e: { code: string; message: string; message_id?: string }): void {
+  #onError(e: Extract<ServerEvent, { type: "error" }>): void {
     if (e.message_id) return; // about an answer: its `response` follows with the final state
+    if (e.code === "rate_limited") {
+      this.#onRateLimited(e.client_id ?? null, e.retry_after ?? null);
+      this.#opts.onEvent?.("error", { code: e.code, message: e.message });
+      return;
+    }
     if (e.code === "not_found") {
       // The message to resume after is unknown (a reset database, say): replay from the start.
       this.#frame({ type: "resume", after: null });
@@ -712,6 +725,35 @@ export class ChatSession {
       if (m) this.#update(m.key, { status: "failed" });
     }
     this.#opts.onEvent?.("error", { code: e.code, message: e.message });
+  }
+
+  /**
+   * A message the server will not answer for now. One it never stored (still in the outbox) is
+   * marked failed for the visitor to retry, not re-sent on its own: re-sending is what got it
+   * refused. The banner says why, and a short wait clears itself.
+   */
+  #onRateLimited(clientId: string | null, retryAfterS: number | null): void {
+    const i = clientId ? this.#outbox.findIndex((o) => o.clientId === clientId) : -1;
+    if (i >= 0) {
+      this.#outbox.splice(i, 1);
+      this.#store.saveOutbox(this.#outbox);
+      const m = this.messages.value.find((x) => x.clientId === clientId && x.sender === "visitor");
+      if (m) this.#update(m.key, { status: "failed" });
+    }
+    const waitS = retryAfterS ?? 0;
+    this.#clearRateLimit();
+    this.rateLimited.value = waitS > BUSY_AFTER_S ? "later" : "wait";
+    if (this.rateLimited.value === "later") return; // until the visitor retries: no timer spans days
+    this.#rateLimitTimer = setTimeout(() => {
+      this.#rateLimitTimer = null;
+      this.rateLimited.value = null;
+    }, Math.max(1, waitS) * 1000);
+  }
+
+  #clearRateLimit(): void {
+    if (this.#rateLimitTimer !== null) clearTimeout(this.#rateLimitTimer);
+    this.#rateLimitTimer = null;
+    this.rateLimited.value = null;
   }
 
   /** Adds or replaces a stored message; `live` events (not history) may be announced. */

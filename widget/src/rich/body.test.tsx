@@ -37,9 +37,42 @@ describe("a message body", () => {
     const links = el.querySelectorAll("a");
     expect(links).toHaveLength(1);
     expect(links[0]!.getAttribute("href")).toBe("https://example.com/help");
-    expect(links[0]!.getAttribute("rel")).toBe("noopener noreferrer");
+    expect(links[0]!.getAttribute("rel")).toBe("noopener noreferrer nofollow");
     expect(links[0]!.getAttribute("target")).toBe("_blank");
     expect(el.textContent).toContain("[bad](javascript:alert(1))");
+  });
+
+  it("never shows one address while going to another: a link labelled with a URL shows the URL it opens", async () => {
+    const el = await show(message({ content: "Log in at [https://bank.example](https://evil.example/login)." }));
+    const link = el.querySelector("a")!;
+    expect(link.getAttribute("href")).toBe("https://evil.example/login");
+    expect(link.textContent).toBe("https://evil.example/login");
+    expect(el.textContent).not.toContain("bank.example");
+  });
+
+  it("shows the destination host beside a link labelled with words, and keeps a label that names its own destination", async () => {
+    const el = await show(
+      message({
+        content:
+          "See [our returns page](https://xn--bnk-sna.example/returns), [www.shop.example](https://shop.example/a), https://shop.example/b and [write to us](mailto:help@shop.example).",
+      }),
+    );
+    const links = [...el.querySelectorAll("a")];
+    expect(links.map((a) => a.textContent)).toEqual([
+      "our returns page (xn--bnk-sna.example)",
+      "www.shop.example",
+      "https://shop.example/b",
+      "write to us (help@shop.example)",
+    ]);
+    for (const a of links) {
+      expect(a.getAttribute("rel")).toBe("noopener noreferrer nofollow");
+      expect(a.getAttribute("target")).toBe("_blank");
+    }
+  });
+
+  it("shows the real destination of a link a visitor's message carries too", async () => {
+    const el = await show(message({ sender: "visitor", content: "[paypal.com](https://evil.example)" }));
+    expect(el.querySelector("a")!.textContent).toBe("https://evil.example/");
   });
 
   it("shows sources as chips that reveal their passage, and citations as buttons naming them", async () => {

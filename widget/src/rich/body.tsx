@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Source } from "../../../workers/src/conversation/protocol";
 import type { Translate } from "../app/i18n";
 import type { ChatMessage, ChatSession } from "../app/session";
+import { linkDisplay } from "./link-display";
 import { parseMarkdown, type Block, type Inline } from "./markdown";
 
 /** Props of a message body. */
@@ -78,6 +79,13 @@ function Attachment({ href, name, ctx }: { href: string; name: string; ctx: Cont
   );
 }
 
+/** The words of inline content, as a reader sees them. */
+function plainText(items: Inline[]): string {
+  return items
+    .map((c) => (typeof c === "string" ? c : c.t === "code" ? c.text : c.t === "b" || c.t === "i" || c.t === "a" ? plainText(c.c) : ""))
+    .join("");
+}
+
 function inline(items: Inline[], ctx: Context): ComponentChildren[] {
   return items.map((item) => {
     if (typeof item === "string") return item;
@@ -91,12 +99,14 @@ function inline(items: Inline[], ctx: Context): ComponentChildren[] {
       case "i":
         return <em>{inline(item.c, ctx)}</em>;
       case "a": {
-        const text = item.c.map((c) => (typeof c === "string" ? c : "")).join("");
-        return isAttachment(ctx.session, item.href) ? (
-          <Attachment href={item.href} name={text} ctx={ctx} />
-        ) : (
-          <a href={item.href} target="_blank" rel="noopener noreferrer">
-            {inline(item.c, ctx)}
+        const text = plainText(item.c);
+        if (isAttachment(ctx.session, item.href)) return <Attachment href={item.href} name={text} ctx={ctx} />;
+        // The real destination is always visible: beside a label of words, instead of a label naming elsewhere.
+        const shown = linkDisplay(text, item.href);
+        return (
+          <a href={item.href} target="_blank" rel="noopener noreferrer nofollow" title={shown.fullDestination}>
+            {shown.show === "instead" ? shown.fullDestination : inline(item.c, ctx)}
+            {shown.show === "beside" ? <span class="lh"> ({shown.destination})</span> : null}
           </a>
         );
       }

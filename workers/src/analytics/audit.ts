@@ -40,3 +40,26 @@ export async function recordAudit(env: Env, principal: Principal, what: AuditAct
     },
   ]);
 }
+
+/**
+ * Records, in the workspace of the account that owns an email, that someone tried to sign up
+ * with that email (the sign-up was answered as if it worked, and nothing was created). The
+ * actor is the system: whoever tried is anonymous; the request's address and id are kept.
+ */
+export async function recordSignUpAttempt(env: Env, owner: { id: string; workspace_id: string }, ctx: AuditContext = {}) {
+  await createAnalyticsSink(env).writeAudit([
+    {
+      id: newId("audit"),
+      workspace_id: owner.workspace_id,
+      actor_type: "system",
+      actor_id: "signup",
+      action: "user.signup_attempted",
+      target_type: "user",
+      target_id: owner.id,
+      metadata: {},
+      ip: ctx.ip ?? null,
+      request_id: ctx.requestId ?? null,
+      created_at: nowIso(),
+    },
+  ]);
+}

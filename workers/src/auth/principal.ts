@@ -13,8 +13,13 @@ export type Principal =
       conversationId: string;
       assistantId: string;
       visitorId: string;
-      role: "visitor" | "agent";
+      role: "visitor" | "agent" | "observer";
+      /** The staff member behind an agent or observer token; null for visitors. */
       agentId: string | null;
+      /** For a token issued to a secret key, which value of that key it came from. */
+      keyFingerprint?: string | null;
+      /** For a visitor token issued through a publishable key, that key (rate limits count per key and address). */
+      publishableKeyId?: string | null;
     };
 
 /** True when `role` is at least `required`. */

@@ -67,6 +67,8 @@ export async function resolvePrincipal(
       visitorId: conversation.visitorId,
       role: conversation.role,
       agentId: conversation.agentId,
+      keyFingerprint: conversation.keyFingerprint ?? null,
+      publishableKeyId: conversation.publishableKeyId ?? null,
     };
   }
   return null;

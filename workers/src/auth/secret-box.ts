@@ -3,19 +3,12 @@
  * ring from `ENCRYPTION_KEYS` (`id:base64key[,id2:key2]`, newest first). New values are sealed
  * with the newest key; older ids stay readable, so keys can be rotated without a migration.
  */
+import { misconfigured } from "../http/errors";
 import { fromBase64Url, toBase64Url } from "../lib/crypto";
 
 const KEY_BYTES = 32; // AES-256
 const IV_BYTES = 12; // the GCM nonce size WebCrypto and NIST recommend
 const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
-
-/**
- * Used only outside production when `ENCRYPTION_KEYS` is not set, so a fresh checkout runs
- * without secrets. It is public (it is in this file): anything sealed with it is not protected.
- * `npm start` writes a random key to `.dev.vars`, and production refuses to run without one.
- */
-const DEVELOPMENT_KEY_ID = "dev";
-const DEVELOPMENT_KEY_B64 = "ZWRnZWRlc2stZGV2ZWxvcG1lbnQtb25seS1rZXkhISE="; // 32 bytes of ASCII
 
 /** A sealed value and the id of the key that sealed it. */
 export interface Sealed {
@@ -61,15 +54,29 @@ export function parseKeyRing(raw: string): { id: string; bytes: Uint8Array }[] {
   });
 }
 
-/** The key ring of this deployment, newest first. */
-async function keyRing(env: Pick<Env, "ENCRYPTION_KEYS" | "ENVIRONMENT">): Promise<RingKey[]> {
-  let raw = env.ENCRYPTION_KEYS?.trim();
-  if (!raw) {
-    if (env.ENVIRONMENT === "production") throw new Error("ENCRYPTION_KEYS must be set in production");
-    raw = `${DEVELOPMENT_KEY_ID}:${DEVELOPMENT_KEY_B64}`;
+/**
+ * What is wrong with `ENCRYPTION_KEYS`, or null when the key ring is usable. There is no
+ * stand-in key in any environment: a key written in the source protects nothing, so `npm start`
+ * and the tests generate a random one instead.
+ */
+export function encryptionKeysProblem(env: Pick<Env, "ENCRYPTION_KEYS">): string | null {
+  const raw = env.ENCRYPTION_KEYS?.trim();
+  if (!raw) return "is not set";
+  try {
+    parseKeyRing(raw);
+    return null;
+  } catch (err) {
+    // parseKeyRing's messages say what is wrong and never include key material.
+    return `is invalid (${err instanceof Error ? err.message : "unreadable"})`;
   }
+}
+
+/** The key ring of this deployment, newest first; a 503 `misconfigured` when it is missing or invalid. */
+async function keyRing(env: Pick<Env, "ENCRYPTION_KEYS">): Promise<RingKey[]> {
+  const problem = encryptionKeysProblem(env);
+  if (problem) throw misconfigured("ENCRYPTION_KEYS", `${problem}; integration secrets can be neither stored nor read`);
   return Promise.all(
-    parseKeyRing(raw).map(async ({ id, bytes }) => ({
+    parseKeyRing(env.ENCRYPTION_KEYS!).map(async ({ id, bytes }) => ({
       id,
       key: await crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]),
     })),
@@ -80,7 +87,7 @@ async function keyRing(env: Pick<Env, "ENCRYPTION_KEYS" | "ENVIRONMENT">): Promi
  * Seals `plaintext` with the newest key. `context` (the workspace and record it belongs to) is
  * bound in as associated data, so a ciphertext copied to another row does not open there.
  */
-export async function seal(env: Pick<Env, "ENCRYPTION_KEYS" | "ENVIRONMENT">, plaintext: string, context: string): Promise<Sealed> {
+export async function seal(env: Pick<Env, "ENCRYPTION_KEYS">, plaintext: string, context: string): Promise<Sealed> {
   const [newest] = await keyRing(env);
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const encrypted = await crypto.subtle.encrypt(
@@ -95,7 +102,7 @@ export async function seal(env: Pick<Env, "ENCRYPTION_KEYS" | "ENVIRONMENT">, pl
 }
 
 /** Opens a sealed value; throws when its key is gone or it was tampered with. */
-export async function open(env: Pick<Env, "ENCRYPTION_KEYS" | "ENVIRONMENT">, sealed: Sealed, context: string): Promise<string> {
+export async function open(env: Pick<Env, "ENCRYPTION_KEYS">, sealed: Sealed, context: string): Promise<string> {
   const ring = await keyRing(env);
   const entry = ring.find((k) => k.id === sealed.keyId);
   if (!entry) throw new Error(`no encryption key with id ${sealed.keyId} is configured`);

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { ApiError } from "../http/errors";
-import { sha256Hex } from "../lib/crypto";
+import { sha256Hex, toBase64Url } from "../lib/crypto";
 import { newId, randomBase62 } from "../lib/ids";
 import { DAY_MS, isoIn, nowIso } from "../lib/time";
 import type { Db } from "../storage/db";
@@ -17,6 +17,8 @@ const REFRESH_TOKEN_PREFIX = "rtf_";
 const REFRESH_RANDOM_CHARS = 40;
 
 type UserRow = typeof users.$inferSelect;
+type WorkspaceRow = typeof workspaces.$inferSelect;
+const DECOY_KEY_BYTES = 48; // a throwaway HMAC key, as long as a real JWT_SECRET
 
 /** Issues an access token and a refresh token in `familyId` (a new family when absent). */
 async function issueSession(db: Db, env: Env, user: UserRow, familyId = newId("refresh")) {
@@ -45,30 +47,129 @@ async function issueSession(db: Db, env: Env, user: UserRow, familyId = newId("r
   };
 }
 
-/** Sign-up: a new workspace with its first admin, signed in. */
-export async function signUp(
-  db: Db,
-  env: Env,
-  input: { workspace_name: string; company_name?: string | undefined; email: string; password: string },
-) {
-  const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get();
-  if (existing) throw new ApiError("conflict", "an account with this email already exists", { field: "email" });
-  const workspaceId = newId("workspace");
+/** A signed-in session of a dashboard user, as sign-up, sign-in and refresh return it. */
+export type SessionAnswer = Awaited<ReturnType<typeof issueSession>>;
+
+/** Signs in a user whose credentials were just established (an accepted invitation, say). */
+export function startSession(db: Db, env: Env, user: UserRow): Promise<SessionAnswer> {
+  return issueSession(db, env, user);
+}
+
+/**
+ * What sign-up answers for an email that already has an account: a session of exactly the shape
+ * and kind a new account gets (fresh ids, a correctly formed access token and refresh token),
+ * but nothing is stored and the access token is signed with a throwaway key, so neither token
+ * opens anything. See `signUp` for why.
+ */
+async function decoySession(env: Env, input: SignUpInput): Promise<SessionAnswer> {
+  const now = nowIso();
+  const workspace: WorkspaceRow = {
+    id: newId("workspace"),
+    name: input.workspace_name,
+    company_name: input.company_name ?? null,
+    plan: "starter",
+    retention_days: null,
+    stripe_customer_id: null,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+  const user: UserRow = {
+    id: newId("user"),
+    workspace_id: workspace.id,
+    email: input.email,
+    name: null,
+    password_hash: "",
+    role: "admin",
+    last_login_at: null,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+  const throwawayKey = toBase64Url(crypto.getRandomValues(new Uint8Array(DECOY_KEY_BYTES)));
+  const access = await signAccessToken({ ...env, JWT_SECRET: throwawayKey }, { userId: user.id, workspaceId: workspace.id, role: "admin" });
+  return {
+    workspace: toWorkspace(workspace),
+    user: toUser(user),
+    access_token: access.token,
+    access_token_expires_at: access.expiresAt,
+    refresh_token: REFRESH_TOKEN_PREFIX + randomBase62(REFRESH_RANDOM_CHARS),
+    refresh_token_expires_at: isoIn(REFRESH_TOKEN_TTL_MS),
+  };
+}
+
+/** The fields of a sign-up. */
+export interface SignUpInput {
+  workspace_name: string;
+  company_name?: string | undefined;
+  email: string;
+  password: string;
+}
+
+/**
+ * Sign-up: a new workspace with its first admin, signed in. `created` is false when the email
+ * already had an account; the caller must answer exactly as if it were true.
+ *
+ * Why an existing email gets a decoy 201 rather than 409: API.md fixes sign-up's answer as
+ * 201 `{workspace, user, access_token, refresh_token}`, and any other status for a taken email
+ * (409, or a uniform 400) would still differ from the 201 a free email gets, which is the whole
+ * oracle. So both answer 201 with the same fields, after the same password hashing and the
+ * same D1 writes (rolled back for a taken email), so they take about as long. The decoy creates
+ * nothing and its tokens open nothing. The real owner is sent on to sign in when the token is
+ * refused (where their real password works), and their workspace's audit log records the attempt
+ * (`user.signup_attempted`), the closest thing to a "you already have an account" notice that
+ * needs no mail service; someone probing learns nothing from the answer itself. What remains is inherent to one
+ * account per email: using the returned token, or signing up a free email (which takes it),
+ * tells a taken one from a free one; that costs a second request per probe, leaves a workspace
+ * behind for every free address tried, and is held back by the sign-up limits per address.
+ */
+export async function signUp(db: Db, env: Env, input: SignUpInput): Promise<SignUpOutcome> {
   const passwordHash = await hashPassword(input.password);
-  const [, inserted] = await db.batch([
-    db.insert(workspaces).values({ id: workspaceId, name: input.workspace_name, company_name: input.company_name ?? null }),
-    db
-      .insert(users)
-      .values({
-        id: newId("user"),
-        workspace_id: workspaceId,
-        email: input.email,
-        password_hash: passwordHash,
-        role: "admin",
-      })
-      .returning(),
-  ]);
-  return issueSession(db, env, inserted[0]!);
+  const workspaceId = newId("workspace");
+  // No lookup first: the insert itself meets a taken email (users_email_uq), and D1 rolls the whole
+  // batch back, so a taken email costs the same hashing and the same writes as a free one and
+  // leaves nothing behind.
+  const created = await db
+    .batch([
+      db.insert(workspaces).values({ id: workspaceId, name: input.workspace_name, company_name: input.company_name ?? null }),
+      db
+        .insert(users)
+        .values({
+          id: newId("user"),
+          workspace_id: workspaceId,
+          email: input.email,
+          password_hash: passwordHash,
+          role: "admin",
+        })
+        .returning(),
+    ])
+    .catch((err: unknown) => {
+      if (isTakenEmail(err)) return null;
+      throw err;
+    });
+  if (!created) {
+    // The account the email belongs to, so its workspace's audit log can say someone tried; this
+    // read also stands in for the round trips a new account's session makes.
+    const owner = await db.select({ id: users.id, workspace_id: users.workspace_id }).from(users).where(eq(users.email, input.email)).get();
+    return { session: await decoySession(env, input), created: false, owner: owner ?? null };
+  }
+  return { session: await issueSession(db, env, created[1][0]!), created: true, owner: null };
+}
+
+/** What `signUp` did: `created` false means a decoy answer for the email's `owner`. */
+export interface SignUpOutcome {
+  session: SessionAnswer;
+  created: boolean;
+  /** The account that already had the email (when `created` is false). */
+  owner: { id: string; workspace_id: string } | null;
+}
+
+/** True when a write failed because the email already belongs to a user (also when wrapped by drizzle). */
+function isTakenEmail(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (/UNIQUE constraint failed: users\.email/.test(e.message)) return true;
+  }
+  return false;
 }
 
 /** Email + password sign-in; the same error whether the email or the password is wrong. */

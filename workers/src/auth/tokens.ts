@@ -1,5 +1,5 @@
 import { sign, verify } from "hono/jwt";
-import { ApiError } from "../http/errors";
+import { ApiError, misconfigured } from "../http/errors";
 import { newId } from "../lib/ids";
 import { DAY_MS, HOUR_MS } from "../lib/time";
 import type { Role } from "./principal";
@@ -12,17 +12,24 @@ export const CONVERSATION_TOKEN_TTL_MS = 2 * HOUR_MS;
 const ACCESS_AUDIENCE = "edgedesk:access";
 const CONVERSATION_AUDIENCE = "edgedesk:conversation";
 const MIN_SECRET_LENGTH = 32; // 256 bits of HMAC key as characters
-/** Used only outside production when no JWT_SECRET is set, so `npm start` needs no secrets. */
-const DEVELOPMENT_SECRET = "edgedesk-development-only-secret-not-for-production";
 
-/** The HMAC key for tokens; refuses to run a production deployment without a real one. */
-export function tokenSecret(env: Pick<Env, "JWT_SECRET" | "ENVIRONMENT">): string {
+/**
+ * What is wrong with `JWT_SECRET`, or null when it is usable. There is no stand-in in any
+ * environment: a fixed key in the source would let anyone who reads it mint tokens, so `npm
+ * start` and the tests generate a random one instead.
+ */
+export function jwtSecretProblem(env: Pick<Env, "JWT_SECRET">): string | null {
   const secret = env.JWT_SECRET;
-  if (secret && secret.length >= MIN_SECRET_LENGTH) return secret;
-  if (env.ENVIRONMENT === "production") {
-    throw new Error(`JWT_SECRET must be set to at least ${MIN_SECRET_LENGTH} characters in production`);
-  }
-  return DEVELOPMENT_SECRET;
+  if (!secret) return "is not set";
+  if (secret.length < MIN_SECRET_LENGTH) return `is shorter than ${MIN_SECRET_LENGTH} characters`;
+  return null;
+}
+
+/** The HMAC key for tokens; a 503 `misconfigured` naming JWT_SECRET when it is missing or weak. */
+export function tokenSecret(env: Pick<Env, "JWT_SECRET">): string {
+  const problem = jwtSecretProblem(env);
+  if (problem) throw misconfigured("JWT_SECRET", `${problem}; tokens can be neither signed nor checked`);
+  return env.JWT_SECRET!;
 }
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -56,8 +63,9 @@ export async function signAccessToken(env: Env, claims: AccessClaims): Promise<{
 
 /** The claims of a valid access token, or null when it is forged, expired or of another kind. */
 export async function verifyAccessToken(env: Env, token: string): Promise<AccessClaims | null> {
+  const secret = tokenSecret(env); // outside the try: a missing secret is a 503, not "bad token"
   try {
-    const p = await verify(token, tokenSecret(env), { alg: "HS256", aud: ACCESS_AUDIENCE });
+    const p = await verify(token, secret, { alg: "HS256", aud: ACCESS_AUDIENCE });
     if (typeof p.sub !== "string" || typeof p.ws !== "string" || typeof p.role !== "string") return null;
     return { userId: p.sub, workspaceId: p.ws, role: p.role as Role };
   } catch {
@@ -65,15 +73,32 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
   }
 }
 
-/** Claims of a conversation token: a visitor's, or a staff member's joining as an agent. */
+/**
+ * Who holds a conversation token: its visitor, a staff member who may reply (`agent`, manager
+ * and above), or a staff member who may only watch (`observer`, viewers).
+ */
+export type ConversationRole = "visitor" | "agent" | "observer";
+
+/** Claims of a conversation token: a visitor's, or a staff member's joining as agent or observer. */
 export interface ConversationClaims {
   conversationId: string;
   workspaceId: string;
   assistantId: string;
   visitorId: string;
-  role: "visitor" | "agent";
-  /** The staff member (user or key id) behind an agent token; null for visitors. */
+  role: ConversationRole;
+  /** The staff member (user or key id) behind an agent or observer token; null for visitors. */
   agentId: string | null;
+  /**
+   * For a token issued to a secret key: the start of the SHA-256 of the key value presented,
+   * so the token dies with that value when the key is rotated; null otherwise.
+   */
+  keyFingerprint?: string | null;
+  /**
+   * For a visitor token issued through a publishable key: that key's id, so the visitor's calls
+   * are counted per key and client address like the key's own, not per a visitor id the caller
+   * chose; null otherwise.
+   */
+  publishableKeyId?: string | null;
 }
 
 /** A signed, short-lived token authorising one conversation's socket and reads. */
@@ -92,6 +117,8 @@ export async function signConversationToken(
       vid: claims.visitorId,
       role: claims.role,
       agt: claims.agentId,
+      ...(claims.keyFingerprint ? { kfp: claims.keyFingerprint } : {}),
+      ...(claims.publishableKeyId ? { pk: claims.publishableKeyId } : {}),
       aud: CONVERSATION_AUDIENCE,
       iat: seconds(now),
       exp: seconds(exp),
@@ -109,10 +136,14 @@ export async function verifyConversationToken(env: Env, token: string): Promise<
     if (typeof p.sub !== "string" || typeof p.ws !== "string" || typeof p.ast !== "string" || typeof p.vid !== "string") {
       return null;
     }
-    const role = p.role === "agent" ? "agent" : "visitor";
-    const agentId = role === "agent" && typeof p.agt === "string" ? p.agt : null;
-    if (role === "agent" && !agentId) return null;
-    return { conversationId: p.sub, workspaceId: p.ws, assistantId: p.ast, visitorId: p.vid, role, agentId };
+    // An unknown role is refused rather than read as a visitor's: roles only ever narrow.
+    const role = p.role === "agent" || p.role === "observer" || p.role === "visitor" ? p.role : null;
+    if (!role) return null;
+    const agentId = role !== "visitor" && typeof p.agt === "string" ? p.agt : null;
+    if (role !== "visitor" && !agentId) return null;
+    const keyFingerprint = role !== "visitor" && typeof p.kfp === "string" ? p.kfp : null;
+    const publishableKeyId = role === "visitor" && typeof p.pk === "string" ? p.pk : null;
+    return { conversationId: p.sub, workspaceId: p.ws, assistantId: p.ast, visitorId: p.vid, role, agentId, keyFingerprint, publishableKeyId };
   } catch {
     return null;
   }

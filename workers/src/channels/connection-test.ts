@@ -5,10 +5,11 @@
  */
 import type { IntegrationTest, IntegrationType } from "../../../schema/api";
 import { ApiError } from "../http/errors";
+import { outboundPolicy } from "../lib/network-policy";
 import { nowIso } from "../lib/time";
 import { emailSettings, slackSettings, whatsAppSettings, zendeskSettings } from "./channel-settings";
 import { SendGridClient } from "./email/client";
-import { ProviderError } from "./provider-error";
+import { BLOCKED_DESTINATION, ProviderError } from "./provider-error";
 import { SlackClient } from "./slack/client";
 import { TwilioClient } from "./whatsapp/client";
 import { ZendeskClient } from "./zendesk/client";
@@ -19,11 +20,12 @@ type Check = { ok: boolean; detail: string };
 const NOT_CONFIGURED = (what: string): Check => ({ ok: false, detail: `not configured: ${what}` });
 
 async function check(env: Env, workspaceId: string, type: IntegrationType): Promise<Check> {
+  const policy = outboundPolicy(env);
   switch (type) {
     case "slack": {
       const s = await slackSettings(env, workspaceId);
       if (!s?.botToken) return NOT_CONFIGURED("enable Slack and set bot_token");
-      const me = await new SlackClient(s.botToken, { baseUrl: s.config.api_base_url }).authTest();
+      const me = await new SlackClient(s.botToken, { baseUrl: s.config.api_base_url, policy }).authTest();
       if (s.config.team_id && s.config.team_id !== me.team_id) {
         return { ok: false, detail: `the token belongs to team ${me.team_id}, not ${s.config.team_id}` };
       }
@@ -32,7 +34,7 @@ async function check(env: Env, workspaceId: string, type: IntegrationType): Prom
     case "whatsapp": {
       const s = await whatsAppSettings(env, workspaceId);
       if (!s) return NOT_CONFIGURED("enable WhatsApp and set account_sid and auth_token");
-      const account = await new TwilioClient(s.accountSid, s.authToken, { baseUrl: s.config.api_base_url }).fetchAccount();
+      const account = await new TwilioClient(s.accountSid, s.authToken, { baseUrl: s.config.api_base_url, policy }).fetchAccount();
       return account.status === "active"
         ? { ok: true, detail: `Twilio account ${account.friendly_name} (${account.sid}) is active` }
         : { ok: false, detail: `Twilio account ${account.sid} is ${account.status}` };
@@ -40,7 +42,7 @@ async function check(env: Env, workspaceId: string, type: IntegrationType): Prom
     case "email": {
       const s = await emailSettings(env, workspaceId);
       if (!s?.apiKey) return NOT_CONFIGURED("enable email and set sendgrid_api_key");
-      const scopes = await new SendGridClient(s.apiKey, { baseUrl: s.config.api_base_url }).scopes();
+      const scopes = await new SendGridClient(s.apiKey, { baseUrl: s.config.api_base_url, policy }).scopes();
       return scopes.includes("mail.send")
         ? { ok: true, detail: "the SendGrid API key may send mail" }
         : { ok: false, detail: "the SendGrid API key lacks the mail.send scope" };
@@ -48,7 +50,7 @@ async function check(env: Env, workspaceId: string, type: IntegrationType): Prom
     case "zendesk": {
       const s = await zendeskSettings(env, workspaceId);
       if (!s) return NOT_CONFIGURED("enable Zendesk and set subdomain, agent_email and api_token");
-      const me = await new ZendeskClient(s.baseUrl, s.agentEmail, s.apiToken).me();
+      const me = await new ZendeskClient(s.baseUrl, s.agentEmail, s.apiToken, { policy }).me();
       if (me.id === null) return { ok: false, detail: "Zendesk did not accept the agent email and API token" };
       return me.role === "end-user"
         ? { ok: false, detail: `${me.email ?? "the user"} is an end user; tickets need an agent` }
@@ -72,7 +74,9 @@ export async function testConnection(env: Env, workspaceId: string, type: Integr
     providerStatus = err.status || null;
     retryAfter = err.retryAfterSeconds;
     const why =
-      err.status === 401 || err.status === 403 || err.code === "invalid_auth" || err.code === "not_authed"
+      err.code === BLOCKED_DESTINATION
+        ? "the API base URL is not a public internet address; change it in the integration settings"
+        : err.status === 401 || err.status === 403 || err.code === "invalid_auth" || err.code === "not_authed"
         ? "the provider refused the credentials"
         : err.status === 429
           ? "the provider is rate limiting; try again later"

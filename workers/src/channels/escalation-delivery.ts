@@ -6,6 +6,7 @@
  * kept on the escalation (`last_error`) and on the conversation, where the dashboard shows it.
  */
 import { conversationStub } from "../conversation/service";
+import { outboundPolicy } from "../lib/network-policy";
 import { emailSettings, slackSettings, zendeskSettings } from "./channel-settings";
 import { SendGridClient } from "./email/client";
 import { escalationEmail } from "./email/escalation-email";
@@ -39,11 +40,12 @@ async function targetsFor(env: Env, job: EscalationJob, brief: EscalationBrief, 
     emailSettings(env, job.workspace_id),
   ]);
   const targets: Target[] = [];
+  const policy = outboundPolicy(env);
   if (zendesk && ticketId === null) {
     targets.push({
       provider: "zendesk",
       run: async () => {
-        const client = new ZendeskClient(zendesk.baseUrl, zendesk.agentEmail, zendesk.apiToken);
+        const client = new ZendeskClient(zendesk.baseUrl, zendesk.agentEmail, zendesk.apiToken, { policy });
         const ticket = await client.createTicket(escalationTicket(brief, zendesk));
         await conversationStub(env, job.conversation_id).recordTicket(job.escalation_id, String(ticket.id));
         await recordEscalationDelivery(env, idsOf(job), { lastError: null, ticketProvider: "zendesk" });
@@ -57,7 +59,7 @@ async function targetsFor(env: Env, job: EscalationJob, brief: EscalationBrief, 
       provider: "slack",
       run: async () => {
         await sendOnce(env.DB, "escalation-slack", job.escalation_id, async () => {
-          await new SlackClient(token, { baseUrl: slack.config.api_base_url }).postMessage({ channel: slackChannel, ...escalationMessage(brief) });
+          await new SlackClient(token, { baseUrl: slack.config.api_base_url, policy }).postMessage({ channel: slackChannel, ...escalationMessage(brief) });
         });
       },
     });
@@ -70,7 +72,7 @@ async function targetsFor(env: Env, job: EscalationJob, brief: EscalationBrief, 
       provider: "sendgrid",
       run: async () => {
         await sendOnce(env.DB, "escalation-email", job.escalation_id, async () => {
-          await new SendGridClient(apiKey, { baseUrl: email.config.api_base_url }).send(
+          await new SendGridClient(apiKey, { baseUrl: email.config.api_base_url, policy }).send(
             escalationEmail(brief, { email: fromAddress, name: email.config.from_name || undefined }, notifyAddress),
           );
         });

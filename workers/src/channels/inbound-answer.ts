@@ -7,6 +7,7 @@
  */
 import { storeAttachment } from "../conversation/attachments";
 import { ApiError } from "../http/errors";
+import { outboundPolicy } from "../lib/network-policy";
 import type { MessageView } from "../conversation/protocol";
 import { conversationStub } from "../conversation/service";
 import { ChannelNotConfigured, senderFor, type ChannelSender } from "./channel-sender";
@@ -26,7 +27,7 @@ async function keepMedia(env: Env, job: InboundMessageJob): Promise<{ links: str
   const settings = await whatsAppSettings(env, job.workspace_id);
   if (!settings) throw new ChannelNotConfigured("twilio", "the Twilio account");
   if (settings.config.media === "reject") return { links: [], refused: media.length };
-  const client = new TwilioClient(settings.accountSid, settings.authToken, { baseUrl: settings.config.api_base_url });
+  const client = new TwilioClient(settings.accountSid, settings.authToken, { baseUrl: settings.config.api_base_url, policy: outboundPolicy(env) });
   const links: string[] = [];
   let refused = 0;
   for (const [i, item] of media.entries()) {

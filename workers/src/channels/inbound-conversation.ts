@@ -48,7 +48,7 @@ export async function findOrStartConversation(env: Env, input: ChannelConversati
     assistant_id: input.assistant_id,
     visitor_id: input.visitor_id,
     channel: input.channel,
-    metadata: input.metadata,
+    channel_metadata: input.metadata,
     external_ref: input.external_ref,
   });
   return { id: conversation.id, created: true };

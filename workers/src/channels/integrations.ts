@@ -9,13 +9,17 @@ import { INTEGRATION_FIELDS, IntegrationTypeSchema, type Integration, type Integ
 import { open, seal } from "../auth/secret-box";
 import { ApiError } from "../http/errors";
 import { newId } from "../lib/ids";
+import { outboundPolicy, outboundRefusal, type OutboundPolicy } from "../lib/network-policy";
 import { nowIso } from "../lib/time";
 import type { Db } from "../storage/db";
 import { schema } from "../storage/db";
+import { zendeskBaseUrl } from "./zendesk/client";
 
 const { integrations } = schema;
 type IntegrationRow = typeof integrations.$inferSelect;
 type KeyEnv = Pick<Env, "ENCRYPTION_KEYS" | "ENVIRONMENT">;
+/** What saving needs beyond the keys: the outbound policy's settings. */
+type SaveEnv = KeyEnv & { ALLOW_PRIVATE_FETCH?: string | undefined };
 
 /** Every integration type, in the order the dashboard lists them. */
 export const INTEGRATION_TYPES = IntegrationTypeSchema.options;
@@ -63,6 +67,30 @@ function invalid(part: "config" | "secrets", err: ZodError): ApiError {
   });
 }
 
+/**
+ * Refuses settings that would make the Worker call a private or local address: every URL the
+ * platform fetches on the workspace's behalf (`api_base_url`, and Zendesk's host from
+ * `subdomain`) must be a public internet address.
+ */
+function assertPublicEndpoints(type: IntegrationType, config: Record<string, unknown>, policy: OutboundPolicy): void {
+  const refuse = (field: string, message: string) =>
+    new ApiError("invalid_request", `config.${field} cannot be used: ${message}`, {
+      issues: [{ path: ["config", field], code: "blocked_destination", message }],
+    });
+  const base = config.api_base_url;
+  if (typeof base === "string" && base !== "") {
+    const refusal = outboundRefusal(new URL(base), policy);
+    if (refusal) throw refuse("api_base_url", refusal);
+  }
+  const subdomain = config.subdomain;
+  if (type === "zendesk" && typeof subdomain === "string" && subdomain !== "") {
+    // `acme` of acme.zendesk.com: anything that changes the host (dots, slashes, ports) is refused.
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(subdomain) || new URL(zendeskBaseUrl(subdomain)).hostname !== `${subdomain.toLowerCase()}.zendesk.com`) {
+      throw refuse("subdomain", "must be the Zendesk subdomain alone, like `acme` for acme.zendesk.com");
+    }
+  }
+}
+
 /** The public view of one integration: settings and which secrets are set, never their values. */
 export async function getIntegration(env: KeyEnv, db: Db, workspaceId: string, type: IntegrationType): Promise<Integration> {
   const row = await findRow(db, workspaceId, type);
@@ -92,7 +120,7 @@ export interface IntegrationUpdate {
  * with null) and the others are kept. Returns the view and the names of the secrets changed.
  */
 export async function saveIntegration(
-  env: KeyEnv,
+  env: SaveEnv,
   db: Db,
   workspaceId: string,
   type: IntegrationType,
@@ -101,6 +129,7 @@ export async function saveIntegration(
   const fields = INTEGRATION_FIELDS[type];
   const config = fields.config.safeParse(update.config);
   if (!config.success) throw invalid("config", config.error);
+  assertPublicEndpoints(type, config.data as Record<string, unknown>, outboundPolicy(env));
   const secrets = fields.secrets.safeParse(update.secrets ?? {});
   if (!secrets.success) throw invalid("secrets", secrets.error);
 

@@ -4,11 +4,16 @@
  * way everywhere: the queue job is retried no sooner than the provider asked.
  */
 
+import { BlockedDestinationError, STRICT_OUTBOUND_POLICY, type OutboundPolicy } from "../lib/network-policy";
+import { safeFetch } from "../lib/safe-fetch";
+
 /** The providers the platform talks to. */
 export type ProviderName = "slack" | "twilio" | "sendgrid" | "zendesk";
 
 /** Longest delay a Queues retry can carry (the platform's limit on `delaySeconds`). */
 export const MAX_RETRY_DELAY_SECONDS = 12 * 60 * 60;
+/** `ProviderError.code` of a call refused before it left: the base URL (or a redirect) is not a public address. */
+export const BLOCKED_DESTINATION = "blocked_destination";
 /** Backoff when the provider gave no `Retry-After`: doubling from 10 s, capped at 15 minutes. */
 const BACKOFF_BASE_SECONDS = 10;
 const BACKOFF_MAX_SECONDS = 15 * 60;
@@ -32,6 +37,7 @@ export class ProviderError extends Error {
 
   /** Worth retrying: network failures, timeouts, rate limits and server errors. */
   get retryable(): boolean {
+    if (this.code === BLOCKED_DESTINATION) return false; // the settings must change first
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
   }
 }
@@ -74,22 +80,32 @@ export interface ProviderClientOptions {
   baseUrl?: string | undefined;
   /** The fetch to use; defaults to the global one. */
   fetcher?: typeof fetch | undefined;
+  /**
+   * Which addresses may be called: base URLs come from tenants' settings, so every call and
+   * redirect is checked (`outboundPolicy(env)`; tests' local servers are allowed through it).
+   */
+  policy: OutboundPolicy;
 }
 
 /**
  * Fetches from a provider and turns any non-2xx answer (or a network failure) into a
- * `ProviderError` carrying the status and `Retry-After`.
+ * `ProviderError` carrying the status and `Retry-After`. A URL or redirect the policy refuses
+ * is never requested: it fails with the code `blocked_destination`, not worth retrying.
  */
 export async function providerFetch(
   provider: ProviderName,
   url: string,
   init: RequestInit,
   fetcher: typeof fetch = fetch,
+  policy: OutboundPolicy = STRICT_OUTBOUND_POLICY,
 ): Promise<Response> {
   let res: Response;
   try {
-    res = await fetcher(url, init);
+    res = await safeFetch(url, init, policy, fetcher);
   } catch (err) {
+    if (err instanceof BlockedDestinationError) {
+      throw new ProviderError(provider, 0, `${provider} API address refused: ${err.message}`, null, BLOCKED_DESTINATION);
+    }
     throw new ProviderError(provider, 0, `${provider} unreachable: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (res.ok) return res;

@@ -1,9 +1,12 @@
 import type { ModelPolicy } from "../../../schema/api";
+import { spendModelTokens, type ModelBudgetGrant } from "../billing/model-budget";
 import { searchKnowledge, type SearchHit } from "../knowledge/search";
 import type { ChatMessage, Passage } from "../llm/chat-model";
 import { ModelError } from "../llm/model-error";
 import { estimateCostUsd } from "../llm/pricing";
+import { allowedModels } from "../llm/allowed-models";
 import { createChatModel } from "../llm/registry";
+import { estimateChatTokens, estimateTokens } from "../llm/tokens";
 import { scoreConfidence } from "./confidence";
 import { assemblePrompt } from "./prompt";
 import type { Source } from "./protocol";
@@ -83,11 +86,23 @@ function citedSources(answer: string, hits: SearchHit[]): Source[] {
 }
 
 /**
+ * Tokens a finished answer costs the workspace's budget: what the model reported, but never less
+ * than the prompt it was sent (estimated) plus what it wrote. Models that estimate their own
+ * usage (the offline `extractive` counts only the question and passages) and calls that failed
+ * before reporting still pay for the whole prompt, client system text included.
+ */
+export function budgetCharge(reportedTokens: number, prompt: readonly ChatMessage[], outputTokens: number): number {
+  return Math.max(reportedTokens, estimateChatTokens(prompt) + outputTokens);
+}
+
+/**
  * The message pipeline after sanitising: retrieve → assemble the prompt → stream from the
  * model → score confidence. Yields text deltas; returns the outcome. Used by conversations and
- * by the OpenAI-compatible endpoint alike.
+ * by the OpenAI-compatible endpoint alike: the single way to a model, so it takes the budget
+ * grant the caller was given (`checkModelBudget`) and pays the answer's tokens into it.
  */
-export async function* generateAnswer(env: Env, input: AnswerInput): AsyncGenerator<string, AnswerOutcome> {
+export async function* generateAnswer(env: Env, input: AnswerInput, budget: ModelBudgetGrant): AsyncGenerator<string, AnswerOutcome> {
+  if (budget.workspaceId !== input.assistant.workspace_id) throw new Error("model budget granted to another workspace");
   const query = searchableText(input.question) || input.question;
   const hits = await searchKnowledge(env, { workspaceId: input.assistant.workspace_id, assistantId: input.assistant.id }, query);
   const passages = hits.map(toPassage);
@@ -99,7 +114,8 @@ export async function* generateAnswer(env: Env, input: AnswerInput): AsyncGenera
     history: input.history,
     question: input.question,
   });
-  const model = createChatModel(env, input.assistant.model_policy, input.question);
+  // Only models the deployment allows this plan: a stored policy naming another falls back.
+  const model = createChatModel(env, input.assistant.model_policy, input.question, { allowedModels: allowedModels(env, budget.plan) });
 
   let content = "";
   let status: AnswerOutcome["status"] = "complete";
@@ -149,6 +165,9 @@ export async function* generateAnswer(env: Env, input: AnswerInput): AsyncGenera
     }
   }
 
+  // A stopped or failed stream reports no usage; what it wrote still counts.
+  const written = Math.max(usage.output_tokens, estimateTokens(content));
+  await spendModelTokens(env, budget, budgetCharge(usage.input_tokens + usage.output_tokens, messages, written));
   const sources = citedSources(content, hits);
   const confidence = status === "failed" ? 0 : scoreConfidence({ question: input.question, answer: content, passages });
   return {

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { emitEvent } from "../analytics/consumer";
-import { notFound } from "../http/errors";
+import { checkModelBudget } from "../billing/model-budget";
+import { ApiError, notFound } from "../http/errors";
 import { newId, randomBase62 } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import type { ChatMessage } from "../llm/chat-model";
@@ -33,6 +34,13 @@ export interface CompletionOutcome {
   confidence: number;
 }
 
+/**
+ * Longest client instructions (the text of every `system` and `developer` message together), in
+ * characters: about 2,000 tokens, room for a framework's usual preamble, while the assistant's
+ * own system prompt carries the real instructions. Each call pays for them in the model budget.
+ */
+export const MAX_CLIENT_SYSTEM_CHARS = 8_000;
+
 /** A `chatcmpl-…` id like OpenAI's. */
 export function chatCompletionId(): string {
   return `chatcmpl-${randomBase62(24)}`;
@@ -46,12 +54,23 @@ function textOf(content: CompletionMessage["content"]): string {
 
 /**
  * Answers the last user message of an OpenAI-shaped request from the assistant's knowledge,
- * with the earlier turns as history. Client system messages are added to the assistant's own
- * system prompt. Yields deltas; returns the outcome.
+ * with the earlier turns as history. Client system messages (at most `MAX_CLIENT_SYSTEM_CHARS`,
+ * else 400) are added to the assistant's own system prompt. The workspace's model budget is
+ * asked before anything streams, so a refusal is a plain 429. Yields deltas; returns the outcome.
  */
 export async function answerCompletion(env: Env, workspaceId: string, req: CompletionRequest, signal?: AbortSignal) {
   const assistant = await loadAnsweringAssistant(env.DB, workspaceId, req.assistantId);
   if (!assistant) throw notFound("model");
+  const extraInstructions = req.messages
+    .filter((m) => m.role === "system" || m.role === "developer")
+    .map((m) => textOf(m.content))
+    .join("\n");
+  if (extraInstructions.length > MAX_CLIENT_SYSTEM_CHARS) {
+    throw new ApiError("invalid_request", `system and developer messages may hold at most ${MAX_CLIENT_SYSTEM_CHARS} characters together`, {
+      max_chars: MAX_CLIENT_SYSTEM_CHARS,
+      chars: extraInstructions.length,
+    });
+  }
   const turns = req.messages.filter((m) => m.role === "user" || m.role === "assistant");
   const lastUser = [...turns].reverse().find((m) => m.role === "user");
   const question = sanitizeMessage(lastUser ? textOf(lastUser.content) : "");
@@ -59,10 +78,7 @@ export async function answerCompletion(env: Env, workspaceId: string, req: Compl
     .slice(0, turns.lastIndexOf(lastUser!))
     .map((m) => ({ role: m.role as "user" | "assistant", content: textOf(m.content) }))
     .filter((m) => m.content.length > 0);
-  const extraInstructions = req.messages
-    .filter((m) => m.role === "system" || m.role === "developer")
-    .map((m) => textOf(m.content))
-    .join("\n");
+  const budget = await checkModelBudget(env, workspaceId);
   const started = Date.now();
   return (async function* () {
     const outcome = yield* generateAnswer(env, {
@@ -73,7 +89,7 @@ export async function answerCompletion(env: Env, workspaceId: string, req: Compl
       signal,
       temperature: req.temperature,
       maxTokens: req.maxTokens,
-    });
+    }, budget);
     await emitEvent(env, {
       id: newId("event"),
       workspace_id: workspaceId,

@@ -1,12 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AnalyticsEvent } from "../analytics/sink";
+import { checkModelBudget, ModelBudgetExceeded, type ModelBudgetGrant } from "../billing/model-budget";
 import { ApiError } from "../http/errors";
+import { admitSocketMessage, socketRefusal } from "../http/rate-limit/socket-limits";
 import { newId } from "../lib/ids";
 import { createLogger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import type { ChatMessage } from "../llm/chat-model";
 import { loadAnsweringAssistant } from "./assistant-config";
 import { generateAnswer } from "./answer";
+import { escalationAllowance, escalationWindowStart, type EscalationOutcome } from "./escalation-limit";
 import { handoffText } from "./handoff-text";
 import { asksForHuman, soundsFrustrated } from "./intent";
 import { detectLanguage } from "./language";
@@ -20,6 +23,14 @@ import {
   type ServerEvent,
 } from "./protocol";
 import { sanitizeMessage } from "./sanitize";
+import {
+  dismissSocket,
+  holderStillAllowed,
+  observerMaySend,
+  STAFF_RECHECK_MS,
+  WATCH_ONLY_ERROR,
+  type StaffSocketHolder,
+} from "./staff-sockets";
 import { ConversationStore, type ConversationRow } from "./store";
 
 /** Turns of history given to the model besides the question. */
@@ -29,11 +40,16 @@ const RECOVERY_DELAY_MS = 100;
 
 /** Who is on a socket; kept in the socket's attachment so it survives hibernation. */
 export interface SocketAttachment {
-  role: "visitor" | "agent";
-  /** Staff id (user or key) for agents, visitor id for visitors. */
+  /** A visitor, an agent (manager and above) or an observer (a viewer, watch-only). */
+  role: "visitor" | "agent" | "observer";
+  /** Staff id (user or key) for agents and observers, visitor id for visitors. */
   participantId: string;
+  /** For a staff socket opened with a key's token: which value of the key it came from. */
+  keyFingerprint?: string | null;
   /** An agent's display name, when they have one. */
   participantName?: string | null;
+  /** A visitor's rate-limit subject, fixed by the Worker at the upgrade (`socket-limits.ts`). */
+  rateSubject?: string | null;
   connectedAt: string;
 }
 
@@ -101,6 +117,8 @@ export class ConversationDO extends DurableObject<Env> {
   private readonly logger = createLogger({ component: "conversation" });
   /** The answer being generated now, so `stop` can abort it. Lost on eviction, by design. */
   private generation: { messageId: string; controller: AbortController } | null = null;
+  /** Serialises socket message admissions (limiter check, then store), in arrival order. */
+  private admissions: Promise<unknown> = Promise.resolve();
   /** Serialises answering: one answer at a time, in message order. */
   private work: Promise<void> = Promise.resolve();
   /** REST callers streaming the answer to their message. */
@@ -134,11 +152,12 @@ export class ConversationDO extends DurableObject<Env> {
     }
   }
 
-  /** Retries the outbox and answers anything a restart left waiting. */
+  /** Retries the outbox, answers anything a restart left waiting, and re-checks staff sockets. */
   override async alarm(): Promise<void> {
     if (!this.store.conversation()) return;
     if (this.store.nextPending()) await this.enqueueWork();
     await this.flush();
+    await this.recheckStaffSockets();
   }
 
   private async flush(): Promise<void> {
@@ -264,8 +283,11 @@ export class ConversationDO extends DurableObject<Env> {
     return this.view();
   }
 
-  /** Hands the conversation to a person; an open escalation is returned rather than doubled. */
-  async escalate(reason: EscalationView["reason"], note: string | null): Promise<EscalationView> {
+  /**
+   * Hands the conversation to a person; an open escalation is returned rather than doubled, and
+   * past the daily bound none is opened (the outcome says when another may be).
+   */
+  async escalate(reason: EscalationView["reason"], note: string | null): Promise<EscalationOutcome> {
     this.requireConversation();
     return this.openEscalation(reason, note);
   }
@@ -329,7 +351,7 @@ export class ConversationDO extends DurableObject<Env> {
     this.store.updateConversation({ metadata: JSON.stringify(metadata) }, nowIso());
     this.store.enqueueOutbox("conversation", conv.id);
     if (error !== null) {
-      for (const ws of this.ctx.getWebSockets("agent")) {
+      for (const ws of this.staffSockets()) {
         this.send(ws, { type: "error", code: "delivery_failed", message: metadata.delivery_error as string });
       }
     }
@@ -375,16 +397,20 @@ export class ConversationDO extends DurableObject<Env> {
       return new Response("expected a websocket", { status: 426 });
     }
     if (!this.store.conversation()) return new Response("conversation not found", { status: 404 });
-    const role = request.headers.get("x-conversation-role") === "agent" ? "agent" : "visitor";
+    const roleHeader = request.headers.get("x-conversation-role");
+    const role = roleHeader === "agent" || roleHeader === "observer" ? roleHeader : "visitor";
+    const keyFingerprint = request.headers.get("x-conversation-key-fingerprint");
     const participantId = request.headers.get("x-conversation-participant") ?? "unknown";
     const encodedName = request.headers.get("x-conversation-participant-name");
     const participantName = encodedName ? decodeURIComponent(encodedName) : null;
+    const rateSubject = request.headers.get("x-conversation-rate-subject");
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [role]);
-    const attachment: SocketAttachment = { role, participantId, participantName, connectedAt: nowIso() };
+    const attachment: SocketAttachment = { role, participantId, participantName, keyFingerprint, rateSubject, connectedAt: nowIso() };
     server.serializeAttachment(attachment);
     this.send(server, this.statusEvent());
+    if (role !== "visitor") await this.armStaffRecheck();
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -407,6 +433,7 @@ export class ConversationDO extends DurableObject<Env> {
       return;
     }
     const who = ws.deserializeAttachment() as SocketAttachment;
+    if (who.role !== "visitor" && !(await this.admitStaffFrame(ws, { ...who, role: who.role }, frame))) return;
     try {
       switch (frame.type) {
         case "ping":
@@ -427,10 +454,7 @@ export class ConversationDO extends DurableObject<Env> {
             this.send(ws, { type: "ack", client_id: frame.client_id ?? null, message_id: message.id });
             return;
           }
-          {
-            const { message, duplicate } = this.acceptVisitorMessage(frame.content, frame.client_id ?? null, ws);
-            if (duplicate) this.send(ws, { type: "ack", client_id: frame.client_id ?? null, message_id: message.id });
-          }
+          if (!(await this.receiveSocketMessage(ws, who, frame.content, frame.client_id ?? null))) return;
           await this.enqueueWork();
           return;
       }
@@ -453,6 +477,70 @@ export class ConversationDO extends DurableObject<Env> {
 
   override async webSocketError(_ws: WebSocket, error: unknown): Promise<void> {
     this.logger.warn("socket error", { error });
+  }
+
+  // ---- staff sockets: what they may do follows their holder's role now (staff-sockets.ts) --
+
+  /**
+   * Whether a staff socket's frame goes ahead: an observer only resumes; and the holder's role
+   * is read again first, so one who lost it is told and disconnected instead.
+   */
+  private async admitStaffFrame(ws: WebSocket, who: StaffSocketHolder, frame: ClientFrame): Promise<boolean> {
+    if (who.role === "observer" && !observerMaySend(frame)) {
+      this.send(ws, WATCH_ONLY_ERROR);
+      return false;
+    }
+    const conv = this.store.conversation();
+    if (!conv) return false;
+    // Checks run one after another, so an agent's quick successive frames act in the order sent.
+    const turn = this.staffChecks.then(() => holderStillAllowed(this.env, conv.workspace_id, who));
+    this.staffChecks = turn.catch(() => undefined);
+    let allowed: boolean;
+    try {
+      allowed = await turn;
+    } catch (err) {
+      this.logger.error("staff role check failed", { error: err });
+      this.send(ws, { type: "error", code: "internal", message: "could not check your access; try again" });
+      return false;
+    }
+    if (!allowed) dismissSocket(ws);
+    return allowed;
+  }
+
+  /** Staff frames' role checks, chained in arrival order (memory only: it orders, it stores nothing). */
+  private staffChecks: Promise<unknown> = Promise.resolve();
+
+  /** Makes sure the alarm comes back within STAFF_RECHECK_MS while staff sockets are open. */
+  private async armStaffRecheck(): Promise<void> {
+    const at = Date.now() + STAFF_RECHECK_MS;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Re-reads the holder of every open staff socket, closes those who lost it, and re-arms. */
+  private async recheckStaffSockets(): Promise<void> {
+    const conv = this.store.conversation();
+    const sockets = this.staffSockets();
+    if (!conv || sockets.length === 0) return;
+    const verdicts = new Map<string, Promise<boolean>>();
+    try {
+      for (const ws of sockets) {
+        const who = ws.deserializeAttachment() as SocketAttachment;
+        if (who.role === "visitor") continue;
+        const holder: StaffSocketHolder = { ...who, role: who.role };
+        const key = `${holder.role}:${holder.participantId}:${holder.keyFingerprint ?? ""}`;
+        if (!verdicts.has(key)) verdicts.set(key, holderStillAllowed(this.env, conv.workspace_id, holder));
+        if (!(await verdicts.get(key))) dismissSocket(ws);
+      }
+    } catch (err) {
+      this.logger.error("staff role recheck failed; will retry", { error: err });
+    }
+    if (this.staffSockets().length > 0) await this.armStaffRecheck();
+  }
+
+  /** Open sockets of staff: agents and observers. */
+  private staffSockets(): WebSocket[] {
+    return [...this.ctx.getWebSockets("agent"), ...this.ctx.getWebSockets("observer")];
   }
 
   /** Sends a socket everything after message `after` (all when null), including a half-streamed answer. */
@@ -512,6 +600,35 @@ export class ConversationDO extends DurableObject<Env> {
     return { message, duplicate: false };
   }
 
+  /**
+   * A visitor's message from a socket: counted against the socket limits, then stored, or refused
+   * with a `rate_limited` error frame and not stored at all. Admissions run one at a time, in
+   * arrival order, so quick successive messages are stored (and then answered) in the order sent
+   * even though each waits for the limiter. False when the message was refused.
+   */
+  private receiveSocketMessage(ws: WebSocket, who: SocketAttachment, content: string, clientId: string | null): Promise<boolean> {
+    const turn = this.admissions.then(async () => {
+      // A re-sent client id is acknowledged again without counting: it costs no model call.
+      const known = clientId ? this.store.messageByClientId(clientId) : null;
+      if (!known) {
+        const conv = this.store.conversation()!;
+        const decision = await admitSocketMessage(this.env, conv.workspace_id, {
+          conversationId: conv.id,
+          visitorSubject: who.rateSubject ?? `visitor:${conv.workspace_id}:id:${who.participantId}`,
+        });
+        if (decision && !decision.allowed) {
+          this.send(ws, { type: "error", ...socketRefusal(decision), client_id: clientId });
+          return false;
+        }
+      }
+      const { message, duplicate } = this.acceptVisitorMessage(content, clientId, ws);
+      if (duplicate) this.send(ws, { type: "ack", client_id: clientId, message_id: message.id });
+      return true;
+    });
+    this.admissions = turn.catch(() => undefined);
+    return turn;
+  }
+
   /** Answers pending messages one at a time; resolves when the queue is empty. */
   private enqueueWork(): Promise<void> {
     this.work = this.work.then(() => this.drain()).catch((err) => this.logger.error("answering failed", { error: err }));
@@ -539,6 +656,16 @@ export class ConversationDO extends DurableObject<Env> {
       return;
     }
 
+    // No model call without the workspace's budget: over it, the question gets no answer at all.
+    let budget: ModelBudgetGrant;
+    try {
+      budget = await checkModelBudget(this.env, conv.workspace_id);
+    } catch (err) {
+      if (!(err instanceof ModelBudgetExceeded)) throw err;
+      this.refuseOverBudget(question, err);
+      return;
+    }
+
     const answerId = newId("message");
     this.store.insertMessage({
       id: answerId,
@@ -558,7 +685,7 @@ export class ConversationDO extends DurableObject<Env> {
       .filter((m) => m.sender_type !== "system" && m.content.length > 0)
       .map((m) => ({ role: m.sender_type === "visitor" ? "user" : "assistant", content: m.content }));
 
-    const generator = generateAnswer(this.env, { assistant, question: question.content, language, history, signal: controller.signal });
+    const generator = generateAnswer(this.env, { assistant, question: question.content, language, history, signal: controller.signal }, budget);
     let seq = 0;
     let step = await generator.next();
     while (!step.done) {
@@ -619,6 +746,21 @@ export class ConversationDO extends DurableObject<Env> {
     this.flushSoon();
   }
 
+  /**
+   * Leaves a question unanswered because the workspace's model budget is used up: nothing is
+   * stored as an answer, and every socket and the REST caller waiting on it hear `rate_limited`
+   * with the question's client id (so the widget marks that message) and when to retry.
+   */
+  private refuseOverBudget(question: MessageView, refusal: ModelBudgetExceeded): void {
+    this.store.setAnswerState(question.id, "skipped");
+    this.broadcast(
+      { type: "error", code: refusal.code, message: refusal.message, retry_after: refusal.retryAfterSeconds, client_id: question.client_id },
+      undefined,
+      question.id,
+    );
+    this.emit({ type: "message.refused", properties: { reason: "model_budget" } });
+  }
+
   /** Answers a request for a person with a short hand-off line, then escalates. */
   private finishWithHandoff(question: MessageView, language: string, reason: EscalationView["reason"], started: number) {
     const message = this.store.insertMessage({
@@ -642,11 +784,17 @@ export class ConversationDO extends DurableObject<Env> {
     this.flushSoon();
   }
 
-  private openEscalation(reason: EscalationView["reason"], note: string | null, replyTo?: string): EscalationView {
+  private openEscalation(reason: EscalationView["reason"], note: string | null, replyTo?: string): EscalationOutcome {
     const existing = this.store.openEscalation();
-    if (existing) return existing;
+    if (existing) return { escalation: existing };
     const conv = this.store.conversation()!;
-    const now = nowIso();
+    const nowMs = Date.now();
+    const allowance = escalationAllowance(this.store.escalationTimesSince(escalationWindowStart(nowMs)), nowMs);
+    if (!allowance.allowed) {
+      this.logger.warn("escalation refused: daily bound reached", { conversation_id: conv.id, reason });
+      return { escalation: null, retry_after_seconds: allowance.retryAfterSeconds };
+    }
+    const now = new Date(nowMs).toISOString();
     const escalation = this.store.insertEscalation({ id: newId("escalation"), reason, note, created_at: now });
     this.store.updateConversation({ status: "escalated" }, now);
     this.store.enqueueOutbox("escalation", escalation.id);
@@ -669,7 +817,7 @@ export class ConversationDO extends DurableObject<Env> {
       ).catch((err) => this.logger.error("escalation job not queued", { error: err })),
     );
     this.flushSoon();
-    return escalation;
+    return { escalation };
   }
 
   // ---- fan-out and helpers ---------------------------------------------------------------
@@ -689,7 +837,7 @@ export class ConversationDO extends DurableObject<Env> {
   private broadcast(event: ServerEvent, skip?: WebSocket, replyTo?: string): void {
     const agentsOnly = event.type === "typing" && event.sender_type === "visitor";
     const json = JSON.stringify(event);
-    for (const ws of this.ctx.getWebSockets(agentsOnly ? "agent" : undefined)) {
+    for (const ws of agentsOnly ? this.staffSockets() : this.ctx.getWebSockets()) {
       if (ws === skip) continue;
       try {
         ws.send(json);

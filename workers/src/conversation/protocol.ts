@@ -83,4 +83,16 @@ export type ServerEvent =
   | { type: "agent_message"; message: MessageView }
   | { type: "escalation"; escalation_id: string; ticket_id: string | null; reason: EscalationView["reason"] }
   | { type: "status"; status: ConversationStatus; human_takeover: boolean }
-  | { type: "error"; code: string; message: string; message_id?: string };
+  | {
+      type: "error";
+      code: string;
+      message: string;
+      /** The answer this error is about; its `response` follows. */
+      message_id?: string;
+      /** The visitor message refused (`rate_limited`): it was not stored, or will not be answered. */
+      client_id?: string | null;
+      /** With `rate_limited`: seconds until a retry can succeed. */
+      retry_after?: number;
+      /** With `rate_limited`: which limit refused (`conversation`, `visitor`, `workspace`, `model_tokens`). */
+      window?: string;
+    };

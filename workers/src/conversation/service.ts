@@ -1,14 +1,17 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
-import type { Principal } from "../auth/principal";
-import { roleAtLeast } from "../auth/principal";
+import { hasChannelVisitorPrefix } from "../../../schema/api";
+import type { Principal, Role } from "../auth/principal";
+import { actorOf, roleAtLeast } from "../auth/principal";
+import { conversationRoleOf, currentStaffRole, keyFingerprint } from "../auth/staff-standing";
 import { reserveConversationSlot } from "../billing/limits";
-import { signConversationToken } from "../auth/tokens";
+import { signConversationToken, type ConversationClaims } from "../auth/tokens";
 import { ApiError, notFound } from "../http/errors";
 import { newId } from "../lib/ids";
 import { olderThan, toPage } from "../lib/pagination";
 import { createDb, schema } from "../storage/db";
 import { getAssistant } from "../tenancy/assistants";
 import type { ConversationView, MetadataValue } from "./conversation-do";
+import { withoutReservedMetadata } from "./reserved-metadata";
 
 /** The Durable Object of a conversation. */
 export function conversationStub(env: Env, conversationId: string) {
@@ -38,10 +41,68 @@ export async function authorizeConversation(
     if (!roleAtLeast(principal.role, needed)) {
       throw new ApiError("forbidden", `this action needs the ${needed} role`, { required_role: needed });
     }
-  } else if (access === "manage" && principal.role !== "agent") {
-    throw new ApiError("forbidden", "visitors cannot do this");
+  } else if (principal.role === "visitor") {
+    if (access === "manage") throw new ApiError("forbidden", "visitors cannot do this");
+  } else {
+    await authorizeStaffToken(env, principal, access);
   }
   return conv;
+}
+
+type ConversationPrincipal = Extract<Principal, { kind: "conversation" }>;
+
+/**
+ * A staff member's conversation token (agent or observer) against what its holder may do now:
+ * an observer only reads; an agent writes while its holder is still a manager or above. The
+ * holder's role is read again on every use (one indexed D1 read, as access tokens do), so a
+ * demotion, a removal or a revoked or rotated key applies at once; a holder who is gone is 401.
+ */
+async function authorizeStaffToken(env: Env, principal: ConversationPrincipal, access: ConversationAccess): Promise<void> {
+  if (access !== "read" && principal.role !== "agent") {
+    throw new ApiError("forbidden", "this conversation token may only watch", { required_role: "manager" });
+  }
+  const role = await holderRole(env, principal);
+  if (!role) throw new ApiError("unauthorized", "the staff member behind this conversation token no longer has access");
+  if (access !== "read" && !roleAtLeast(role, "manager")) {
+    throw new ApiError("forbidden", "this action needs the manager role", { required_role: "manager" });
+  }
+}
+
+/** The current role of the staff member behind a conversation token; null for visitors and the gone. */
+function holderRole(env: Env, principal: ConversationPrincipal): Promise<Role | null> {
+  if (principal.role === "visitor" || !principal.agentId) return Promise.resolve(null);
+  return currentStaffRole(createDb(env.DB), {
+    workspaceId: principal.workspaceId,
+    agentId: principal.agentId,
+    keyFingerprint: principal.keyFingerprint,
+  });
+}
+
+/**
+ * The claims of a fresh conversation token for a caller who may read `conv`. Staff get an
+ * `agent` token when their role lets them reply (manager and above) and an `observer` token
+ * otherwise. A token renewing itself keeps its holder and never grows: a visitor stays a
+ * visitor, an agent whose holder was demoted becomes an observer, an observer stays one, and a
+ * holder who is gone gets nothing (401, from `authorizeConversation`). `presentedKey` is the
+ * secret key value a key caller used, so the token dies with it when the key is rotated.
+ */
+export async function conversationTokenClaims(
+  env: Env,
+  principal: Exclude<Principal, { kind: "publishable_key" }>,
+  conv: ConversationView,
+  presentedKey: string | undefined,
+): Promise<ConversationClaims> {
+  const base = { conversationId: conv.id, workspaceId: conv.workspace_id, assistantId: conv.assistant_id, visitorId: conv.visitor_id };
+  if (principal.kind === "conversation") {
+    if (principal.role === "visitor") return { ...base, role: "visitor", agentId: null, publishableKeyId: principal.publishableKeyId ?? null };
+    const role = await holderRole(env, principal);
+    if (!role) throw new ApiError("unauthorized", "the staff member behind this conversation token no longer has access");
+    const renewed = principal.role === "agent" ? conversationRoleOf(role) : "observer";
+    return { ...base, role: renewed, agentId: principal.agentId, keyFingerprint: principal.keyFingerprint ?? null };
+  }
+  const fingerprint = principal.kind === "secret_key" && presentedKey ? await keyFingerprint(presentedKey) : null;
+  if (principal.kind === "secret_key" && !fingerprint) throw new ApiError("unauthorized", "missing or invalid credentials");
+  return { ...base, role: conversationRoleOf(principal.role), agentId: actorOf(principal).actor_id, keyFingerprint: fingerprint };
 }
 
 /** What starting a conversation takes. */
@@ -50,8 +111,12 @@ export interface StartConversation {
   visitor_id: string;
   channel: "web" | "api" | "slack" | "whatsapp" | "email";
   initial_message?: string | undefined;
+  /** The caller's own metadata; the platform's reserved keys are dropped from it. */
   metadata?: Record<string, MetadataValue> | undefined;
+  /** Set only by a channel starting its own conversation: its thread key. */
   external_ref?: string | null;
+  /** Set only by a channel: metadata the platform relies on (where replies go), kept as given. */
+  channel_metadata?: Record<string, MetadataValue> | undefined;
 }
 
 /** The WebSocket URL of a conversation, on the host the caller used. */
@@ -70,6 +135,10 @@ export async function startConversation(env: Env, principal: Principal, input: S
   } else if (!roleAtLeast(principal.role, "manager")) {
     throw new ApiError("forbidden", "this action needs the manager role", { required_role: "manager" });
   }
+  // The request schema refuses these ids already; this holds for every other caller too.
+  if (!input.external_ref && hasChannelVisitorPrefix(input.visitor_id)) {
+    throw new ApiError("invalid_request", "visitor_id must not start with a channel prefix: only a channel starts such conversations");
+  }
   const assistant = await getAssistant(createDb(env.DB), principal.workspaceId, input.assistant_id);
   // The plan's monthly conversation quota; a widget visitor is told politely, staff precisely.
   const release = await reserveConversationSlot(env, principal.workspaceId, { visitor: principal.kind === "publishable_key" });
@@ -82,7 +151,7 @@ export async function startConversation(env: Env, principal: Principal, input: S
         assistant_id: assistant.id,
         channel: input.channel,
         visitor_id: input.visitor_id,
-        metadata: input.metadata ?? {},
+        metadata: { ...withoutReservedMetadata(input.metadata), ...input.channel_metadata },
         external_ref: input.external_ref ?? null,
       },
       input.initial_message,
@@ -98,6 +167,8 @@ export async function startConversation(env: Env, principal: Principal, input: S
     visitorId: input.visitor_id,
     role: "visitor",
     agentId: null,
+    // The widget's visitor is counted on its key and address, like the key itself.
+    publishableKeyId: principal.kind === "publishable_key" ? principal.keyId : null,
   });
   return { conversation: view, token };
 }

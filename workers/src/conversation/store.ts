@@ -356,6 +356,11 @@ export class ConversationStore {
     return rows[0] ? this.toEscalation(rows[0]) : null;
   }
 
+  /** Creation times (ISO-8601) of the escalations opened at or after `since`. */
+  escalationTimesSince(since: string): string[] {
+    return (this.sql.exec("SELECT created_at FROM escalations WHERE created_at >= ?", since).toArray() as Row[]).map((r) => r.created_at as string);
+  }
+
   /** Stores a new open escalation. */
   insertEscalation(e: { id: string; reason: EscalationView["reason"]; note: string | null; created_at: string }): EscalationView {
     this.sql.exec(

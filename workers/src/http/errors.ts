@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   upstream_error: 502,
+  misconfigured: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 /** One of the API's error codes. */
@@ -38,6 +39,14 @@ export class ApiError extends Error {
 /** The thing asked for does not exist, or belongs to another workspace: same answer either way. */
 export function notFound(what = "resource"): ApiError {
   return new ApiError("not_found", `${what} not found`);
+}
+
+/**
+ * The deployment lacks a setting it cannot run this request without (a secret, usually). The
+ * message names the variable and what it needs, never a value; `/readyz` lists the same.
+ */
+export function misconfigured(variable: string, requirement: string): ApiError {
+  return new ApiError("misconfigured", `this deployment is misconfigured: ${variable} ${requirement}`, { variable });
 }
 
 /** The JSON body of an error response. */

@@ -15,6 +15,7 @@ const ERROR_DESCRIPTIONS = {
   413: "payload_too_large",
   415: "unsupported_media_type",
   429: "rate_limited",
+  503: "misconfigured",
 } as const;
 
 /** OpenAPI `responses` entries for the error statuses a route can answer with. */

@@ -3,7 +3,9 @@
  * respects robots.txt and reads sitemaps.
  */
 
+import { BlockedDestinationError, outboundRefusal, type OutboundPolicy } from "../lib/network-policy";
 import { readLimited } from "../lib/read-limited";
+import { safeFetch } from "../lib/safe-fetch";
 
 /** Largest page or file fetched, matching the upload limit. */
 export const MAX_FETCH_BYTES = 25 * 1024 * 1024;
@@ -34,29 +36,40 @@ export class FetchError extends Error {
 /** Redirects followed before a page counts as unreachable; sites rarely chain more than two. */
 const MAX_REDIRECTS = 5;
 
+/** A page that may not be fetched at all: not http(s), or not a public internet address. */
+function refused(url: string, err: BlockedDestinationError): FetchError {
+  return new FetchError(`${url} was not fetched: ${err.message}`, true);
+}
+
 /**
  * Fetches `url` with size and time limits. Redirects are followed by hand so each hop is
- * checked: it must stay on the same site and be allowed by robots.txt.
+ * checked: it must be a public address (`policy`), stay on the same site and be allowed by
+ * robots.txt.
  */
-export async function fetchPage(url: string): Promise<FetchedPage> {
+export async function fetchPage(url: string, policy: OutboundPolicy): Promise<FetchedPage> {
   let res: Response;
   let current = url;
   for (let hop = 0; ; hop++) {
     try {
-      res = await fetch(current, {
+      const init: RequestInit = {
         headers: { "user-agent": CRAWLER_USER_AGENT, accept: "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.5" },
         redirect: "manual",
         signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-      });
+      };
+      res = await safeFetch(current, init, policy);
     } catch (err) {
+      if (err instanceof BlockedDestinationError) throw refused(current, err);
       throw new FetchError(`could not reach ${current}: ${err instanceof Error ? err.message : "network error"}`, false);
     }
     const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
     if (!location) break;
     if (hop >= MAX_REDIRECTS) throw new FetchError(`${url} redirects more than ${MAX_REDIRECTS} times`, true);
     const next = new URL(location, current);
+    // Checked first, so the reason recorded is the address, not only that the site changed.
+    const blocked = outboundRefusal(next, policy);
+    if (blocked) throw new FetchError(`${url} redirects to a refused address: ${blocked}`, true);
     if (next.origin !== new URL(url).origin) throw new FetchError(`${url} redirects to another site (${next.origin})`, true);
-    if (!(await allowedByRobots(next.toString()))) throw new FetchError(`${url} redirects to ${next} which robots.txt disallows`, true);
+    if (!(await allowedByRobots(next.toString(), policy))) throw new FetchError(`${url} redirects to ${next} which robots.txt disallows`, true);
     current = next.toString();
   }
   if (res.status === 404 || res.status === 410) throw new FetchError(`${url} was not found (HTTP ${res.status})`, true);
@@ -125,14 +138,17 @@ export function robotsAllows(rules: Pick<RobotsRules, "allow" | "disallow">, pat
  * (4xx) allows everything and one that cannot be read (5xx, unreachable) allows nothing: we
  * throw a retryable `FetchError` then, so the document is tried again later instead of failing.
  */
-export async function allowedByRobots(url: string): Promise<boolean> {
+export async function allowedByRobots(url: string, policy: OutboundPolicy): Promise<boolean> {
   const u = new URL(url);
+  const blocked = outboundRefusal(u, policy);
+  if (blocked) throw new FetchError(`${url} was not fetched: ${blocked}`, true);
   let rules = robotsCache.get(u.origin);
   if (!rules || Date.now() - rules.fetchedAt > ROBOTS_CACHE_MS) {
     let res: Response;
     try {
-      res = await fetch(`${u.origin}/robots.txt`, { headers: { "user-agent": CRAWLER_USER_AGENT }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      res = await safeFetch(`${u.origin}/robots.txt`, { headers: { "user-agent": CRAWLER_USER_AGENT }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) }, policy); // redirects followed, each hop checked
     } catch (err) {
+      if (err instanceof BlockedDestinationError) throw refused(`${u.origin}/robots.txt`, err);
       throw new FetchError(`could not reach ${u.origin}: ${err instanceof Error ? err.message : "network error"}`, false);
     }
     if (res.status >= 500) throw new FetchError(`${u.origin}/robots.txt answered HTTP ${res.status}`, false);

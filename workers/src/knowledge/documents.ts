@@ -2,6 +2,7 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import type { KnowledgeDocument } from "../../../schema/api";
 import { ApiError, notFound } from "../http/errors";
 import { toHex } from "../lib/crypto";
+import { outboundPolicy, outboundRefusal } from "../lib/network-policy";
 import { newId } from "../lib/ids";
 import { olderThan, toPage } from "../lib/pagination";
 import { nowIso } from "../lib/time";
@@ -123,6 +124,8 @@ export async function acceptDocument(env: Env, workspaceId: string, assistantId:
     // `…/faq` and `…/faq#returns` are one page, so one document.
     sourceUrl = normalizeUrl(input.url);
     if (!sourceUrl) throw new ApiError("invalid_request", "`url` must be an http or https address", { field: "url" });
+    const refusal = outboundRefusal(new URL(sourceUrl), outboundPolicy(env));
+    if (refusal) throw new ApiError("invalid_request", `\`url\` cannot be imported: ${refusal}`, { field: "url", reason: "blocked_destination" });
     sourceType = "url";
     title = input.title?.trim() || sourceUrl;
     filename = "page";

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { sha256Hex } from "../lib/crypto";
 import { createLogger } from "../lib/logger";
+import { outboundPolicy } from "../lib/network-policy";
 import { nowIso } from "../lib/time";
 import { createDb, schema } from "../storage/db";
 import { chunkDocument, contentHash } from "./chunker";
@@ -63,7 +64,7 @@ async function followLinks(
   for (const link of next) {
     const url = normalizeUrl(link.url);
     if (!url || new URL(url).origin !== origin) continue;
-    if (!(await allowedByRobots(url))) continue;
+    if (!(await allowedByRobots(url, outboundPolicy(env)))) continue;
     const outcome = await queueCrawledPage(env, job.workspace_id, assistantId, url, origin, { ...crawl, depth: link.depth });
     if (outcome === "full") return;
   }
@@ -85,8 +86,10 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   let title = doc.title;
   if (doc.source_type === "url") {
     const url = doc.source_url!;
-    if (!(await allowedByRobots(url))) throw new PermanentError(`${url} is disallowed for crawlers by the site's robots.txt`);
-    const page = await fetchPage(url);
+    // Refuses private and local addresses, also for documents saved before that check existed.
+    const policy = outboundPolicy(env);
+    if (!(await allowedByRobots(url, policy))) throw new PermanentError(`${url} is disallowed for crawlers by the site's robots.txt`);
+    const page = await fetchPage(url, policy);
     // `updated_at` is still the time the document was queued: where a crawl without a start time begins.
     const crawl = job.crawl && { ...job.crawl, started_at: job.crawl.started_at ?? doc.updated_at };
     if (isSitemap(page)) {

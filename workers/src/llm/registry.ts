@@ -1,5 +1,6 @@
 import type { ModelPolicy } from "../../../schema/api";
 import { createLogger, type Logger } from "../lib/logger";
+import { isModelAllowed } from "./allowed-models";
 import { AnthropicChatModel } from "./anthropic";
 import type { ChatModel } from "./chat-model";
 import { EXTRACTIVE_MODEL, ExtractiveChatModel } from "./extractive";
@@ -29,12 +30,17 @@ export interface RegistryOptions {
   timeoutMs?: number;
   maxRetryAfterMs?: number;
   logger?: Logger;
+  /**
+   * The deployment's allow-list for this workspace (`allowedModels`); a model outside it is
+   * skipped and never built. Unset only where no tenant chose the models (tests, tools).
+   */
+  allowedModels?: readonly string[];
 }
 
 /** A model left out of the chain, and why. */
 export interface SkippedModel {
   model: string;
-  reason: "unknown_provider" | "missing_key" | "missing_binding";
+  reason: "unknown_provider" | "missing_key" | "missing_binding" | "not_allowed";
 }
 
 /** The chain planned for a question, before any model is built. */
@@ -72,9 +78,10 @@ function unavailable(name: string, env: ChatModelEnv): SkippedModel["reason"] | 
  * primary), the policy's primary, its fallbacks, the deployment's `CHAT_MODEL`, and `extractive`
  * last. Extractive closes every chain because it needs no network and cannot be rate-limited: a
  * grounded excerpt, or an honest "I couldn't find this", beats an error when every provider is
- * down. Unavailable models (unknown provider, missing key or binding) are skipped.
+ * down. Unavailable models (unknown provider, missing key or binding) are skipped, and so are
+ * models outside `allowed` when it is given (a stored policy the deployment no longer allows).
  */
-export function planModels(env: ChatModelEnv, policy: ModelPolicy, question: string): ModelPlan {
+export function planModels(env: ChatModelEnv, policy: ModelPolicy, question: string, allowed?: readonly string[]): ModelPlan {
   const deploymentDefault = env.CHAT_MODEL?.trim() || EXTRACTIVE_MODEL;
   const route = routeModel(policy, question, deploymentDefault);
   const wanted = [route.model, policy.primary, ...(policy.fallback ?? []), deploymentDefault, EXTRACTIVE_MODEL];
@@ -83,7 +90,7 @@ export function planModels(env: ChatModelEnv, policy: ModelPolicy, question: str
   for (const raw of wanted) {
     const name = raw?.trim();
     if (!name || chain.includes(name) || skipped.some((s) => s.model === name)) continue;
-    const reason = unavailable(name, env);
+    const reason = allowed && !isModelAllowed(name, allowed) ? "not_allowed" : unavailable(name, env);
     if (reason) skipped.push({ model: name, reason });
     else chain.push(name);
   }
@@ -99,6 +106,7 @@ export function buildModel(
 ): ChatModel | undefined {
   const parsed = parseModelName(name);
   if (!parsed || unavailable(name, env)) return undefined;
+  if (options.allowedModels && !isModelAllowed(name, options.allowedModels)) return undefined;
   const tuning = { timeoutMs: options.timeoutMs, temperature: policy.temperature, maxTokens: policy.max_tokens };
   switch (parsed.provider) {
     case "extractive":
@@ -129,7 +137,7 @@ export function createChatModel(
   options: RegistryOptions = {},
 ): ChatModel {
   const logger = options.logger ?? createLogger({ component: "llm.registry" });
-  const plan = planModels(env, policy, question);
+  const plan = planModels(env, policy, question, options.allowedModels);
   if (plan.skipped.length > 0) logger.warn("models skipped", { skipped: plan.skipped });
   const models = plan.chain.flatMap((name) => buildModel(name, env, policy, options) ?? []);
   if (models.length === 1 && models[0]) return models[0];

@@ -1,7 +1,9 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { Assistant, AssistantCreateBody, AssistantUpdateBody, ModelPolicy } from "../../../schema/api";
-import { notFound } from "../http/errors";
+import { ApiError, notFound } from "../http/errors";
+import { workspacePlan } from "../http/rate-limit/workspace-plan";
+import { allowedModels, disallowedModels, type AllowedModelsVars } from "../llm/allowed-models";
 import { newId } from "../lib/ids";
 import { olderThan, toPage } from "../lib/pagination";
 import { nowIso } from "../lib/time";
@@ -25,6 +27,29 @@ export function toAssistant(row: AssistantRow): Assistant {
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
+}
+
+/**
+ * Refuses (400 `invalid_request`) a model policy naming a model the deployment does not allow
+ * on the workspace's plan; the refusal lists the models that are allowed.
+ */
+export async function assertModelPolicyAllowed(vars: AllowedModelsVars, db: Db, workspaceId: string, policy: ModelPolicy | undefined): Promise<void> {
+  if (!policy) return;
+  const allowed = allowedModels(vars, await workspacePlan(db, workspaceId));
+  const refused = disallowedModels(policy, allowed);
+  if (refused.length === 0) return;
+  const message = `is not an allowed model; allowed: ${allowed.join(", ")}`;
+  // Issues in the validation shape, so forms show each refusal next to its field.
+  const issues = (["primary", "fallback", "cheap", "strong"] as const).flatMap((field) => {
+    const named = field === "fallback" ? (policy.fallback ?? []) : [policy[field]];
+    const bad = named.filter((m): m is string => typeof m === "string" && refused.includes(m.trim()));
+    return bad.length > 0 ? [{ path: ["model_policy", field], code: "custom", message: `${bad.join(", ")} ${message}` }] : [];
+  });
+  throw new ApiError(
+    "invalid_request",
+    `model_policy names models this deployment does not allow: ${refused.join(", ")}; allowed models: ${allowed.join(", ")}`,
+    { disallowed_models: refused, allowed_models: allowed, issues },
+  );
 }
 
 /** Creates an assistant in the workspace. */

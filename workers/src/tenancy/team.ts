@@ -7,7 +7,7 @@ import { and, asc, eq, gt, isNull, ne, or, sql } from "drizzle-orm";
 import { INVITE_TTL_DAYS, type Invite, type TeamMember } from "../../../schema/api";
 import type { Role } from "../auth/principal";
 import { hashPassword } from "../auth/passwords";
-import { logIn } from "../auth/sessions";
+import { startSession } from "../auth/sessions";
 import { ApiError, notFound } from "../http/errors";
 import { sha256Hex } from "../lib/crypto";
 import { newId, randomBase62 } from "../lib/ids";
@@ -160,16 +160,19 @@ export async function listInvites(db: Db, workspaceId: string, limit: number, cu
 
 /**
  * Invites `email` with `role`. A pending invite to the same address is replaced (its link stops
- * working); an address that already has an account is a 409. Returns the row and the token,
- * which is never retrievable again.
+ * working); a live member of this workspace is a 409 (the admin sees the team anyway). An
+ * address with an account in another workspace is invited like any other: refusing it here
+ * would tell any admin of any workspace (anyone, since sign-up is open) which addresses are
+ * registered. Its link then fails at acceptance like a dead link (see `acceptInvite`).
+ * Returns the row and the token, which is never retrievable again.
  */
 export async function createInvite(db: Db, workspaceId: string, input: { email: string; role: Role }, invitedBy: string | null) {
   const member = await db
-    .select({ id: users.id, workspace_id: users.workspace_id })
+    .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.email, input.email), isNull(users.deleted_at)))
+    .where(and(eq(users.email, input.email), eq(users.workspace_id, workspaceId), isNull(users.deleted_at)))
     .get();
-  if (member) throw new ApiError("conflict", "someone with this email already has an account", { field: "email" });
+  if (member) throw new ApiError("conflict", "this person is already a member of the workspace", { field: "email" });
   const token = INVITE_TOKEN_PREFIX + randomBase62(INVITE_TOKEN_RANDOM_CHARS);
   const now = nowIso();
   const [, inserted] = await db.batch([
@@ -214,12 +217,21 @@ export async function revokeInvite(db: Db, workspaceId: string, inviteId: string
   return (await db.update(invites).set({ revoked_at: nowIso() }).where(eq(invites.id, row.id)).returning().get())!;
 }
 
+/** The one answer to every invitation that cannot be accepted, whatever the reason. */
+const INVITE_UNUSABLE = "this invitation link is invalid, used or expired; ask an admin of the workspace for a new one";
+
 /**
  * Accepts an invitation: creates the user with the invite's email and role (or brings back a
  * member removed from this same workspace) and signs them in, like sign-up does.
+ *
+ * An invitation whose email meanwhile has an account elsewhere cannot be accepted (one account
+ * per email), and it is refused with the same 404 and message as a made-up, used or expired
+ * link, so the answer never says whether an address is registered. Every path hashes the
+ * password once, so they also take the same time.
  */
 export async function acceptInvite(db: Db, env: Env, input: { token: string; password: string; name?: string | undefined }) {
-  const invalid = () => new ApiError("not_found", "this invitation link is invalid, used or expired");
+  const invalid = () => new ApiError("not_found", INVITE_UNUSABLE);
+  const passwordHash = await hashPassword(input.password);
   if (!input.token.startsWith(INVITE_TOKEN_PREFIX)) throw invalid();
   const invite = await db
     .select()
@@ -230,9 +242,7 @@ export async function acceptInvite(db: Db, env: Env, input: { token: string; pas
   if (!invite || invite.accepted_at || invite.revoked_at || invite.expires_at <= now) throw invalid();
 
   const existing = await db.select().from(users).where(eq(users.email, invite.email)).get();
-  if (existing && (existing.deleted_at === null || existing.workspace_id !== invite.workspace_id)) {
-    throw new ApiError("conflict", "an account with this email already exists", { field: "email" });
-  }
+  if (existing && (existing.deleted_at === null || existing.workspace_id !== invite.workspace_id)) throw invalid();
   const userId = existing?.id ?? newId("user");
   // Claim the invite first, only if still unused, so one link makes one account.
   const claimed = await db
@@ -243,15 +253,16 @@ export async function acceptInvite(db: Db, env: Env, input: { token: string; pas
     .all();
   if (claimed.length === 0) throw invalid();
 
-  const passwordHash = await hashPassword(input.password);
+  let user: UserRow | undefined;
   if (existing) {
-    await db
+    user = await db
       .update(users)
-      .set({ password_hash: passwordHash, role: invite.role, name: input.name ?? existing.name, deleted_at: null, updated_at: now })
+      .set({ password_hash: passwordHash, role: invite.role, name: input.name ?? existing.name, deleted_at: null, updated_at: now, last_login_at: now })
       .where(eq(users.id, existing.id))
-      .run();
+      .returning()
+      .get();
   } else {
-    await db
+    user = await db
       .insert(users)
       .values({
         id: userId,
@@ -260,8 +271,11 @@ export async function acceptInvite(db: Db, env: Env, input: { token: string; pas
         name: input.name ?? null,
         password_hash: passwordHash,
         role: invite.role,
+        last_login_at: now,
       })
-      .run();
+      .returning()
+      .get();
   }
-  return { session: await logIn(db, env, invite.email, input.password), invite };
+  // The password was just set from this request: sign in without hashing it a second time.
+  return { session: await startSession(db, env, user!), invite };
 }

@@ -145,6 +145,23 @@ describe("the panel", () => {
     expect($(".bn").getAttribute("role")).toBe("status");
   });
 
+  it("says politely when messages come too quickly, and when answers are paused for a while", async () => {
+    const { $, session } = await open();
+    await act(() => {
+      session.rateLimited.value = "wait";
+    });
+    expect($(".bn").textContent).toBe(en.slowDown);
+    expect($(".bn").getAttribute("role")).toBe("status");
+    await act(() => {
+      session.rateLimited.value = "later";
+    });
+    expect($(".bn").textContent).toBe(en.answersPaused);
+    await act(() => {
+      session.rateLimited.value = null;
+    });
+    expect(container.querySelector(".bn")).toBeNull();
+  });
+
   it("shows the typing indicator, the hand-off to a person, and the rating once resolved", async () => {
     const { $, session, api } = await open();
     session.send("I want a human");

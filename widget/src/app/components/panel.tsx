@@ -47,7 +47,11 @@ export function Panel({ config, session, t, focusOnOpen, onClose }: PanelProps) 
     ? t("unavailable")
     : session.busy.value
       ? t("busy")
-      : !session.online.value
+      : session.rateLimited.value === "later"
+        ? t("answersPaused")
+        : session.rateLimited.value === "wait"
+          ? t("slowDown")
+          : !session.online.value
         ? t("offline")
         : session.unreachable.value
           ? t("unreachable")

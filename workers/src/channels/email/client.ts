@@ -3,6 +3,7 @@
  * of the API key (the connection test).
  */
 import { joinUrl, providerFetch, type ProviderClientOptions } from "../provider-error";
+import type { OutboundPolicy } from "../../lib/network-policy";
 
 /** SendGrid's v3 API host. */
 export const SENDGRID_API_BASE_URL = "https://api.sendgrid.com";
@@ -29,13 +30,15 @@ export interface OutgoingEmail {
 export class SendGridClient {
   private readonly baseUrl: string;
   private readonly fetcher: typeof fetch | undefined;
+  private readonly policy: OutboundPolicy;
 
   constructor(
     private readonly apiKey: string,
-    opts: ProviderClientOptions = {},
+    opts: ProviderClientOptions,
   ) {
     this.baseUrl = opts.baseUrl || SENDGRID_API_BASE_URL;
     this.fetcher = opts.fetcher;
+    this.policy = opts.policy;
   }
 
   /** Sends an email; returns SendGrid's `X-Message-Id` when it gives one. */
@@ -58,6 +61,7 @@ export class SendGridClient {
         }),
       },
       this.fetcher,
+      this.policy,
     );
     return { messageId: res.headers.get("x-message-id") };
   }
@@ -69,6 +73,7 @@ export class SendGridClient {
       joinUrl(this.baseUrl, "v3/scopes"),
       { headers: { authorization: `Bearer ${this.apiKey}`, accept: "application/json" } },
       this.fetcher,
+      this.policy,
     );
     return ((await res.json()) as { scopes?: string[] }).scopes ?? [];
   }

@@ -1,10 +1,12 @@
 /**
  * SendGrid Inbound Parse posts each received email as `multipart/form-data`: `from`, `to`,
  * `cc`, `subject`, `text`, `html`, `headers` (the raw header block), `envelope` (JSON),
- * `attachments` (a count), `attachment-info` (JSON) and the files `attachment1…N`.
+ * `attachments` (a count), `attachment-info` (JSON), the files `attachment1…N`, and the
+ * results of SendGrid's sender checks: `SPF` and `dkim`.
  * https://www.twilio.com/docs/sendgrid/for-developers/parsing-email/setting-up-the-inbound-parse-webhook
  */
 import { parseAddressList, parseMailbox, type Mailbox } from "./addresses";
+import { parseDkim, parseSpf, type SenderAuthResults } from "./sender-auth";
 
 /** One inbound email, as much of it as the assistant needs. */
 export interface InboundEmail {
@@ -17,6 +19,8 @@ export interface InboundEmail {
   headers: Map<string, string>;
   envelope: { from: string | null; to: string[] };
   attachments: File[];
+  /** SendGrid's SPF and DKIM results (judged in `sender-auth.ts`). */
+  auth: SenderAuthResults;
 }
 
 /** Header lines with continuation lines folded back in. */
@@ -70,6 +74,7 @@ export function readInboundEmail(form: FormData): InboundEmail | null {
     headers,
     envelope,
     attachments,
+    auth: { spf: parseSpf(field(form, "SPF") || field(form, "spf")), dkim: parseDkim(field(form, "dkim")) },
   };
 }
 

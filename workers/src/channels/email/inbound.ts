@@ -13,13 +13,57 @@ import { replyTargetMetadata, type InboundMessageJob, type ReplyTarget } from ".
 import { claimEvent, releaseEvent } from "../once";
 import { isAutomated, type InboundEmail } from "./inbound-parse";
 import { extractReply, htmlToText } from "./reply-text";
+import { judgeSender, type SenderVerdict } from "./sender-auth";
 import { replySubject, threadOf } from "./threading";
 
 /** `processed_events.source` of inbound emails (keyed by Message-ID). */
 export const EMAIL_EVENT_SOURCE = "email";
 
 /** What became of an inbound email. */
-export type EmailOutcome = "queued" | "duplicate" | "ignored_automated" | "ignored_own" | "no_assistant" | "empty";
+export type EmailOutcome = "queued" | "held_unverified" | "duplicate" | "ignored_automated" | "ignored_own" | "no_assistant" | "empty";
+
+/** Longest escalation note, as the API accepts for `POST /conversations/:id/escalate`. */
+const MAX_NOTE_CHARS = 2_000;
+
+/**
+ * Mail whose sender failed SPF and DKIM: no answer (it would go to whoever was impersonated),
+ * its own conversation (a forged reply never joins a real customer's thread), marked
+ * `email_verified: false`, and escalated with the email's text so a person decides.
+ */
+async function holdUnverified(
+  env: Env,
+  workspaceId: string,
+  assistantId: string,
+  email: InboundEmail,
+  eventId: string,
+  question: string,
+  verdict: SenderVerdict,
+  reply: ReplyTarget,
+): Promise<void> {
+  const { id } = await findOrStartConversation(env, {
+    workspace_id: workspaceId,
+    assistant_id: assistantId,
+    channel: "email",
+    external_ref: `unverified|${email.from.email}|${eventId}`,
+    visitor_id: `email:${email.from.email}`,
+    metadata: {
+      email_subject: email.subject.slice(0, 200),
+      email_verified: false,
+      email_auth: verdict.summary.slice(0, 300),
+      ...replyTargetMetadata(reply),
+    },
+  });
+  const files = email.attachments.map((f) => f.name || "attachment");
+  const note = [
+    `Not answered automatically: the sender could not be verified (${verdict.summary}).`,
+    `From: ${email.from.email}`,
+    `Subject: ${email.subject}`,
+    "",
+    question,
+    ...(files.length > 0 ? ["", `(attachments not kept: ${files.join(", ")})`] : []),
+  ].join("\n");
+  await conversationStub(env, id).escalate("no_match", note.slice(0, MAX_NOTE_CHARS));
+}
 
 /** Markdown links to the email's files once stored, and the names of those that could not be. */
 async function keepAttachments(env: Env, workspaceId: string, conversationId: string, origin: string, files: File[]) {
@@ -79,6 +123,11 @@ export async function acceptInboundEmail(
       in_reply_to: thread.messageId,
       references: thread.references,
     };
+    const verdict = judgeSender(email.from.email, email.envelope.from, email.auth);
+    if (!verdict.verified && settings.config.require_sender_auth !== false) {
+      await holdUnverified(env, workspaceId, assistantId, email, eventId, question, verdict, reply);
+      return "held_unverified";
+    }
     const visitorId = `email:${email.from.email}`;
     let conversationId: string | null = null;
     if (thread.conversationHint) {
@@ -93,7 +142,7 @@ export async function acceptInboundEmail(
         channel: "email",
         external_ref: thread.externalRef,
         visitor_id: visitorId,
-        metadata: { email_subject: email.subject.slice(0, 200), ...replyTargetMetadata(reply) },
+        metadata: { email_subject: email.subject.slice(0, 200), email_verified: verdict.verified, ...replyTargetMetadata(reply) },
       });
       conversationId = found.id;
     }

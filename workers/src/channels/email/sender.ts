@@ -1,6 +1,7 @@
 import type { ChannelSender } from "../channel-sender";
 import type { EmailSettings } from "../channel-settings";
 import type { ReplyTarget } from "../jobs";
+import type { OutboundPolicy } from "../../lib/network-policy";
 import { sendOnce } from "../once";
 import { SendGridClient } from "./client";
 import { outgoingMessageId } from "./threading";
@@ -31,9 +32,10 @@ export class EmailSender implements ChannelSender {
   constructor(
     private readonly db: D1Database,
     private readonly settings: EmailSettings,
+    policy: OutboundPolicy,
     private readonly target: Extract<ReplyTarget, { channel: "email" }>,
   ) {
-    this.client = new SendGridClient(settings.apiKey ?? "", { baseUrl: settings.config.api_base_url });
+    this.client = new SendGridClient(settings.apiKey ?? "", { baseUrl: settings.config.api_base_url, policy });
   }
 
   async send(text: string, deliveryKey: string, conversationId: string): Promise<void> {

@@ -4,6 +4,7 @@
  * only when Slack says it is busy.
  */
 import { joinUrl, ProviderError, providerFetch, type ProviderClientOptions } from "../provider-error";
+import type { OutboundPolicy } from "../../lib/network-policy";
 
 /** Slack's Web API. */
 export const SLACK_API_BASE_URL = "https://slack.com/api";
@@ -26,13 +27,15 @@ export interface SlackPostMessage {
 export class SlackClient {
   private readonly baseUrl: string;
   private readonly fetcher: typeof fetch | undefined;
+  private readonly policy: OutboundPolicy;
 
   constructor(
     private readonly token: string,
-    opts: ProviderClientOptions = {},
+    opts: ProviderClientOptions,
   ) {
     this.baseUrl = opts.baseUrl || SLACK_API_BASE_URL;
     this.fetcher = opts.fetcher;
+    this.policy = opts.policy;
   }
 
   /** Posts a message (in a thread when `thread_ts` is given); returns its `ts`. */
@@ -62,6 +65,7 @@ export class SlackClient {
         body: JSON.stringify(payload),
       },
       this.fetcher,
+      this.policy,
     );
     const body = (await res.json()) as { ok?: boolean; error?: string } & T;
     if (body.ok !== true) {

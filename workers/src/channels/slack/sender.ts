@@ -1,6 +1,7 @@
 import type { ChannelSender } from "../channel-sender";
 import type { ReplyTarget } from "../jobs";
 import { sendOnce } from "../once";
+import type { ProviderClientOptions } from "../provider-error";
 import { SlackClient } from "./client";
 import { slackMessages } from "./format";
 
@@ -15,10 +16,10 @@ export class SlackSender implements ChannelSender {
   constructor(
     private readonly db: D1Database,
     botToken: string,
-    baseUrl: string | undefined,
+    api: Pick<ProviderClientOptions, "baseUrl" | "policy">,
     private readonly target: Extract<ReplyTarget, { channel: "slack" }>,
   ) {
-    this.client = new SlackClient(botToken, { baseUrl });
+    this.client = new SlackClient(botToken, api);
   }
 
   async send(text: string, deliveryKey: string): Promise<void> {

@@ -3,6 +3,7 @@
  * resource, fetching the account (the connection test) and downloading inbound media.
  */
 import { basicAuth, joinUrl, providerFetch, type ProviderClientOptions } from "../provider-error";
+import type { OutboundPolicy } from "../../lib/network-policy";
 
 /** Twilio's REST API. */
 export const TWILIO_API_BASE_URL = "https://api.twilio.com";
@@ -19,14 +20,16 @@ export interface TwilioMessage {
 export class TwilioClient {
   private readonly baseUrl: string;
   private readonly fetcher: typeof fetch | undefined;
+  private readonly policy: OutboundPolicy;
 
   constructor(
     private readonly accountSid: string,
     private readonly authToken: string,
-    opts: ProviderClientOptions = {},
+    opts: ProviderClientOptions,
   ) {
     this.baseUrl = opts.baseUrl || TWILIO_API_BASE_URL;
     this.fetcher = opts.fetcher;
+    this.policy = opts.policy;
   }
 
   private get auth(): string {
@@ -45,6 +48,7 @@ export class TwilioClient {
         body: form.toString(),
       },
       this.fetcher,
+      this.policy,
     );
     return (await res.json()) as TwilioMessage;
   }
@@ -56,6 +60,7 @@ export class TwilioClient {
       joinUrl(this.baseUrl, `2010-04-01/Accounts/${encodeURIComponent(this.accountSid)}.json`),
       { headers: { authorization: this.auth, accept: "application/json" } },
       this.fetcher,
+      this.policy,
     );
     return (await res.json()) as { sid: string; friendly_name: string; status: string };
   }
@@ -67,6 +72,6 @@ export class TwilioClient {
   async fetchMedia(url: string): Promise<Response> {
     const target = new URL(url);
     const trusted = target.origin === new URL(this.baseUrl).origin || target.hostname.endsWith(".twilio.com");
-    return providerFetch("twilio", url, { headers: trusted ? { authorization: this.auth } : {}, redirect: "follow" }, this.fetcher);
+    return providerFetch("twilio", url, { headers: trusted ? { authorization: this.auth } : {}, redirect: "follow" }, this.fetcher, this.policy);
   }
 }

@@ -1,6 +1,7 @@
 import type { ChannelSender } from "../channel-sender";
 import type { WhatsAppSettings } from "../channel-settings";
 import type { ReplyTarget } from "../jobs";
+import type { OutboundPolicy } from "../../lib/network-policy";
 import { sendOnce } from "../once";
 import { TwilioClient } from "./client";
 import { whatsAppMessages } from "./format";
@@ -16,9 +17,10 @@ export class WhatsAppSender implements ChannelSender {
   constructor(
     private readonly db: D1Database,
     settings: WhatsAppSettings,
+    policy: OutboundPolicy,
     private readonly target: Extract<ReplyTarget, { channel: "whatsapp" }>,
   ) {
-    this.client = new TwilioClient(settings.accountSid, settings.authToken, { baseUrl: settings.config.api_base_url });
+    this.client = new TwilioClient(settings.accountSid, settings.authToken, { baseUrl: settings.config.api_base_url, policy });
   }
 
   async send(text: string, deliveryKey: string): Promise<void> {

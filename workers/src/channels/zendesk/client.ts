@@ -3,6 +3,7 @@
  * `users/me` (the connection test). Authenticates with an API token (`{email}/token:{token}`).
  */
 import { basicAuth, joinUrl, providerFetch, type ProviderClientOptions } from "../provider-error";
+import type { OutboundPolicy } from "../../lib/network-policy";
 
 /** Zendesk's API host for a subdomain. */
 export function zendeskBaseUrl(subdomain: string): string {
@@ -31,14 +32,16 @@ export interface NewZendeskTicket {
 /** Zendesk Support calls for one account. */
 export class ZendeskClient {
   private readonly fetcher: typeof fetch | undefined;
+  private readonly policy: OutboundPolicy;
 
   constructor(
     private readonly baseUrl: string,
     private readonly email: string,
     private readonly apiToken: string,
-    opts: Pick<ProviderClientOptions, "fetcher"> = {},
+    opts: Omit<ProviderClientOptions, "baseUrl">,
   ) {
     this.fetcher = opts.fetcher;
+    this.policy = opts.policy;
   }
 
   private get auth(): string {
@@ -62,6 +65,7 @@ export class ZendeskClient {
         body: JSON.stringify({ ticket }),
       },
       this.fetcher,
+      this.policy,
     );
     const body = (await res.json()) as { ticket: { id: number } };
     return { id: body.ticket.id };
@@ -74,6 +78,7 @@ export class ZendeskClient {
       joinUrl(this.baseUrl, "api/v2/users/me.json"),
       { headers: { authorization: this.auth, accept: "application/json" } },
       this.fetcher,
+      this.policy,
     );
     return ((await res.json()) as { user: { id: number | null; email: string | null; role: string } }).user;
   }

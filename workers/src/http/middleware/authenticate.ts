@@ -14,7 +14,8 @@ export const STAFF: PrincipalKind[] = ["user", "secret_key"];
 /** Visitor routes: also the widget's publishable key and conversation tokens. */
 export const ANYONE: PrincipalKind[] = ["user", "secret_key", "publishable_key", "conversation"];
 
-function bearerOf(header: string | undefined): string | undefined {
+/** The credential of an `Authorization: Bearer …` header, if it has one. */
+export function bearerOf(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1];
 }

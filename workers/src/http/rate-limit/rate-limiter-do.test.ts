@@ -114,6 +114,43 @@ describe("RateLimiterDO", () => {
     expect(await limiter.hit([burstWindow(5)])).toMatchObject({ allowed: true, remaining: 4 });
   });
 
+  it("checks several subjects in one call and counts the call in none of them when one is full", async () => {
+    const limiter = freshLimiter();
+    const conversation = { subject: "conversation:conv_1", windows: [{ ...burstWindow(2), name: "conversation" }] };
+    const workspace = { subject: "workspace", windows: [{ ...burstWindow(100), name: "workspace" }] };
+    expect(await limiter.hitMany([conversation, workspace], { nowMs: START_MS })).toMatchObject({ allowed: true, window: "conversation", remaining: 1 });
+    expect(await limiter.hitMany([conversation, workspace], { nowMs: START_MS })).toMatchObject({ allowed: true, remaining: 0 });
+    const refused = await limiter.hitMany([conversation, workspace], { nowMs: START_MS });
+    expect(refused).toMatchObject({ allowed: false, window: "conversation" });
+    expect(refused.retryAfterSeconds).toBeGreaterThan(0);
+    // Another conversation has its own counter; the workspace counted only the two admitted calls.
+    const other = { subject: "conversation:conv_2", windows: conversation.windows };
+    expect(await limiter.hitMany([other, workspace], { nowMs: START_MS })).toMatchObject({ allowed: true });
+    const keys = await runInDurableObject(limiter, (_i, state) =>
+      state.storage.sql.exec<{ window_key: string; total: number }>("SELECT window_key, SUM(count) AS total FROM buckets GROUP BY window_key").toArray(),
+    );
+    expect(Object.fromEntries(keys.map((k) => [k.window_key.split("|")[0], k.total]))).toEqual({
+      "conversation:conv_1": 2,
+      "conversation:conv_2": 1,
+      workspace: 3,
+    });
+  });
+
+  it("spends a budget after the fact and refuses check-only calls once it is used up, without counting them", async () => {
+    const limiter = freshLimiter();
+    const budget = { subject: "model", windows: [monthlyWindow(100)], checkOnly: true };
+    expect(await limiter.hitMany([budget], { nowMs: START_MS })).toMatchObject({ allowed: true });
+    expect(await limiter.spend("model", budget.windows, 60, { nowMs: START_MS })).toMatchObject({ allowed: true, remaining: 39 });
+    // A finished call is counted in full even past the limit.
+    expect(await limiter.spend("model", budget.windows, 70, { nowMs: START_MS })).toMatchObject({ allowed: false });
+    const refused = await limiter.hitMany([budget, { subject: "workspace", windows: [burstWindow(10)] }], { nowMs: START_MS + 1 });
+    expect(refused).toMatchObject({ allowed: false, window: "monthly" });
+    const total = await runInDurableObject(limiter, (_i, state) =>
+      state.storage.sql.exec<{ total: number }>("SELECT SUM(count) AS total FROM buckets").one().total,
+    );
+    expect(total).toBe(130); // the refused call left no count in the workspace window either
+  });
+
   it("rejects a malformed window or cost instead of guessing", async () => {
     // Called on the instance: an error thrown across RPC is also reported as unhandled by the runner.
     await runInDurableObject(freshLimiter(), async (instance) => {

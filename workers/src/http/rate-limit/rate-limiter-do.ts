@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { applyBackoff, type BackoffDecision, type BackoffOp, type BackoffPolicy } from "./auth-backoff";
 import {
   assertValidSpec,
   bucketExpiresAtMs,
@@ -7,6 +8,7 @@ import {
   oldestRelevantBucket,
   tightestVerdict,
   type WindowSpec,
+  type WindowVerdict,
 } from "./sliding-window";
 
 /** The answer to one call: whether it may proceed, reported for the tightest window. */
@@ -21,6 +23,18 @@ export interface RateLimitDecision {
   resetAt: number;
   /** Seconds to wait before a retry can succeed; 0 when allowed. */
   retryAfterSeconds: number;
+}
+
+/**
+ * One subject's windows inside a shared limiter object: a workspace's object holds the counters
+ * of its conversations, visitors and model budget, so one call can check them all at once.
+ */
+export interface SubjectWindows {
+  /** Names the subject's counters inside the object, e.g. `conversation:conv_1`; "" for the object's own. */
+  subject: string;
+  windows: readonly WindowSpec[];
+  /** Only checked for room (one unit), never counted: a budget spent elsewhere with `spend`. */
+  checkOnly?: boolean;
 }
 
 /** Options of `RateLimiterDO.hit`. */
@@ -46,14 +60,36 @@ const MIGRATIONS: readonly string[] = [
 
 type BucketRow = { bucket: number; count: number };
 
-/** Storage key of a window: its name and shape, not its limit (a plan change keeps the counts). */
-function windowKey(spec: WindowSpec): string {
-  return `${spec.name}:${spec.windowMs}:${spec.bucketMs}`;
+/**
+ * Storage key of a window: its subject, name and shape, not its limit (a plan change keeps the
+ * counts). The object's own windows (subject "") keep the key they had before subjects existed.
+ */
+function windowKey(subject: string, spec: WindowSpec): string {
+  const key = `${spec.name}:${spec.windowMs}:${spec.bucketMs}`;
+  return subject === "" ? key : `${subject}|${key}`;
+}
+
+/** The decision reported for a set of verdicts (its tightest window), or "no window applies". */
+function decisionOf(verdicts: readonly WindowVerdict[], nowMs: number): RateLimitDecision {
+  const tightest = tightestVerdict(verdicts);
+  if (!tightest) {
+    return { allowed: true, window: "none", limit: 0, remaining: 0, resetAt: Math.ceil(nowMs / 1000), retryAfterSeconds: 0 };
+  }
+  return {
+    allowed: tightest.allowed,
+    window: tightest.name,
+    limit: tightest.limit,
+    remaining: tightest.remaining,
+    resetAt: Math.ceil(tightest.resetAtMs / 1000),
+    retryAfterSeconds: tightest.allowed ? 0 : Math.max(1, Math.ceil(tightest.retryAfterMs / 1000)),
+  };
 }
 
 /**
  * Sliding-window counters for one subject (an API key, a dashboard user or a visitor), named
- * like `key:<key_id>`. Each call is checked against all of the subject's windows at once and
+ * like `key:<key_id>`, or for one workspace (`workspace:<ws_id>`: the socket message limits of
+ * its conversations and visitors, and its model-token budget, see `socket-limits.ts` and
+ * `billing/model-budget.ts`). Each call is checked against all of the subject's windows at once and
  * counted in all of them only if every one has room, so a refused call costs no quota.
  * Buckets live in SQLite and are pruned on write; an alarm deletes the whole object once every
  * bucket has expired, so idle visitors cost no storage.
@@ -88,60 +124,107 @@ export class RateLimiterDO extends DurableObject<Env> {
    * same subject cannot both take the last slot.
    */
   async hit(windows: readonly WindowSpec[], options: HitOptions = {}): Promise<RateLimitDecision> {
+    return this.hitMany([{ subject: "", windows }], options);
+  }
+
+  /**
+   * `hit` for several subjects in one call: the call goes through only if every window of every
+   * subject has room, and is then counted in all of them except the `checkOnly` ones. One round
+   * trip answers "may this conversation, this visitor and this workspace send one more?".
+   */
+  async hitMany(subjects: readonly SubjectWindows[], options: HitOptions = {}): Promise<RateLimitDecision> {
     const cost = options.cost ?? 1;
     if (!Number.isInteger(cost) || cost < 1) throw new RangeError(`invalid rate-limit cost ${cost}`);
-    windows.forEach(assertValidSpec);
+    for (const s of subjects) s.windows.forEach(assertValidSpec);
     const nowMs = options.nowMs ?? Date.now();
     if (!this.schemaReady) this.migrate();
 
     const sql = this.ctx.storage.sql;
     const { verdicts, newestExpiryMs } = this.ctx.storage.transactionSync(() => {
       sql.exec("DELETE FROM buckets WHERE expires_ms <= ?", nowMs);
-      const counted = windows.map((spec) => {
-        const rows = sql
-          .exec<BucketRow>(
-            "SELECT bucket, count FROM buckets WHERE window_key = ? AND bucket >= ?",
-            windowKey(spec),
-            oldestRelevantBucket(spec, nowMs),
-          )
-          .toArray();
-        const counts = new Map(rows.map((r) => [r.bucket, r.count]));
-        return { spec, counts, verdict: evaluateWindow(spec, counts, nowMs, cost) };
-      });
+      const counted = subjects.flatMap((s) =>
+        s.windows.map((spec) => {
+          const key = windowKey(s.subject, spec);
+          const counts = this.readCounts(key, spec, nowMs);
+          // A check-only window asks for one unit of room: "is any budget left?"
+          return { key, spec, counts, write: !s.checkOnly, verdict: evaluateWindow(spec, counts, nowMs, s.checkOnly ? 1 : cost) };
+        }),
+      );
       const allowed = counted.every((c) => c.verdict.allowed);
       let newest: number | null = null; // expiry of a freshly created bucket, to schedule cleanup
       if (allowed) {
-        for (const { spec, counts } of counted) {
-          const bucket = bucketIndex(spec, nowMs);
-          const expiresMs = bucketExpiresAtMs(spec, bucket);
-          sql.exec(
-            `INSERT INTO buckets (window_key, bucket, count, expires_ms) VALUES (?, ?, ?, ?)
-             ON CONFLICT (window_key, bucket) DO UPDATE SET count = count + excluded.count`,
-            windowKey(spec),
-            bucket,
-            cost,
-            expiresMs,
-          );
-          if (!counts.has(bucket)) newest = Math.max(newest ?? 0, expiresMs);
+        for (const { key, spec, counts, write } of counted) {
+          if (!write) continue;
+          const expiresMs = this.add(key, spec, nowMs, cost);
+          if (!counts.has(bucketIndex(spec, nowMs))) newest = Math.max(newest ?? 0, expiresMs);
         }
       }
       return { verdicts: counted.map((c) => c.verdict), newestExpiryMs: newest };
     });
 
     if (newestExpiryMs !== null) await this.scheduleCleanup(newestExpiryMs);
+    return decisionOf(verdicts, nowMs);
+  }
 
-    const tightest = tightestVerdict(verdicts);
-    if (!tightest) {
-      return { allowed: true, window: "none", limit: 0, remaining: 0, resetAt: Math.ceil(nowMs / 1000), retryAfterSeconds: 0 };
-    }
-    return {
-      allowed: tightest.allowed,
-      window: tightest.name,
-      limit: tightest.limit,
-      remaining: tightest.remaining,
-      resetAt: Math.ceil(tightest.resetAtMs / 1000),
-      retryAfterSeconds: tightest.allowed ? 0 : Math.max(1, Math.ceil(tightest.retryAfterMs / 1000)),
-    };
+  /**
+   * Counts `amount` units that were already used (model tokens of a finished answer) in each of
+   * the subject's windows, with no check: the work is done, only later calls can be refused.
+   * Returns what the windows say now, with `allowed` false once any of them is used up.
+   */
+  async spend(subject: string, windows: readonly WindowSpec[], amount: number, options: Pick<HitOptions, "nowMs"> = {}): Promise<RateLimitDecision> {
+    if (!Number.isInteger(amount) || amount < 0) throw new RangeError(`invalid amount ${amount}`);
+    windows.forEach(assertValidSpec);
+    const nowMs = options.nowMs ?? Date.now();
+    if (!this.schemaReady) this.migrate();
+    const sql = this.ctx.storage.sql;
+    const { verdicts, newestExpiryMs } = this.ctx.storage.transactionSync(() => {
+      sql.exec("DELETE FROM buckets WHERE expires_ms <= ?", nowMs);
+      let newest: number | null = null;
+      const after = windows.map((spec) => {
+        const key = windowKey(subject, spec);
+        if (amount > 0) {
+          const fresh = !this.readCounts(key, spec, nowMs).has(bucketIndex(spec, nowMs));
+          const expiresMs = this.add(key, spec, nowMs, amount);
+          if (fresh) newest = Math.max(newest ?? 0, expiresMs);
+        }
+        return evaluateWindow(spec, this.readCounts(key, spec, nowMs), nowMs, 1);
+      });
+      return { verdicts: after, newestExpiryMs: newest };
+    });
+    if (newestExpiryMs !== null) await this.scheduleCleanup(newestExpiryMs);
+    return decisionOf(verdicts, nowMs);
+  }
+
+  /** The counts of a window's buckets that still weigh on its estimate. */
+  private readCounts(key: string, spec: WindowSpec, nowMs: number): Map<number, number> {
+    const rows = this.ctx.storage.sql
+      .exec<BucketRow>("SELECT bucket, count FROM buckets WHERE window_key = ? AND bucket >= ?", key, oldestRelevantBucket(spec, nowMs))
+      .toArray();
+    return new Map(rows.map((r) => [r.bucket, r.count]));
+  }
+
+  /** Adds `amount` to the window's current bucket; returns that bucket's expiry. */
+  private add(key: string, spec: WindowSpec, nowMs: number, amount: number): number {
+    const bucket = bucketIndex(spec, nowMs);
+    const expiresMs = bucketExpiresAtMs(spec, bucket);
+    this.ctx.storage.sql.exec(
+      `INSERT INTO buckets (window_key, bucket, count, expires_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (window_key, bucket) DO UPDATE SET count = count + excluded.count`,
+      key,
+      bucket,
+      amount,
+      expiresMs,
+    );
+    return expiresMs;
+  }
+
+  /** Failed-attempt back-off of this subject (sign-in, refresh, invitation links): see `auth-backoff.ts`. */
+  async backoff(op: BackoffOp, policy: BackoffPolicy, options: Pick<HitOptions, "nowMs"> = {}): Promise<BackoffDecision> {
+    const nowMs = options.nowMs ?? Date.now();
+    if (!this.schemaReady) this.migrate();
+    const { decision, expiresMs } = this.ctx.storage.transactionSync(() => applyBackoff(this.ctx.storage.sql, op, policy, nowMs));
+    if (expiresMs !== null) await this.scheduleCleanup(expiresMs);
+    return decision;
   }
 
   /** Moves the cleanup alarm later when a bucket outlives it; never earlier. */

@@ -49,4 +49,26 @@ describe("rate-limit subject", () => {
     expect(subjectOf(widget, "2001:db8::1")).toEqual({ kind: "visitor", name: "visitor:ws_1:ip:key_pk:2001:db8::1" });
     expect(subjectOf(widget, undefined).name).toBe("visitor:ws_1:ip:key_pk:unknown");
   });
+
+  it("counts the visitor tokens a widget key handed out on that key and address, whatever visitor id they claim", () => {
+    const token = (visitorId: string): Principal => ({
+      kind: "conversation",
+      workspaceId: "ws_1",
+      conversationId: `conv_${visitorId}`,
+      assistantId: "ast_1",
+      visitorId,
+      role: "visitor",
+      agentId: null,
+      publishableKeyId: "key_pk",
+    });
+    expect(subjectOf(token("invented-1"), "1.2.3.4")).toEqual({ kind: "visitor", name: "visitor:ws_1:ip:key_pk:1.2.3.4" });
+    expect(subjectOf(token("invented-2"), "1.2.3.4")).toEqual(subjectOf(token("invented-1"), "1.2.3.4"));
+  });
+
+  it("counts a watch-only token on the staff member behind it", () => {
+    const token = conversationToken("conv_a", "usr_7");
+    if (token.kind !== "conversation") throw new Error("expected a conversation token");
+    const observer: Principal = { ...token, role: "observer" };
+    expect(subjectOf(observer, "1.2.3.4")).toEqual({ kind: "user", name: "user:usr_7" });
+  });
 });

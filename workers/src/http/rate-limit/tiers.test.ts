@@ -11,11 +11,11 @@ describe("rate-limit tiers", () => {
     expect(windowsFor("key", "starter", {}).find((w) => w.name === "monthly")?.windowMs).toBe(MONTHLY_WINDOW_MS);
   });
 
-  it("limits keys and users to 60 calls a minute and visitors to 20", () => {
+  it("limits keys, users and visitors (per widget key and address) to 60 calls a minute", () => {
     const burst = (kind: "key" | "user" | "visitor") => windowsFor(kind, "enterprise", {});
     expect(burst("key")).toEqual([expect.objectContaining({ name: "burst", limit: 60, windowMs: BURST_WINDOW_MS })]);
     expect(burst("user")).toEqual([expect.objectContaining({ name: "burst", limit: 60 })]);
-    expect(burst("visitor")).toEqual([expect.objectContaining({ name: "burst", limit: 20 })]);
+    expect(burst("visitor")).toEqual([expect.objectContaining({ name: "burst", limit: 60 })]);
   });
 
   it("meters visitors against the plan but never dashboard users", () => {
@@ -30,7 +30,7 @@ describe("rate-limit tiers", () => {
   it("takes burst overrides from the environment, `off` included, and ignores nonsense", () => {
     expect(burstPerMinute("key", { RATE_LIMIT_BURST_PER_MINUTE: "600" })).toBe(600);
     expect(burstPerMinute("user", { RATE_LIMIT_BURST_PER_MINUTE: " 5 " })).toBe(5);
-    expect(burstPerMinute("visitor", { RATE_LIMIT_BURST_PER_MINUTE: "600" })).toBe(20);
+    expect(burstPerMinute("visitor", { RATE_LIMIT_BURST_PER_MINUTE: "600" })).toBe(60);
     expect(burstPerMinute("visitor", { RATE_LIMIT_VISITOR_BURST_PER_MINUTE: "OFF" })).toBeNull();
     for (const nonsense of ["", "0", "-3", "1.5", "lots"]) {
       expect(burstPerMinute("key", { RATE_LIMIT_BURST_PER_MINUTE: nonsense })).toBe(60);

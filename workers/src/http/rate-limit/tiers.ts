@@ -27,7 +27,8 @@ export const MONTHLY_CALLS_BY_PLAN: Readonly<Record<Plan, number | null>> = {
  * that means what it says. 30 one-day buckets keep it to at most 31 rows per subject.
  */
 export const MONTHLY_WINDOW_MS = 30 * DAY_MS;
-const MONTHLY_BUCKET_MS = DAY_MS; // the estimate approximates only the oldest day of thirty
+/** Bucket of the monthly windows; the estimate approximates only the oldest day of thirty. */
+export const MONTHLY_BUCKET_MS = DAY_MS;
 
 /** Length of the burst window: limits below are calls per sliding minute. */
 export const BURST_WINDOW_MS = MINUTE_MS;
@@ -36,13 +37,16 @@ const BURST_BUCKET_MS = 10 * SECOND_MS; // 7 rows at most, error bounded by one 
 /**
  * Calls per sliding minute per subject, whatever the plan. 60/min for secret keys and users
  * (one a second sustained is far above any honest integration or dashboard session, and stops a
- * runaway loop within a minute); 20/min for visitors, since a person chatting sends a message
- * every few seconds at most while a script behind one widget key is exactly what to slow down.
+ * runaway loop within a minute); 60/min for visitors, who are counted per widget key and client
+ * address (not per claimed visitor id): a person chatting sends a message every few seconds at
+ * most, but one address may carry a whole office or carrier NAT, while a script behind one
+ * widget key is still held to one call a second (and each conversation to its own, lower,
+ * message limit in `socket-limits.ts`).
  */
 export const DEFAULT_BURST_PER_MINUTE: Readonly<Record<SubjectKind, number>> = {
   key: 60,
   user: 60,
-  visitor: 20,
+  visitor: 60,
 };
 
 /**
@@ -53,8 +57,8 @@ export const DEFAULT_BURST_PER_MINUTE: Readonly<Record<SubjectKind, number>> = {
  */
 export type RateLimitVars = Partial<Record<"RATE_LIMIT_BURST_PER_MINUTE" | "RATE_LIMIT_VISITOR_BURST_PER_MINUTE", string>>;
 
-/** A burst limit from a variable: a number, null for `off`, undefined when not usable. */
-function parseLimit(raw: string | undefined): number | null | undefined {
+/** A limit from a variable: a positive integer, null for `off`, undefined when unset or unreadable. */
+export function parseLimit(raw: string | undefined): number | null | undefined {
   const value = raw?.trim().toLowerCase();
   if (!value) return undefined;
   if (value === "off") return null;

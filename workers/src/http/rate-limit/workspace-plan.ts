@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../storage/db";
-import { schema } from "../../storage/db";
+import { createDb, schema } from "../../storage/db";
 import type { Plan } from "./tiers";
 
 const PLAN_CACHE_TTL_MS = 60_000; // an upgrade takes effect within a minute, without a D1 read per call
@@ -32,4 +32,15 @@ export async function workspacePlan(db: Db, workspaceId: string, nowMs = Date.no
     cache.delete(oldest);
   }
   return plan;
+}
+
+/**
+ * The plan whose limits meter a workspace's model use (socket message caps, token budget). Plans
+ * are sold only where billing is on (`STRIPE_SECRET_KEY` set); a deployment without billing has
+ * no plan to upgrade to, so, like the billing caps in `billing/limits.ts`, every workspace gets
+ * the enterprise row there, which the operator caps with the `*_ENTERPRISE` variables.
+ */
+export async function meteringPlan(env: Pick<Env, "DB" | "STRIPE_SECRET_KEY">, workspaceId: string): Promise<Plan | null> {
+  if (!env.STRIPE_SECRET_KEY?.trim()) return "enterprise";
+  return workspacePlan(createDb(env.DB), workspaceId);
 }

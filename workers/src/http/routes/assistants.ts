@@ -12,6 +12,7 @@ import { assertCanAddAssistant } from "../../billing/limits";
 import { deleteAssistantKnowledge } from "../../knowledge/documents";
 import { createDb } from "../../storage/db";
 import {
+  assertModelPolicyAllowed,
   createAssistant,
   deleteAssistant,
   getAssistant,
@@ -53,7 +54,9 @@ export const assistantsRoutes = router()
     async (c) => {
       const p = c.get("principal");
       await assertCanAddAssistant(c.env, p.workspaceId);
-      const row = await createAssistant(createDb(c.env.DB), p.workspaceId, c.req.valid("json"));
+      const body = c.req.valid("json");
+      await assertModelPolicyAllowed(c.env, createDb(c.env.DB), p.workspaceId, body.model_policy);
+      const row = await createAssistant(createDb(c.env.DB), p.workspaceId, body);
       await recordAudit(c.env, p, { action: "assistant.created", targetType: "assistant", targetId: row.id }, auditContext(c));
       return c.json(toAssistant(row), 201);
     },
@@ -85,6 +88,7 @@ export const assistantsRoutes = router()
       const p = c.get("principal");
       const { id } = c.req.valid("param");
       const patch = c.req.valid("json");
+      await assertModelPolicyAllowed(c.env, createDb(c.env.DB), p.workspaceId, patch.model_policy);
       const row = await updateAssistant(createDb(c.env.DB), p.workspaceId, id, patch);
       await recordAudit(
         c.env,

@@ -8,12 +8,14 @@ import {
   UserSchema,
   WorkspaceSchema,
 } from "../../../../schema/api";
-import { recordAudit } from "../../analytics/audit";
+import { recordAudit, recordSignUpAttempt } from "../../analytics/audit";
 import { changePassword, findActiveUser, logIn, logOut, refreshSession, signUp } from "../../auth/sessions";
 import { createDb } from "../../storage/db";
+import { tokenSecret } from "../../auth/tokens";
 import { getWorkspace, toUser, toWorkspace } from "../../tenancy/workspaces";
 import { authenticate } from "../middleware/authenticate";
 import { ApiError } from "../errors";
+import { limitCredentialCheck } from "../rate-limit/auth-limiter";
 import { auditContext, errorResponses, json, jsonBody, router } from "../openapi";
 
 /** Sign-up, sign-in and session routes of dashboard users. */
@@ -24,12 +26,21 @@ export const auth = router()
       path: "/workspaces",
       tags: ["auth"],
       summary: "Sign up: create a workspace and its first admin",
+      description:
+        "An email that already has an account gets the same 201 answer, but nothing is created and its tokens open nothing: " +
+        "the answer never tells whether an address is registered. Limited per client address (429 `rate_limited`).",
       request: { body: jsonBody(SignUpBody) },
-      responses: { 201: json(SessionSchema, "signed in to the new workspace"), ...errorResponses(400, 403, 409) },
+      responses: { 201: json(SessionSchema, "signed in to the new workspace"), ...errorResponses(400, 403, 429, 503) },
     }),
     async (c) => {
       if (c.env.SIGNUP_OPEN !== "true") throw new ApiError("forbidden", "sign-up is closed on this deployment");
-      const session = await signUp(createDb(c.env.DB), c.env, c.req.valid("json"));
+      tokenSecret(c.env); // a deployment that cannot sign tokens must refuse before creating anything
+      const { session, created, owner } = await limitCredentialCheck(c, {}, () => signUp(createDb(c.env.DB), c.env, c.req.valid("json")));
+      if (!created) {
+        // The account's own admins are told (in their audit log); the caller is not.
+        if (owner) await recordSignUpAttempt(c.env, owner, auditContext(c));
+        return c.json(session, 201);
+      }
       await recordAudit(
         c.env,
         { kind: "user", workspaceId: session.workspace.id, userId: session.user.id, role: "admin" },
@@ -44,12 +55,14 @@ export const auth = router()
       method: "post",
       path: "/auth/login",
       tags: ["auth"],
+      description: "Limited per client address and per email, with a growing back-off after failures (429 `rate_limited`).",
       request: { body: jsonBody(LoginBody) },
-      responses: { 200: json(SessionSchema, "signed in"), ...errorResponses(400, 401) },
+      responses: { 200: json(SessionSchema, "signed in"), ...errorResponses(400, 401, 429, 503) },
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
-      return c.json(await logIn(createDb(c.env.DB), c.env, email, password), 200);
+      tokenSecret(c.env);
+      return c.json(await limitCredentialCheck(c, { email }, () => logIn(createDb(c.env.DB), c.env, email, password)), 200);
     },
   )
   .openapi(
@@ -58,10 +71,15 @@ export const auth = router()
       path: "/auth/refresh",
       tags: ["auth"],
       summary: "Exchange a refresh token for a new pair (the old one is spent)",
+      description: "Limited per client address, with a growing back-off after failures (429 `rate_limited`).",
       request: { body: jsonBody(RefreshBody) },
-      responses: { 200: json(SessionSchema, "new tokens"), ...errorResponses(400, 401) },
+      responses: { 200: json(SessionSchema, "new tokens"), ...errorResponses(400, 401, 429, 503) },
     }),
-    async (c) => c.json(await refreshSession(createDb(c.env.DB), c.env, c.req.valid("json").refresh_token), 200),
+    async (c) => {
+      const { refresh_token } = c.req.valid("json");
+      tokenSecret(c.env);
+      return c.json(await limitCredentialCheck(c, {}, () => refreshSession(createDb(c.env.DB), c.env, refresh_token)), 200);
+    },
   )
   .openapi(
     createRoute({

@@ -21,6 +21,7 @@ import {
 } from "../../../../schema/api";
 import { recordAudit } from "../../analytics/audit";
 import { actorOf } from "../../auth/principal";
+import { conversationRoleOf, currentStaffRole } from "../../auth/staff-standing";
 import { signConversationToken, verifyConversationToken } from "../../auth/tokens";
 import type { ConversationView } from "../../conversation/conversation-do";
 import type { EscalationView, MessageView, ServerEvent } from "../../conversation/protocol";
@@ -28,6 +29,7 @@ import { sanitizeMessage } from "../../conversation/sanitize";
 import {
   authorizeConversation,
   conversationStub,
+  conversationTokenClaims,
   listConversations,
   startConversation,
   wsUrl,
@@ -35,7 +37,10 @@ import {
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { createDb } from "../../storage/db";
 import { agentDisplayName } from "../../tenancy/workspaces";
-import { ANYONE, authenticate } from "../middleware/authenticate";
+import { checkModelBudget } from "../../billing/model-budget";
+import { limitConversationStart } from "../rate-limit/conversation-starts";
+import { subjectOf } from "../rate-limit/subject";
+import { ANYONE, authenticate, bearerOf } from "../middleware/authenticate";
 import { ApiError, notFound } from "../errors";
 import { auditContext, errorResponses, json, jsonBody, router } from "../openapi";
 
@@ -92,6 +97,9 @@ export const conversationsRoutes = router()
     async (c) => {
       const body = c.req.valid("json");
       if (body.initial_message !== undefined) body.initial_message = sanitizeMessage(body.initial_message);
+      await limitConversationStart(c);
+      // A first message is answered like any other: no conversation starts that could not answer it.
+      if (body.initial_message !== undefined) await checkModelBudget(c.env, c.get("principal").workspaceId);
       const { conversation, token } = await startConversation(c.env, c.get("principal"), body);
       return c.json(
         {
@@ -234,6 +242,8 @@ export const conversationsRoutes = router()
         throw new ApiError("forbidden", "agents reply with agent-messages");
       }
       const content = sanitizeMessage(body.content);
+      // Refused before the message is stored: 429 with Retry-After, for JSON and SSE alike.
+      await checkModelBudget(c.env, conv.workspace_id);
       const stub = conversationStub(c.env, id);
       const events = readEvents(await stub.submit(content, body.client_id ?? null));
       const wantsStream = body.stream || (c.req.header("accept") ?? "").includes("text/event-stream");
@@ -251,9 +261,16 @@ export const conversationsRoutes = router()
 
       let answer: MessageView | null = null;
       let escalationId: string | null = null;
+      let refusal: Extract<ServerEvent, { type: "error" }> | null = null;
       for await (const e of events) {
         if (e.type === "response") answer = e.message;
         if (e.type === "escalation") escalationId = e.escalation_id;
+        if (e.type === "error" && e.code === "rate_limited") refusal = e;
+      }
+      // The budget ran out between the check above and the answer: the same 429, late.
+      if (!answer && refusal) {
+        const retryAfter = refusal.retry_after ?? 60;
+        throw new ApiError("rate_limited", refusal.message, { window: "model_tokens", retry_after_seconds: retryAfter }, { "Retry-After": String(retryAfter) });
       }
       const escalation: EscalationView | null = escalationId ? await stub.getEscalation(escalationId) : null;
       return c.json({ message: answer, escalation, human_takeover: answer === null && conv.human_takeover }, 200);
@@ -267,7 +284,7 @@ export const conversationsRoutes = router()
       summary: "Hand the conversation to a person (an open escalation is returned, not doubled)",
       middleware: [visitorOrStaff],
       request: { params: IdParam, body: jsonBody(EscalateBody) },
-      responses: { 201: json(EscalationSchema), ...errorResponses(400, 401, 403, 404) },
+      responses: { 201: json(EscalationSchema), ...errorResponses(400, 401, 403, 404, 429) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -277,7 +294,17 @@ export const conversationsRoutes = router()
       if (principal.kind === "conversation" && principal.role === "visitor" && body.reason !== "user_request") {
         throw new ApiError("forbidden", "visitors can only ask for a person (reason user_request)");
       }
-      return c.json(await conversationStub(c.env, id).escalate(body.reason, body.note ?? null), 201);
+      const outcome = await conversationStub(c.env, id).escalate(body.reason, body.note ?? null);
+      if (!outcome.escalation) {
+        const retryAfter = outcome.retry_after_seconds;
+        throw new ApiError(
+          "rate_limited",
+          "this conversation was handed to a person too often today; the team already has it",
+          { retry_after_seconds: retryAfter },
+          { "Retry-After": String(retryAfter) },
+        );
+      }
+      return c.json(outcome.escalation, 201);
     },
   )
   .openapi(
@@ -307,7 +334,8 @@ export const conversationsRoutes = router()
     async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      await authorizeConversation(c.env, c.get("principal"), id, "read");
+      // A rating is a change: the visitor's, or staff who may write (never a watch-only token).
+      await authorizeConversation(c.env, c.get("principal"), id, "write");
       return c.json(toConversation(await conversationStub(c.env, id).rate(body.score, body.comment ?? null)), 200);
     },
   )
@@ -352,7 +380,8 @@ export const conversationsRoutes = router()
       method: "post",
       path: "/conversations/{id}/token",
       tags: ["conversations"],
-      summary: "A fresh conversation token: visitors renew theirs (publishable key + visitor_id), staff get an agent token",
+      summary:
+        "A fresh conversation token: visitors renew theirs (publishable key + visitor_id); staff get an agent token (manager+) or a watch-only observer token (viewer)",
       middleware: [authenticate({ allow: ["user", "secret_key", "publishable_key", "conversation"] })],
       request: { params: IdParam, body: jsonBody(ConversationTokenBody) },
       responses: { 200: json(ConversationTokenSchema), ...errorResponses(400, 401, 403, 404) },
@@ -371,23 +400,22 @@ export const conversationsRoutes = router()
           body.visitor_id !== undefined &&
           conv.visitor_id === body.visitor_id;
         if (!matches) throw notFound("conversation");
-        claims = { conversationId: id, workspaceId: conv.workspace_id, assistantId: conv.assistant_id, visitorId: conv.visitor_id, role: "visitor", agentId: null };
-      } else if (principal.kind === "conversation") {
-        const conv = await authorizeConversation(c.env, principal, id, "read");
-        claims = { conversationId: id, workspaceId: conv.workspace_id, assistantId: conv.assistant_id, visitorId: conv.visitor_id, role: principal.role, agentId: principal.agentId };
-      } else {
-        const conv = await authorizeConversation(c.env, principal, id, "read");
         claims = {
           conversationId: id,
           workspaceId: conv.workspace_id,
           assistantId: conv.assistant_id,
           visitorId: conv.visitor_id,
-          role: "agent",
-          agentId: actorOf(principal).actor_id,
+          role: "visitor",
+          agentId: null,
+          publishableKeyId: principal.keyId,
         };
+      } else {
+        // Staff get agent or observer by their role now; a renewal re-checks its holder.
+        const conv = await authorizeConversation(c.env, principal, id, "read");
+        claims = await conversationTokenClaims(c.env, principal, conv, bearerOf(c.req.header("authorization")));
       }
       const token = await signConversationToken(c.env, claims);
-      return c.json({ token: token.token, token_expires_at: token.expiresAt, ws_url: wsUrl(c.req.url, id) }, 200);
+      return c.json({ token: token.token, token_expires_at: token.expiresAt, ws_url: wsUrl(c.req.url, id), role: claims.role }, 200);
     },
   );
 
@@ -404,11 +432,26 @@ conversationsRoutes.get("/conversations/:id/ws", async (c) => {
   const claims = token ? await verifyConversationToken(c.env, token) : null;
   if (!claims) throw new ApiError("unauthorized", "missing, invalid or expired conversation token");
   if (claims.conversationId !== id) throw notFound("conversation");
+  const db = createDb(c.env.DB);
+  if (claims.role !== "visitor") {
+    // A staff socket joins with what its holder may do now, not when the token was issued.
+    const role = await currentStaffRole(db, { workspaceId: claims.workspaceId, agentId: claims.agentId!, keyFingerprint: claims.keyFingerprint });
+    if (!role) throw new ApiError("unauthorized", "the staff member behind this conversation token no longer has access");
+    if (claims.role === "agent" && conversationRoleOf(role) !== "agent") {
+      throw new ApiError("forbidden", "this action needs the manager role", { required_role: "manager" });
+    }
+  }
   const headers = new Headers(c.req.raw.headers);
+  // Who is on the socket is ours to say: anything a client sent under these names is dropped.
+  for (const name of [...headers.keys()]) if (name.startsWith("x-conversation-")) headers.delete(name);
   headers.set("x-conversation-role", claims.role);
-  headers.set("x-conversation-participant", claims.role === "agent" ? claims.agentId! : claims.visitorId);
+  headers.set("x-conversation-participant", claims.role === "visitor" ? claims.visitorId : claims.agentId!);
+  // Whom the socket's messages are counted for (socket-limits.ts): the same subject as over HTTP.
+  const rateSubject = subjectOf({ kind: "conversation", ...claims }, c.req.header("cf-connecting-ip"));
+  headers.set("x-conversation-rate-subject", rateSubject.name);
+  if (claims.keyFingerprint) headers.set("x-conversation-key-fingerprint", claims.keyFingerprint);
   if (claims.role === "agent") {
-    const name = await agentDisplayName(createDb(c.env.DB), claims.workspaceId, claims.agentId!);
+    const name = await agentDisplayName(db, claims.workspaceId, claims.agentId!);
     if (name) headers.set("x-conversation-participant-name", encodeURIComponent(name));
   }
   return conversationStub(c.env, id).fetch(new Request(c.req.url, { headers }));

@@ -13,6 +13,7 @@ import {
 } from "../../../../schema/api";
 import { recordAudit } from "../../analytics/audit";
 import { actorOf } from "../../auth/principal";
+import { tokenSecret } from "../../auth/tokens";
 import { createDb } from "../../storage/db";
 import {
   acceptInvite,
@@ -27,6 +28,7 @@ import {
 } from "../../tenancy/team";
 import { authenticate } from "../middleware/authenticate";
 import { auditContext, errorResponses, json, jsonBody, router } from "../openapi";
+import { limitCredentialCheck } from "../rate-limit/auth-limiter";
 
 const UserParam = z.strictObject({ userId: idOf("usr").openapi({ param: { name: "userId", in: "path" } }) });
 const InviteParam = z.strictObject({ id: idOf("inv").openapi({ param: { name: "id", in: "path" } }) });
@@ -117,11 +119,16 @@ export const teamRoutes = router()
       path: "/invites/accept",
       tags: ["team"],
       summary: "Accept an invitation: create the account and sign in",
+      description:
+        "Any link that cannot be accepted (made up, used, revoked, expired, or for an email that has an account elsewhere) " +
+        "gets the same 404. Limited per client address, with a growing back-off after failures (429 `rate_limited`).",
       request: { body: jsonBody(InviteAcceptBody) },
-      responses: { 201: json(SessionSchema, "signed in to the workspace"), ...errorResponses(400, 404, 409) },
+      responses: { 201: json(SessionSchema, "signed in to the workspace"), ...errorResponses(400, 404, 429, 503) },
     }),
     async (c) => {
-      const { session, invite } = await acceptInvite(createDb(c.env.DB), c.env, c.req.valid("json"));
+      const body = c.req.valid("json");
+      tokenSecret(c.env); // refuse before an invitation is spent on a session that cannot be signed
+      const { session, invite } = await limitCredentialCheck(c, {}, () => acceptInvite(createDb(c.env.DB), c.env, body));
       await recordAudit(
         c.env,
         { kind: "user", workspaceId: session.workspace.id, userId: session.user.id, role: session.user.role },
