@@ -13,6 +13,7 @@ interface __BaseEnv_Env {
 	CHAT_MODEL: string;
 	EMBEDDER: string;
 	VECTOR_STORE: string;
+	RERANKER: string;
 	DASHBOARD_URL: string;
 	RATE_LIMIT_BURST_PER_MINUTE: string;
 	RATE_LIMIT_VISITOR_BURST_PER_MINUTE: string;
@@ -21,11 +22,12 @@ interface __BaseEnv_Env {
 	CONVERSATION: DurableObjectNamespace<import("./workers/src/index").ConversationDO>;
 	RATE_LIMITER: DurableObjectNamespace<import("./workers/src/index").RateLimiterDO>;
 	VECTOR_INDEX: DurableObjectNamespace<import("./workers/src/index").LocalVectorIndexDO>;
+	KNOWLEDGE_INDEX: DurableObjectNamespace<import("./workers/src/index").KnowledgeIndexDO>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./workers/src/index");
-		durableNamespaces: "ConversationDO" | "RateLimiterDO" | "LocalVectorIndexDO";
+		durableNamespaces: "ConversationDO" | "RateLimiterDO" | "LocalVectorIndexDO" | "KnowledgeIndexDO";
 	}
 	interface Env extends __BaseEnv_Env {}
 }
@@ -34,7 +36,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "SIGNUP_OPEN" | "CHAT_MODEL" | "EMBEDDER" | "VECTOR_STORE" | "DASHBOARD_URL" | "RATE_LIMIT_BURST_PER_MINUTE" | "RATE_LIMIT_VISITOR_BURST_PER_MINUTE" | "STRIPE_PRICE_PRO" | "STRIPE_PRICE_ENTERPRISE">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "SIGNUP_OPEN" | "CHAT_MODEL" | "EMBEDDER" | "VECTOR_STORE" | "RERANKER" | "DASHBOARD_URL" | "RATE_LIMIT_BURST_PER_MINUTE" | "RATE_LIMIT_VISITOR_BURST_PER_MINUTE" | "STRIPE_PRICE_PRO" | "STRIPE_PRICE_ENTERPRISE">> {}
 }
 declare module "*.txt" {
 	const value: string;

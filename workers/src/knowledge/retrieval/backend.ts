@@ -40,6 +40,12 @@ export interface RetrievalBackend {
   texts(chunkIds: readonly string[]): Promise<IndexedChunk[]>;
   /** Size of the index, for strategies that adapt to it. */
   stats(): Promise<{ chunks: number; documents: number }>;
+  /**
+   * How many chunks the keyword index holds (`chunks`) and how many of them match each of
+   * `terms` (`matching`, in the order given; a term as `keyword()` would match it, stemmed the
+   * same way): the N and n of BM25's IDF.
+   */
+  termCounts(terms: readonly string[]): Promise<{ chunks: number; matching: number[] }>;
 }
 
 /** What a strategy is asked for. */
