@@ -13,6 +13,7 @@ interface __BaseEnv_Env {
 	CHAT_MODEL: string;
 	EMBEDDER: string;
 	VECTOR_STORE: string;
+	RERANKER: string;
 	DASHBOARD_URL: string;
 	RATE_LIMIT_BURST_PER_MINUTE: string;
 	RATE_LIMIT_VISITOR_BURST_PER_MINUTE: string;
@@ -34,11 +35,12 @@ interface __BaseEnv_Env {
 	CONVERSATION: DurableObjectNamespace<import("./workers/src/index").ConversationDO>;
 	RATE_LIMITER: DurableObjectNamespace<import("./workers/src/index").RateLimiterDO>;
 	VECTOR_INDEX: DurableObjectNamespace<import("./workers/src/index").LocalVectorIndexDO>;
+	KNOWLEDGE_INDEX: DurableObjectNamespace<import("./workers/src/index").KnowledgeIndexDO>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./workers/src/index");
-		durableNamespaces: "ConversationDO" | "RateLimiterDO" | "LocalVectorIndexDO";
+		durableNamespaces: "ConversationDO" | "RateLimiterDO" | "LocalVectorIndexDO" | "KnowledgeIndexDO";
 	}
 	interface Env extends __BaseEnv_Env {}
 }
@@ -47,7 +49,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "SIGNUP_OPEN" | "CHAT_MODEL" | "EMBEDDER" | "VECTOR_STORE" | "DASHBOARD_URL" | "RATE_LIMIT_BURST_PER_MINUTE" | "RATE_LIMIT_VISITOR_BURST_PER_MINUTE" | "AUTH_RATE_LIMIT_PER_MINUTE" | "AUTH_FAILURES_BEFORE_BACKOFF" | "RATE_LIMIT_VISITOR_CONVERSATIONS_PER_HOUR" | "RATE_LIMIT_CONVERSATION_MESSAGES_PER_MINUTE" | "RATE_LIMIT_WORKSPACE_MESSAGES_PER_MINUTE" | "MODEL_TOKEN_BUDGET_STARTER" | "MODEL_TOKEN_BUDGET_PRO" | "MODEL_TOKEN_BUDGET_ENTERPRISE" | "ALLOWED_MODELS" | "ALLOWED_MODELS_STARTER" | "ALLOWED_MODELS_PRO" | "ALLOWED_MODELS_ENTERPRISE" | "STRIPE_PRICE_PRO" | "STRIPE_PRICE_ENTERPRISE" | "ALLOW_PRIVATE_FETCH">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "SIGNUP_OPEN" | "CHAT_MODEL" | "EMBEDDER" | "VECTOR_STORE" | "RERANKER" | "DASHBOARD_URL" | "RATE_LIMIT_BURST_PER_MINUTE" | "RATE_LIMIT_VISITOR_BURST_PER_MINUTE" | "AUTH_RATE_LIMIT_PER_MINUTE" | "AUTH_FAILURES_BEFORE_BACKOFF" | "RATE_LIMIT_VISITOR_CONVERSATIONS_PER_HOUR" | "RATE_LIMIT_CONVERSATION_MESSAGES_PER_MINUTE" | "RATE_LIMIT_WORKSPACE_MESSAGES_PER_MINUTE" | "MODEL_TOKEN_BUDGET_STARTER" | "MODEL_TOKEN_BUDGET_PRO" | "MODEL_TOKEN_BUDGET_ENTERPRISE" | "ALLOWED_MODELS" | "ALLOWED_MODELS_STARTER" | "ALLOWED_MODELS_PRO" | "ALLOWED_MODELS_ENTERPRISE" | "STRIPE_PRICE_PRO" | "STRIPE_PRICE_ENTERPRISE" | "ALLOW_PRIVATE_FETCH">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -574,3 +574,73 @@ export function threadCpuMs(pid) {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Retrieval evaluation on a labelled FAQ set (`npm run eval` and `bench/retrieval-tune.mjs`).
+
+/** The halves of an evaluation set; `all` is both. */
+export const EVAL_HALVES = ["tune", "test", "all"];
+
+/**
+ * Which half of the set a FAQ belongs to, by a fixed rule that never looks at the queries: the
+ * set's document ids sorted (code-unit order), then alternating, the 1st, 3rd, 5th… to `tune`,
+ * the 2nd, 4th, 6th… to `test`. A query belongs to the half of the FAQ it is labelled with, so
+ * no FAQ is seen in both. Returns Map of document id to "tune" | "test".
+ */
+export function evalHalves(set) {
+  const ids = [...new Set(set.documents.map((d) => d.id))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(ids.map((id, i) => [id, i % 2 === 0 ? "tune" : "test"]));
+}
+
+/** The queries of `half` ("tune", "test" or "all"): a query's half is its first labelled FAQ's. */
+export function queriesOfHalf(set, half, halves = evalHalves(set)) {
+  if (half === "all") return set.queries;
+  return set.queries.filter((q) => halves.get(q.relevant[0]) === half);
+}
+
+/** hit@1, hit@5 and MRR of 1-based ranks (0: not found). */
+export function scoreRanks(ranks) {
+  const n = ranks.length || 1;
+  return {
+    n: ranks.length,
+    hit1: ranks.filter((r) => r === 1).length / n,
+    hit5: ranks.filter((r) => r >= 1 && r <= 5).length / n,
+    mrr: ranks.reduce((sum, r) => sum + (r > 0 ? 1 / r : 0), 0) / n,
+  };
+}
+
+/**
+ * The sets' reference ranking: plain BM25 (k1 1.2, b 0.75, lower-cased ASCII alphanumeric tokens,
+ * no stemming, no stopwords) over each document's title + content. Returns `rank(query,
+ * relevantIds)`: the 1-based rank of the first relevant document (ties by id), 0 if unmatched.
+ */
+export function textbookBm25(documents, { k1 = 1.2, b = 0.75 } = {}) {
+  const tokenize = (text) => text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  const docs = documents.map((d) => tokenize(`${d.title}\n\n${d.content}`));
+  const avgLength = docs.reduce((sum, t) => sum + t.length, 0) / docs.length;
+  const df = new Map();
+  for (const t of docs) for (const w of new Set(t)) df.set(w, (df.get(w) ?? 0) + 1);
+  const tfs = docs.map((t) => {
+    const tf = new Map();
+    for (const w of t) tf.set(w, (tf.get(w) ?? 0) + 1);
+    return tf;
+  });
+  return (query, relevant) => {
+    const terms = [...new Set(tokenize(query))];
+    const ranked = documents
+      .map((d, i) => {
+        let score = 0;
+        for (const t of terms) {
+          const f = tfs[i].get(t) ?? 0;
+          if (f === 0) continue;
+          const n = df.get(t) ?? 0;
+          const idf = Math.log(1 + (docs.length - n + 0.5) / (n + 0.5));
+          score += (idf * f * (k1 + 1)) / (f + k1 * (1 - b + (b * docs[i].length) / avgLength));
+        }
+        return { id: d.id, score };
+      })
+      .filter((r) => r.score > 0)
+      .sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : 1));
+    return ranked.findIndex((r) => relevant.includes(r.id)) + 1;
+  };
+}

@@ -3,11 +3,12 @@
  * defaults: `hash` embedder, `local` vector store):
  *
  *  1. ingestion throughput, upload to `ready`: (a) one 100-page PDF uploaded as multipart
- *     `file`, (b) 1,000 small documents as JSON `{title, content}` (one chunk each), and (c) the
- *     ~10-chunk documents that grow the knowledge base from 1k to 10k chunks;
+ *     `file`, (b) 1,000 small documents as JSON `{title, content}` (one chunk each), (c) the
+ *     ~10-chunk documents that grow the knowledge base from 1k to 10k chunks, and (d) those
+ *     that grow it from 10k to 100k;
  *  2. search latency p50/p99 of `GET /assistants/:id/search?k=5` in `keyword`, `vector` and
- *     `hybrid` mode with 1k, 10k and 100k chunks in one assistant, one query at a time;
- *  3. what the local vector store does past its capacity (10,922 vectors of 1,536 dims).
+ *     `hybrid` mode with 1k, 10k and 100k chunks in one assistant (its `KnowledgeIndexDO`: FTS5
+ *     and int4/int8 vectors in one object), one query at a time.
  *
  * The data is synthetic and deterministic (a seeded generator, see `TextGenerator`): a 20,000-word
  * vocabulary drawn with Zipf frequencies (s = 1), so posting lists are as skewed as in real text,
@@ -15,20 +16,16 @@
  * half of all words, as in English) and the rest made up; sentences of 6–20 words, paragraphs of
  * 2–6 sentences. Queries are 4–8 consecutive words of a document already in the index.
  *
- * The 100k point cannot go through the API: the local vector store refuses upserts past its
- * capacity (the document is retried, then fails), so chunks beyond ~10.9k would never be
- * `ready`. For it the server is stopped and the remaining chunks are written straight into the
- * local D1 database (`node:sqlite`, the same tables and FTS5 triggers the Worker's own inserts
- * use): documents of 10 chunks, each chunk as long as the average chunk ingested through the
- * API at the 10k point, status `ready`, no vectors. Keyword search is measured there; vector
- * and hybrid search at that size need Vectorize.
+ * The 100k point goes through the API too (~9,000 more documents of ~10 chunks). On a busy
+ * machine that can take long: `KNOWLEDGE_BENCH_GROW_BUDGET_S` bounds the time spent growing past
+ * the 10k point (default: no bound); search is then measured at the size reached, and the table
+ * says so.
  *
  * Everything talks to 127.0.0.1 only, every wait is bounded, and the server is stopped at the
  * end, also on error. `KNOWLEDGE_BENCH_QUICK=1` runs a small version (a smoke test).
  */
 import { spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   apiClient,
@@ -43,7 +40,7 @@ import {
 } from "./_lib.mjs";
 
 export const description =
-  "Knowledge base: ingestion throughput (100-page PDF, 1,000 small documents) and search latency p50/p99 at 1k/10k/100k chunks (keyword, vector, hybrid; wrangler dev)";
+  "Knowledge base: ingestion throughput (100-page PDF, 1,000 small documents, growth to 10k and 100k chunks) and search latency p50/p99 at 1k/10k/100k chunks in one assistant (keyword, vector, hybrid; wrangler dev)";
 
 const QUICK = process.env.KNOWLEDGE_BENCH_QUICK === "1";
 const SEED = 20261126;
@@ -51,23 +48,21 @@ const SEED = 20261126;
 const PDF_PAGES = QUICK ? 10 : 100;
 const SMALL_DOCS = QUICK ? 200 : 1_000; // one chunk each: the first size point
 const API_POINT = QUICK ? 1_000 : 10_000; // grown through the API with ~10-chunk documents
-const BULK_POINT = QUICK ? 3_000 : 100_000; // the rest written into D1 directly
+const BULK_POINT = QUICK ? 3_000 : 100_000; // grown through the API as well
+/** Seconds the growth past the API point may take (`KNOWLEDGE_BENCH_GROW_BUDGET_S`); Infinity by default. */
+const GROW_BUDGET_S = Number(process.env.KNOWLEDGE_BENCH_GROW_BUDGET_S ?? "Infinity");
+const GROW_ROUND_DOCS = QUICK ? 100 : 1_000; // documents uploaded, then awaited, per round past the API point
 const QUERIES = QUICK ? 50 : 500; // per mode and size, recorded
 const WARM_UP = QUICK ? 10 : 30; // per mode and size, not recorded
 const MODES = ["keyword", "vector", "hybrid"];
 const TOP_K = 5;
 
-/** The local store's capacity at 1,536 dimensions (64 MiB of float32 matrix, `local-vector-index-do.ts`). */
-const LOCAL_VECTOR_CAPACITY = Math.floor((64 * 1024 * 1024) / (1536 * 4));
 
 const UPLOAD_PARALLEL = 8;
 const MEDIUM_DOC_WORDS = 2_200; // ~10 chunks of the default 512-token target with 20 % overlap
 const SMALL_DOC_WORDS = [80, 200]; // well inside one chunk
-const BULK_CHUNKS_PER_DOC = 10;
 const READY_TIMEOUT_MS = 1_200_000; // for the largest batch (~900 documents) on a busy machine
 const PDF_READY_TIMEOUT_MS = 300_000;
-const CAPACITY_PROBE_MAX_DOCS = 150; // documents uploaded at most to reach the store's capacity
-const CAPACITY_ERROR_TIMEOUT_MS = 120_000;
 
 /** @param {{ tmpDir: string, log: (m: string) => void }} ctx */
 export default async function run({ tmpDir, log }) {
@@ -159,33 +154,34 @@ export default async function run({ tmpDir, log }) {
     );
     searches.push(...(await measureSearch(api, token, assistantId, docs, gen, chunks, log)));
 
-    // Past the local vector store's capacity: what an upload does there.
-    const capacity = QUICK ? null : await probeCapacity(api, token, assistantId, gen, chunks, log);
-    chunks = await chunkTotal(api, token, assistantId);
-
-    // The bulk point: chunks written straight into D1, keyword search only.
-    log(`stopping the server to write ${(BULK_POINT - chunks).toLocaleString("en-US")} chunks into D1 directly…`);
-    await worker.stop();
-    worker = null;
-    const bulk = await bulkLoad({ tmpDir, workspaceId, assistantId, gen, count: BULK_POINT - chunks, log });
-    docs.push(...bulk.docs);
-    worker = await startLocalWorker({ tmpDir, log });
-    api = apiClient(worker.base, { timeoutMs: 120_000 });
-    chunks = await chunkTotal(api, token, assistantId);
-    const bulkSearch = await measureSearch(api, token, assistantId, docs, gen, chunks, log, ["keyword"]);
-    searches.push(...bulkSearch);
-    for (const mode of ["vector", "hybrid"]) {
-      searches.push({
-        chunks,
-        mode,
-        n: 0,
-        p50: null,
-        p99: null,
-        note: `not measured: the local store holds at most ${LOCAL_VECTOR_CAPACITY.toLocaleString("en-US")} vectors of 1,536 dims; needs Vectorize`,
-      });
+    // (d) grow to the bulk point through the API, in rounds, within the time budget.
+    log(`growing to ${BULK_POINT.toLocaleString("en-US")} chunks (budget ${GROW_BUDGET_S} s, load ${loadAverage()})…`);
+    const grow = { docs: 0, chunks: 0, bytes: 0, seconds: 0, stopped: "" };
+    for (let round = 0; chunks < BULK_POINT; round++) {
+      if (grow.seconds >= GROW_BUDGET_S) {
+        grow.stopped = `stopped by the ${GROW_BUDGET_S} s budget`;
+        break;
+      }
+      const perDoc = grow.docs > 0 ? grow.chunks / grow.docs : mediumResult.docs > 0 ? mediumResult.chunks / mediumResult.docs : 10;
+      const count = Math.max(1, Math.min(GROW_ROUND_DOCS, Math.ceil((BULK_POINT - chunks) / perDoc)));
+      const batch = Array.from({ length: count }, (_, i) => gen.document(`Archive ${round}-${i + 1}`, MEDIUM_DOC_WORDS));
+      const result = await ingest(api, token, assistantId, batch, log);
+      docs.push(...result.docs);
+      grow.docs += batch.length;
+      grow.chunks += result.chunks;
+      grow.bytes += result.bytes;
+      grow.seconds += result.seconds;
+      chunks = await chunkTotal(api, token, assistantId);
     }
+    if (grow.docs > 0) {
+      const label = `(d) ${grow.docs} documents of ${MEDIUM_DOC_WORDS.toLocaleString("en-US")} words, JSON, to ${chunks.toLocaleString("en-US")} chunks`;
+      ingestion.push(throughputRow(label, grow.docs, grow.chunks, grow.bytes, grow.seconds));
+    }
+    const largeSearch = await measureSearch(api, token, assistantId, docs, gen, chunks, log);
+    if (grow.stopped) for (const row of largeSearch) row.note = [row.note, grow.stopped].filter(Boolean).join("; ");
+    searches.push(...largeSearch);
     const finished = { load: loadAverage() };
-    return tables({ started, finished, ingestion, embedding, searches, capacity, bulk });
+    return tables({ started, finished, ingestion, embedding, searches });
   } catch (err) {
     if (worker && err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${worker.server.tail().split("\n").slice(-25).join("\n")}`;
     throw err;
@@ -270,97 +266,6 @@ async function chunkTotal(api, token, assistantId) {
   return (await listAll(api, token, assistantId)).filter((d) => d.status === "ready").reduce((sum, d) => sum + d.chunk_count, 0);
 }
 
-/**
- * Uploads ~10-chunk documents, ten at a time, until one is refused by the vector store (its
- * ingestion reports the store's error and is retried), then deletes the refused ones so their
- * retries stop. Returns what happened.
- */
-async function probeCapacity(api, token, assistantId, gen, chunksBefore, log) {
-  log(`uploading documents past the local vector store's capacity (${LOCAL_VECTOR_CAPACITY} vectors)…`);
-  let uploaded = 0;
-  for (let round = 0; uploaded < CAPACITY_PROBE_MAX_DOCS; round++) {
-    const batch = Array.from({ length: 10 }, (_, i) => gen.document(`Overflow ${round}-${i + 1}`, MEDIUM_DOC_WORDS));
-    uploaded += batch.length;
-    const ids = [];
-    for (const doc of batch) {
-      ids.push((await api.expect(202, "POST", `/api/v1/assistants/${assistantId}/documents`, { token, body: { title: doc.title, content: doc.content } })).id);
-    }
-    const states = [];
-    for (const id of ids) states.push(await waitForOne(api, token, id, CAPACITY_ERROR_TIMEOUT_MS, { untilError: true }));
-    const refused = states.filter((d) => d && d.status !== "ready");
-    if (refused.length > 0) {
-      const readyChunks = await chunkTotal(api, token, assistantId);
-      for (const d of refused) await api.call("DELETE", `/api/v1/documents/${d.id}`, { token });
-      const message = refused.find((d) => d.error)?.error ?? `${refused[0].status} without an error message`;
-      log(`  refused at ${readyChunks} chunks: ${message}`);
-      return { chunksBefore, readyChunks, uploaded, refused: refused.length, status: refused[0].status, message };
-    }
-  }
-  return { chunksBefore, readyChunks: await chunkTotal(api, token, assistantId), uploaded, refused: 0, status: "none refused", message: "" };
-}
-
-// ---- the bulk point ----------------------------------------------------------------------
-
-/**
- * Writes `count` chunks (documents of `BULK_CHUNKS_PER_DOC`) for the assistant straight into
- * the local D1 database while the server is stopped. The kb_chunks insert trigger fills the
- * FTS5 index, as for the Worker's own inserts.
- */
-async function bulkLoad({ tmpDir, workspaceId, assistantId, gen, count, log }) {
-  const dir = join(tmpDir, "state", "v3", "d1", "miniflare-D1DatabaseObject");
-  const file = readdirSync(dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  if (!file) throw new Error(`no D1 database file in ${dir}`);
-  if (Number(process.versions.node.split(".")[0]) < 22) {
-    throw new Error(`writing the bulk chunks needs node:sqlite (Node 22; this is ${process.version}): run it as \`npm run bench\`, which uses the project's Node`);
-  }
-  const { DatabaseSync } = await import("node:sqlite");
-  const db = new DatabaseSync(join(dir, file));
-  const t0 = performance.now();
-  const docs = [];
-  try {
-    const meanChunkWords = db.prepare(
-      "select avg(length(content) - length(replace(content, ' ', '')) + 1) as words from kb_chunks where assistant_id = ? and document_id in (select id from kb_documents where chunk_count > 1)",
-    ).get(assistantId).words;
-    const chunkWords = Math.max(50, Math.round(meanChunkWords ?? 330));
-    const insertDoc = db.prepare(
-      `insert into kb_documents (id, workspace_id, assistant_id, title, source_type, mime_type, size_bytes, status, chunk_count, token_count, content_hash)
-       values (?, ?, ?, ?, 'manual', 'text/markdown', ?, 'ready', ?, ?, ?)`,
-    );
-    const insertChunk = db.prepare(
-      `insert into kb_chunks (id, workspace_id, assistant_id, document_id, ordinal, title, heading, content, token_count, content_hash)
-       values (?, ?, ?, ?, ?, ?, null, ?, ?, ?)`,
-    );
-    let written = 0;
-    let docNo = 0;
-    db.exec("begin");
-    while (written < count) {
-      const n = Math.min(BULK_CHUNKS_PER_DOC, count - written);
-      const id = `doc_${base62(20)}`;
-      const title = `Archive ${++docNo}: ${gen.title()}`;
-      const contents = Array.from({ length: n }, () => gen.text(chunkWords));
-      const tokens = contents.map((c) => Math.ceil(c.length / 4));
-      const full = contents.join("\n\n");
-      insertDoc.run(id, workspaceId, assistantId, title, Buffer.byteLength(full), n, tokens.reduce((a, b) => a + b, 0), sha256(full));
-      contents.forEach((content, ordinal) => {
-        insertChunk.run(`chk_${base62(20)}`, workspaceId, assistantId, id, ordinal, title, content, tokens[ordinal], sha256(content));
-      });
-      docs.push({ id, text: full });
-      written += n;
-      if (docNo % 500 === 0) {
-        db.exec("commit");
-        db.exec("begin");
-        if (docNo % 2_000 === 0) log(`  ${written.toLocaleString("en-US")} chunks written`);
-      }
-    }
-    db.exec("commit");
-    const seconds = (performance.now() - t0) / 1000;
-    log(`  ${written} chunks in ${docNo} documents written in ${seconds.toFixed(1)} s (${chunkWords} words per chunk)`);
-    return { docs, chunks: written, documents: docNo, chunkWords, seconds };
-  } finally {
-    db.close();
-  }
-}
-
 // ---- search ------------------------------------------------------------------------------
 
 /** p50/p99 of `QUERIES` searches per mode, one at a time, after `WARM_UP` unrecorded ones. */
@@ -391,6 +296,7 @@ async function measureSearch(api, token, assistantId, docs, gen, chunks, log, mo
       latencies.push(res.ms);
       if (res.body.data.length === 0) empty++;
     }
+    log(`  ${mode} at ${chunks.toLocaleString("en-US")} chunks: p50 ${percentile(latencies, 50)?.toFixed(1)} ms, p99 ${percentile(latencies, 99)?.toFixed(1)} ms (${latencies.length} queries, ${empty} without hits, ${errors} errors)`);
     rows.push({
       chunks,
       mode,
@@ -406,7 +312,7 @@ async function measureSearch(api, token, assistantId, docs, gen, chunks, log, mo
 
 // ---- output ------------------------------------------------------------------------------
 
-function tables({ started, finished, ingestion, embedding, searches, capacity, bulk }) {
+function tables({ started, finished, ingestion, embedding, searches }) {
   const ms = (v) => (v === null || v === undefined ? "n/a" : v.toFixed(1));
   return [
     {
@@ -414,7 +320,7 @@ function tables({ started, finished, ingestion, embedding, searches, capacity, b
       columns: ["input", "documents", "chunks", "MiB sent", "seconds", "documents/s", "chunks/s"],
       rows: ingestion,
       notes: [
-        `Seconds run from the first upload to the last document \`ready\` (${UPLOAD_PARALLEL} uploads in flight; readiness polled every 1 s, the PDF every 0.1 s), so they include the ingestion queue's batching wait (max_batch_timeout 1 s). Each document is parsed, chunked, embedded and indexed (D1 + FTS5 + vectors) by the queue consumer.`,
+        `Seconds run from the first upload to the last document \`ready\` (${UPLOAD_PARALLEL} uploads in flight; readiness polled every 1 s, the PDF every 0.1 s), so they include the ingestion queue's batching wait (max_batch_timeout 1 s). Each document is parsed, chunked, embedded and indexed (the assistant's KnowledgeIndexDO: chunks, FTS5, int8 vectors) by the queue consumer.`,
       ],
     },
     {
@@ -429,12 +335,7 @@ function tables({ started, finished, ingestion, embedding, searches, capacity, b
       rows: searches.map((r) => [r.chunks.toLocaleString("en-US"), r.mode, r.n, ms(r.p50), ms(r.p99), r.load ?? "", r.note ?? ""]),
       notes: [
         `Round trip measured by the client over 127.0.0.1 (auth, the assistant lookup and the search). Queries: 4–8 consecutive words of a random indexed document (about half of them stopwords), ${WARM_UP} unrecorded warm-up queries per mode and size first.`,
-        bulk
-          ? `Above the API point, ${bulk.chunks.toLocaleString("en-US")} chunks (${bulk.documents.toLocaleString("en-US")} documents of ${BULK_CHUNKS_PER_DOC} chunks of ${bulk.chunkWords} generated words, status ready, no vectors) were written into the local D1 database with node:sqlite while the server was stopped, in ${bulk.seconds.toFixed(1)} s.`
-          : "",
-        capacity
-          ? `Local vector store capacity: ~10-chunk documents uploaded ten at a time past the 10k point; with ${capacity.readyChunks.toLocaleString("en-US")} chunks ready, ${capacity.refused} of them were refused (document ${capacity.status}, error: "${capacity.message}") and then deleted.`
-          : "",
+        "Every size point went through the API; the first vector search after a size change also loads nothing extra (the index keeps its int4 matrix in step with writes), but the first after an eviction rebuilds it from SQLite.",
         `Load average at start ${started.load}, at end ${finished.load} (2 cores, other jobs running). ${started.date}.`,
       ].filter(Boolean),
     },
@@ -648,14 +549,4 @@ async function embeddingTimes(tmpDir, documents) {
     ].join("\n"),
   );
   return JSON.parse(await runTsx(script, [input]));
-}
-
-const BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-function base62(length) {
-  const bytes = randomBytes(length);
-  return Array.from(bytes, (b) => BASE62[b % 62]).join("");
-}
-
-function sha256(text) {
-  return createHash("sha256").update(text).digest("hex");
 }

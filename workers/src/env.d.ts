@@ -8,7 +8,7 @@ interface OptionalBindings {
   VECTORIZE?: VectorizeIndex;
   /** Hyperdrive to Postgres for analytics and audit logs; when absent they go to D1. */
   HYPERDRIVE?: Hyperdrive;
-  /** Workers AI; enables the `workers-ai` model and embedder. */
+  /** Workers AI; enables the `workers-ai` model, embedder and reranker. */
   AI?: Ai;
 }
 

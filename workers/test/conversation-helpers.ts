@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
+import { writeDocument } from "../src/knowledge/index-chunks";
 import { call, createAssistant, signUp } from "./helpers";
 
 /** A server event as the socket receives it. */
@@ -58,7 +59,10 @@ export async function openSocket(conversationId: string, token: string): Promise
   };
 }
 
-/** Adds a ready manual document with chunks straight into D1, as ingestion would leave it. */
+/**
+ * Adds a ready manual document: its row in D1 and one chunk in the assistant's knowledge index,
+ * as ingestion would leave them, without a vector (found by keyword search).
+ */
 export async function addKnowledge(
   workspaceId: string,
   assistantId: string,
@@ -68,15 +72,14 @@ export async function addKnowledge(
   for (const [i, d] of docs.entries()) {
     const docId = `doc_test${Date.now()}${i}${Math.random().toString(36).slice(2, 8)}`;
     ids.push(docId);
-    await env.DB.batch([
-      env.DB.prepare(
-        `insert into kb_documents (id, workspace_id, assistant_id, title, source_type, status, chunk_count, token_count, content_hash)
-         values (?, ?, ?, ?, 'manual', 'ready', 1, ?, ?)`,
-      ).bind(docId, workspaceId, assistantId, d.title, Math.ceil(d.content.length / 4), `hash-${docId}`),
-      env.DB.prepare(
-        `insert into kb_chunks (id, workspace_id, assistant_id, document_id, ordinal, title, content, token_count, content_hash)
-         values (?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-      ).bind(`chk_${docId}`, workspaceId, assistantId, docId, d.title, d.content, Math.ceil(d.content.length / 4), `c-${docId}`),
+    await env.DB.prepare(
+      `insert into kb_documents (id, workspace_id, assistant_id, title, source_type, status, chunk_count, token_count, content_hash)
+       values (?, ?, ?, ?, 'manual', 'ready', 1, ?, ?)`,
+    )
+      .bind(docId, workspaceId, assistantId, d.title, Math.ceil(d.content.length / 4), `hash-${docId}`)
+      .run();
+    await writeDocument(env, { workspaceId, assistantId, documentId: docId, title: d.title }, [
+      { id: `chk_${docId}`, ordinal: 0, heading: null, content: d.content, contentHash: `c-${docId}`, tokenCount: Math.ceil(d.content.length / 4), vector: null },
     ]);
   }
   return ids;

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { queueCrawledPage } from "../src/knowledge/documents";
 import { call, createAssistant, signUp } from "./helpers";
+import { indexedChunkIds } from "./knowledge-index-helpers";
 
 /**
  * Web pages as knowledge: one `{url}`, or a bounded same-site crawl from a start page or a
@@ -95,8 +96,6 @@ async function crawlSettled(token: string, assistantId: string, done: (docs: Doc
 const keywordSearch = (token: string, assistantId: string, q: string) =>
   call("GET", `/api/v1/assistants/${assistantId}/search?q=${encodeURIComponent(q)}&mode=keyword`, { token });
 
-const chunkIds = async (documentId: string) =>
-  (await env.DB.prepare("select id from kb_chunks where document_id = ? order by ordinal").bind(documentId).all<{ id: string }>()).results.map((r) => r.id);
 
 /** The pages one level below the home page that a crawl may follow. */
 const LINKED_PAGES = ["/help/hours", "/help/shipping", "/help/returns", "/help/contact", "/guide.pdf"];
@@ -275,7 +274,7 @@ describe("knowledge from a same-site crawl", () => {
     const before = await crawlSettled(token, assistant.id);
     expect(before).toHaveLength(6);
     const hoursBefore = before.find((d) => site.pathOf(d.source_url) === "/help/hours")!;
-    const chunksBefore = new Map(await Promise.all(before.map(async (d) => [d.id, await chunkIds(d.id)] as const)));
+    const chunksBefore = new Map(await Promise.all(before.map(async (d) => [d.id, await indexedChunkIds(assistant.id, d.id)] as const)));
     expect((await keywordSearch(token, assistant.id, "Monday Friday")).body.data[0]).toMatchObject({ document_id: hoursBefore.id });
 
     await site.setPage(
@@ -300,7 +299,7 @@ describe("knowledge from a same-site crawl", () => {
     for (const doc of after.filter((d) => d.id !== hoursBefore.id)) {
       const previous = before.find((d) => d.id === doc.id)!;
       expect(doc, site.pathOf(doc.source_url)).toMatchObject({ status: "ready", title: previous.title, content_hash: previous.content_hash });
-      expect(await chunkIds(doc.id), site.pathOf(doc.source_url)).toEqual(chunksBefore.get(doc.id));
+      expect(await indexedChunkIds(assistant.id, doc.id), site.pathOf(doc.source_url)).toEqual(chunksBefore.get(doc.id));
     }
   });
 

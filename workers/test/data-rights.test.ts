@@ -7,6 +7,7 @@ import type { ConversationDO } from "../src/conversation/conversation-do";
 import worker from "../src/index";
 import { addKnowledge, openSocket, SHOP_ARTICLES } from "./conversation-helpers";
 import { call, createAssistant, createSecretKey, signUp } from "./helpers";
+import { indexRowCounts } from "./knowledge-index-helpers";
 import { TEST_STRIPE_KEY } from "./stripe-events";
 
 const rand = () => Math.random().toString(36).slice(2, 10);
@@ -245,10 +246,9 @@ describe("workspace deletion", () => {
     await expect
       .poll(async () => (await call("GET", `/api/v1/documents/${doc.body.id}`, { token: w.token })).body.status, { timeout: 10_000 })
       .toBe("ready");
-    const vectors = () => env.VECTOR_INDEX.getByName(w.assistant.id).count();
+    const vectors = async () => (await indexRowCounts(w.assistant.id)).vectors;
     expect(await vectors()).toBeGreaterThan(0);
-    const ftsHits = async () =>
-      (await env.DB.prepare("select count(*) as n from kb_chunks_fts where kb_chunks_fts match ?").bind(`"${docText.split(" ")[4]}"`).first<{ n: number }>())!.n;
+    const ftsHits = async () => (await indexRowCounts(w.assistant.id, docText.split(" ")[4])).fts;
     expect(await ftsHits()).toBeGreaterThan(0);
     // A live subscription, as Stripe's webhooks would have left it.
     const sub = `sub_erase${rand()}`;
@@ -281,6 +281,8 @@ describe("workspace deletion", () => {
     expect(await r2Keys(`ws/${w.ws}/`)).toEqual([]);
     expect(await vectors()).toBe(0);
     expect(await ftsHits()).toBe(0);
+    expect(await indexRowCounts(w.assistant.id)).toEqual({ chunks: 0, fts: 0, vectors: 0 });
+    expect(await env.VECTOR_INDEX.getByName(w.assistant.id).count()).toBe(0);
     // Stripe was told to stop billing.
     const sent = (await (await fetch(`${env.STRIPE_API_BASE}/_test/requests`)).json()) as { method: string; path: string }[];
     expect(sent).toContainEqual(expect.objectContaining({ method: "DELETE", path: `/v1/subscriptions/${sub}` }));

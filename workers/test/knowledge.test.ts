@@ -4,8 +4,6 @@ import { strToU8 } from "fflate";
 import { describe, expect, it } from "vitest";
 import { consumeIngest, consumeIngestDeadLetters } from "../src/knowledge/ingest";
 import type { IngestJob } from "../src/knowledge/documents";
-import { createVectorStore } from "../src/knowledge/vector-store/vector-store";
-import { cachedEmbedderFor } from "../src/knowledge/embeddings/cached-embedder-for";
 import {
   buildDocx,
   buildPdf,
@@ -16,6 +14,7 @@ import {
   windowsExecutableBytes,
 } from "../src/knowledge/parsers/test-fixtures";
 import { call, createAssistant, signUp } from "./helpers";
+import { indexRowCounts, indexedChunkIds } from "./knowledge-index-helpers";
 
 /** Uploads a file as multipart, like a browser form. */
 async function upload(token: string, assistantId: string, name: string, bytes: Uint8Array, type = "application/octet-stream") {
@@ -89,21 +88,16 @@ describe("knowledge base: upload → queue → ready → searchable → cited �
 
     const r2Before = await env.FILES.list({ prefix: `ws/${s.workspace.id}/ast/${assistant.id}/doc/${doc.id}/` });
     expect(r2Before.objects.length).toBe(1);
-    const chunkIds = (await env.DB.prepare("select id from kb_chunks where document_id = ?").bind(doc.id).all<{ id: string }>()).results.map((r) => r.id);
-    expect(chunkIds).toHaveLength(1);
+    expect(await indexedChunkIds(assistant.id, doc.id)).toHaveLength(1);
+    expect(await indexRowCounts(assistant.id, "warranty")).toEqual({ chunks: 1, fts: 1, vectors: 1 });
 
     expect((await call("DELETE", `/api/v1/documents/${doc.id}`, { token })).status).toBe(204);
     expect((await call("GET", `/api/v1/documents/${doc.id}`, { token })).status).toBe(404);
     expect((await search(token, assistant.id, "battery warranty")).body.data).toEqual([]);
     const r2After = await env.FILES.list({ prefix: `ws/${s.workspace.id}/ast/${assistant.id}/doc/${doc.id}/` });
     expect(r2After.objects).toEqual([]);
-    const chunksLeft = await env.DB.prepare("select count(*) as n from kb_chunks where document_id = ?").bind(doc.id).first<{ n: number }>();
-    expect(chunksLeft?.n).toBe(0);
-    const fts = await env.DB.prepare("select count(*) as n from kb_chunks_fts where kb_chunks_fts match 'warranty'").first<{ n: number }>();
-    expect(fts?.n).toBe(0);
-    const [vector] = await cachedEmbedderFor(env).embed(["battery warranty two years"]);
-    const vectors = await createVectorStore(env).query(assistant.id, vector!, { topK: 5 });
-    expect(vectors.filter((v) => chunkIds.includes(v.id))).toEqual([]);
+    expect(await indexRowCounts(assistant.id, "warranty")).toEqual({ chunks: 0, fts: 0, vectors: 0 });
+    expect((await search(token, assistant.id, "battery warranty two years", "&mode=vector")).body.data).toEqual([]);
   });
 
   it("ingests a real PDF with headings, a table and non-ASCII text", async () => {
@@ -201,8 +195,7 @@ describe("knowledge base: upload → queue → ready → searchable → cited �
     await settled(token, first.body.id);
     expect((await search(token, assistant.id, "Sundays")).body.data).toHaveLength(1);
     expect((await search(token, assistant.id, "Friday", "&mode=keyword")).body.data).toEqual([]);
-    const chunks = await env.DB.prepare("select count(*) as n from kb_chunks where document_id = ?").bind(first.body.id).first<{ n: number }>();
-    expect(chunks?.n).toBe(1);
+    expect(await indexedChunkIds(assistant.id, first.body.id)).toHaveLength(1);
   });
 
   it("keeps two workspaces' knowledge apart", async () => {
@@ -226,8 +219,7 @@ describe("knowledge base: upload → queue → ready → searchable → cited �
     const d = await call("POST", `/api/v1/assistants/${assistant.id}/documents`, { token, body: { title: "Hours", content: "Open Monday to Friday." } });
     await settled(token, d.body.id);
     expect((await call("DELETE", `/api/v1/assistants/${assistant.id}`, { token })).status).toBe(204);
-    const chunks = await env.DB.prepare("select count(*) as n from kb_chunks where assistant_id = ?").bind(assistant.id).first<{ n: number }>();
-    expect(chunks?.n).toBe(0);
+    expect(await indexRowCounts(assistant.id)).toEqual({ chunks: 0, fts: 0, vectors: 0 });
     const objects = await env.FILES.list({ prefix: `ws/${s.workspace.id}/ast/${assistant.id}/` });
     expect(objects.objects).toEqual([]);
     const docs = await env.DB.prepare("select count(*) as n from kb_documents where assistant_id = ? and deleted_at is null").bind(assistant.id).first<{ n: number }>();

@@ -2,6 +2,8 @@ import type { ModelPolicy } from "../../../schema/api";
 import { spendModelTokens, type ModelBudgetGrant } from "../billing/model-budget";
 import { searchKnowledge, type SearchHit } from "../knowledge/search";
 import type { ChatMessage, Passage } from "../llm/chat-model";
+import { phraseExpansions } from "../llm/concepts";
+import { isNoAnswerText } from "../llm/extractive";
 import { ModelError } from "../llm/model-error";
 import { estimateCostUsd } from "../llm/pricing";
 import { allowedModels } from "../llm/allowed-models";
@@ -67,15 +69,28 @@ export function searchableText(question: string): string {
     .trim();
 }
 
-function toPassage(h: SearchHit): Passage {
-  return { chunk_id: h.chunk_id, document_id: h.document_id, title: h.title, content: h.content, score: h.score };
+/**
+ * What to search the knowledge base for: the visitor's words (see `searchableText`), plus the
+ * word each set phrase stands for ("send it back" → return, "money back" → refund), since the
+ * articles use the word and retrieval matches words.
+ */
+export function searchQuery(question: string): string {
+  const text = searchableText(question) || question;
+  const extra = phraseExpansions(text);
+  return extra.length > 0 ? `${text} ${extra.join(" ")}` : text;
 }
 
+function toPassage(h: SearchHit): Passage {
+  return { chunk_id: h.chunk_id, document_id: h.document_id, title: h.title, heading: h.heading ?? null, content: h.content, score: h.score };
+}
+
+/** The hits an answer cites by `[n]`, each document once (two chunks of one article are one source). */
 function citedSources(answer: string, hits: SearchHit[]): Source[] {
   const cited = new Set<number>();
   for (const m of answer.matchAll(/\[(\d{1,2})\]/g)) cited.add(Number(m[1]) - 1);
+  const documents = new Set<string>();
   return hits
-    .filter((_, i) => cited.has(i))
+    .filter((h, i) => cited.has(i) && !documents.has(h.document_id) && documents.add(h.document_id))
     .map((h) => ({
       document_id: h.document_id,
       title: h.title,
@@ -83,6 +98,15 @@ function citedSources(answer: string, hits: SearchHit[]): Source[] {
       score: Math.round(h.score * 1000) / 1000,
       snippet: h.snippet,
     }));
+}
+
+/**
+ * Whether an answer is a "no answer": nothing was retrieved, the answer cites none of it (an
+ * uncited answer cannot be checked against the help articles), or it is the model's own "I
+ * couldn't find this" line. A no-answer has no confidence and is handed to a person.
+ */
+export function isNoAnswer(content: string, passages: readonly Passage[], sources: readonly Source[]): boolean {
+  return passages.length === 0 || sources.length === 0 || isNoAnswerText(content);
 }
 
 /**
@@ -103,7 +127,7 @@ export function budgetCharge(reportedTokens: number, prompt: readonly ChatMessag
  */
 export async function* generateAnswer(env: Env, input: AnswerInput, budget: ModelBudgetGrant): AsyncGenerator<string, AnswerOutcome> {
   if (budget.workspaceId !== input.assistant.workspace_id) throw new Error("model budget granted to another workspace");
-  const query = searchableText(input.question) || input.question;
+  const query = searchQuery(input.question);
   const hits = await searchKnowledge(env, { workspaceId: input.assistant.workspace_id, assistantId: input.assistant.id }, query);
   const passages = hits.map(toPassage);
   const messages = assemblePrompt({
@@ -169,13 +193,14 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
   const written = Math.max(usage.output_tokens, estimateTokens(content));
   await spendModelTokens(env, budget, budgetCharge(usage.input_tokens + usage.output_tokens, messages, written));
   const sources = citedSources(content, hits);
-  const confidence = status === "failed" ? 0 : scoreConfidence({ question: input.question, answer: content, passages });
+  const noMatch = isNoAnswer(content, passages, sources);
+  const confidence = status === "failed" || noMatch ? 0 : scoreConfidence({ question: input.question, answer: content, passages });
   return {
     content,
     status,
     sources,
     confidence,
-    noMatch: passages.length === 0 || sources.length === 0,
+    noMatch,
     tokens_used: usage.input_tokens + usage.output_tokens,
     input_tokens: usage.input_tokens,
     output_tokens: usage.output_tokens,

@@ -1,36 +1,51 @@
+import { answersType, questionForm } from "../llm/answer-types";
+import { conceptTerms, questionTopicTerms } from "../llm/concepts";
 import { terms } from "../llm/terms";
 
-const termSet = (text: string) => new Set(terms(text));
+/**
+ * Confidence that an answer is grounded and answers what was asked, from the same reading of
+ * the question the `extractive` model answers with (its form and topic: `llm/answer-types.ts`,
+ * `llm/concepts.ts`), so that what that model answers is confident and what it refuses is not.
+ * A no-answer is decided before this (`isNoAnswer` in answer.ts) and scores 0.
+ */
 
 /** Share of a sentence's terms the passages must contain for the sentence to count as supported. */
 const SUPPORTED_SENTENCE_OVERLAP = 0.6;
-/** Weight of retrieval against answer support; equal, as neither alone is trustworthy. */
-const RETRIEVAL_WEIGHT = 0.5;
+/** Weights of topic coverage, answer support and answer type; coverage first, as an answer can only be as good as what was retrieved. */
+const COVERAGE_WEIGHT = 0.4;
+const SUPPORT_WEIGHT = 0.3;
+const TYPE_WEIGHT = 0.3;
 
 /** The evidence behind one answer. */
 export interface ConfidenceInput {
   question: string;
   answer: string;
-  passages: { title: string; content: string }[];
+  passages: { title: string; heading?: string | null; content: string }[];
 }
 
-/** How much of the question the best passage covers: 0 when nothing was retrieved. */
+/**
+ * How much of the question's topic the best passage (title and heading included) covers: 0 when
+ * nothing was retrieved or the question names nothing; 1 when it only asks for a kind of fact
+ * ("what's your phone number?"), which the answer type then decides.
+ */
 export function retrievalCoverage(question: string, passages: ConfidenceInput["passages"]): number {
-  const q = termSet(question);
-  if (q.size === 0 || passages.length === 0) return 0;
+  if (passages.length === 0) return 0;
+  const form = questionForm(question);
+  const topics = new Set(questionTopicTerms(form.topicText));
+  if (topics.size === 0) return form.types.length > 0 ? 1 : 0;
   let best = 0;
   for (const p of passages) {
-    const have = termSet(`${p.title} ${p.content}`);
+    const have = new Set(conceptTerms(`${p.title}\n${p.heading ?? ""}\n${p.content}`));
     let hit = 0;
-    for (const t of q) if (have.has(t)) hit += 1;
-    best = Math.max(best, hit / q.size);
+    for (const t of topics) if (have.has(t)) hit += 1;
+    best = Math.max(best, hit / topics.size);
   }
   return best;
 }
 
 /** Share of the answer's sentences that the passages support, by term overlap. */
 export function answerSupport(answer: string, passages: ConfidenceInput["passages"]): number {
-  const source = termSet(passages.map((p) => `${p.title} ${p.content}`).join(" "));
+  const source = new Set(terms(passages.map((p) => `${p.title} ${p.content}`).join(" ")));
   const sentences = answer
     .replace(/\[\d+\]/g, "")
     .split(/(?<=[.!?])\s+|\n+/)
@@ -45,14 +60,21 @@ export function answerSupport(answer: string, passages: ConfidenceInput["passage
   return supported / sentences.length;
 }
 
+/** 1 when the answer states the kind of fact the question asks for (or it asks for none), else 0. */
+export function answerTypeMatch(question: string, answer: string): number {
+  return answersType(answer.replace(/\s*\[\d+\]/g, ""), questionForm(question).types) ? 1 : 0;
+}
+
 /**
- * Confidence in [0, 1] that an answer is grounded: how well retrieval matched the question and
- * how much of the answer the retrieved passages support. Rounded to 3 decimals for storage.
+ * Confidence in [0, 1] that an answer is grounded and on the question: how much of the topic the
+ * retrieved passages cover, how much of the answer they support, and whether the answer states
+ * the kind of fact asked for. Rounded to 3 decimals for storage.
  */
 export function scoreConfidence(input: ConfidenceInput): number {
   if (input.passages.length === 0) return 0;
   const score =
-    RETRIEVAL_WEIGHT * retrievalCoverage(input.question, input.passages) +
-    (1 - RETRIEVAL_WEIGHT) * answerSupport(input.answer, input.passages);
+    COVERAGE_WEIGHT * retrievalCoverage(input.question, input.passages) +
+    SUPPORT_WEIGHT * answerSupport(input.answer, input.passages) +
+    TYPE_WEIGHT * answerTypeMatch(input.question, input.answer);
   return Math.round(score * 1000) / 1000;
 }

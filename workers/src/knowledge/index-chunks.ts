@@ -1,10 +1,15 @@
 import { newId } from "../lib/ids";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import type { Chunk } from "./chunker";
+import type { ChunkInput, IndexScope } from "./knowledge-index/index-types";
 import { createVectorStore } from "./vector-store/vector-store";
 
-/** Chunk rows per INSERT: 10 bound columns × 9 rows stays under D1's 100 parameters per statement. */
-const CHUNK_ROWS_PER_INSERT = 9;
+/**
+ * Chunks sent to the knowledge index per call: 500 × (6 KB of float32 vector + ~3 KB of text) is
+ * ~4.5 MB, far under the 32 MiB an RPC message may carry. Larger documents are staged in parts
+ * and swapped in by the last call.
+ */
+const CHUNKS_PER_CALL = 500;
 
 /** Where a document's chunks belong. */
 export interface ChunkOwner {
@@ -12,6 +17,8 @@ export interface ChunkOwner {
   assistantId: string;
   documentId: string;
   title: string;
+  /** Link to the original (URL documents), shown with citations. */
+  sourceUrl?: string | null;
 }
 
 /** The text embedded for a chunk: its document title and heading give short passages context. */
@@ -19,83 +26,54 @@ export function embeddingText(title: string, chunk: Pick<Chunk, "heading" | "con
   return [title, chunk.heading, chunk.content].filter(Boolean).join("\n");
 }
 
-async function chunkIdsOf(db: D1Database, documentId: string): Promise<string[]> {
-  const { results } = await db.prepare("select id from kb_chunks where document_id = ?").bind(documentId).all<{ id: string }>();
-  return results.map((r) => r.id);
-}
-
-function slices<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** The assistant's knowledge index (one Durable Object per assistant, named by its id). */
+export function knowledgeIndex(env: Pick<Env, "KNOWLEDGE_INDEX">, assistantId: string) {
+  return env.KNOWLEDGE_INDEX.getByName(assistantId);
 }
 
 /**
- * Replaces a document's chunks: embeds the new ones, swaps the keyword rows in one D1
- * transaction, upserts the new vectors and removes the old ones. Searches in between see
- * either version, never a mix of missing rows: vector hits without a D1 row are dropped.
+ * Replaces a document's chunks: embeds the new ones and swaps them into the assistant's
+ * knowledge index in one transaction there, so searches see either version, never a mix.
  */
 export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & { content_hash: string })[]): Promise<void> {
   const embedder = cachedEmbedderFor(env, owner.assistantId);
   const vectors = await embedder.embed(chunks.map((c) => embeddingText(owner.title, c)));
-  const ids = chunks.map(() => newId("chunk"));
-  const oldIds = await chunkIdsOf(env.DB, owner.documentId);
-
-  const statements: D1PreparedStatement[] = [env.DB.prepare("delete from kb_chunks where document_id = ?").bind(owner.documentId)];
-  for (const group of slices(chunks.map((c, i) => ({ c, id: ids[i]! })), CHUNK_ROWS_PER_INSERT)) {
-    const placeholders = group.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
-    statements.push(
-      env.DB.prepare(
-        `insert into kb_chunks (id, workspace_id, assistant_id, document_id, ordinal, title, heading, content, token_count, content_hash)
-         values ${placeholders}`,
-      ).bind(
-        ...group.flatMap(({ c, id }) => [
-          id,
-          owner.workspaceId,
-          owner.assistantId,
-          owner.documentId,
-          c.ordinal,
-          owner.title,
-          c.heading,
-          c.content,
-          c.token_count,
-          c.content_hash,
-        ]),
-      ),
-    );
-  }
-  await env.DB.batch(statements);
-
-  const store = createVectorStore(env);
-  await store.upsert(
-    owner.assistantId,
-    vectors.map((values, i) => ({
-      id: ids[i]!,
-      values,
-      metadata: { document_id: owner.documentId, chunk_id: ids[i]!, workspace_id: owner.workspaceId },
-    })),
-  );
-  if (oldIds.length > 0) await store.deleteByIds(owner.assistantId, oldIds);
+  const inputs: ChunkInput[] = chunks.map((c, i) => ({
+    id: newId("chunk"),
+    ordinal: c.ordinal,
+    heading: c.heading,
+    content: c.content,
+    contentHash: c.content_hash,
+    tokenCount: c.token_count,
+    vector: vectors[i] ?? null,
+  }));
+  await writeDocument(env, owner, inputs);
 }
 
-/** Removes a document's chunks, keyword rows and vectors. */
+/** Sends a document's chunks to its index: in one call, or staged in parts and swapped in by the last. */
+export async function writeDocument(env: Pick<Env, "KNOWLEDGE_INDEX">, owner: ChunkOwner, chunks: ChunkInput[]): Promise<number> {
+  const scope: IndexScope = { workspaceId: owner.workspaceId, assistantId: owner.assistantId };
+  const document = { documentId: owner.documentId, title: owner.title, sourceUrl: owner.sourceUrl ?? null };
+  const index = knowledgeIndex(env, owner.assistantId);
+  if (chunks.length <= CHUNKS_PER_CALL) return index.replaceDocument(scope, document, chunks);
+  const stagingId = crypto.randomUUID();
+  const last = chunks.length - ((chunks.length - 1) % CHUNKS_PER_CALL) - 1;
+  for (let i = 0; i < last; i += CHUNKS_PER_CALL) await index.stageChunks(scope, stagingId, document, chunks.slice(i, i + CHUNKS_PER_CALL));
+  return index.replaceDocument(scope, document, chunks.slice(last), stagingId);
+}
+
+/** Removes a document's chunks, keyword rows and vectors from its assistant's index. */
 export async function removeDocumentIndex(env: Env, workspaceId: string, assistantId: string, documentId: string): Promise<number> {
-  const ids = await chunkIdsOf(env.DB, documentId);
-  if (ids.length > 0) await createVectorStore(env).deleteByIds(assistantId, ids);
-  await env.DB.prepare("delete from kb_chunks where document_id = ? and workspace_id = ?").bind(documentId, workspaceId).run();
-  return ids.length;
+  return knowledgeIndex(env, assistantId).deleteDocument({ workspaceId, assistantId }, documentId);
 }
 
-/** Removes all of an assistant's knowledge from the index (chunks, keyword rows, vectors). */
+/**
+ * Removes all of an assistant's knowledge from the index: its knowledge index object (chunks,
+ * keyword rows, vectors, rows left in the former shared D1 index) and, with the local store, the
+ * assistant's `LocalVectorIndexDO` (embedding cache, vectors not yet moved).
+ */
 export async function removeAssistantIndex(env: Env, workspaceId: string, assistantId: string): Promise<void> {
+  await knowledgeIndex(env, assistantId).deleteAll({ workspaceId, assistantId });
   const store = createVectorStore(env);
-  if (store.deleteNamespace) {
-    await store.deleteNamespace(assistantId);
-  } else {
-    const { results } = await env.DB.prepare("select id from kb_chunks where assistant_id = ? and workspace_id = ?")
-      .bind(assistantId, workspaceId)
-      .all<{ id: string }>();
-    if (results.length > 0) await store.deleteByIds(assistantId, results.map((r) => r.id));
-  }
-  await env.DB.prepare("delete from kb_chunks where assistant_id = ? and workspace_id = ?").bind(assistantId, workspaceId).run();
+  if (store.deleteNamespace) await store.deleteNamespace(assistantId);
 }

@@ -124,7 +124,7 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   const chunks = chunkDocument(parsed);
   if (chunks.length === 0) throw new PermanentError("the document has no readable text");
   const withHashes = await Promise.all(chunks.map(async (c) => ({ ...c, content_hash: await contentHash(c.content) })));
-  await indexChunks(env, { workspaceId: doc.workspace_id, assistantId: doc.assistant_id, documentId: doc.id, title }, withHashes);
+  await indexChunks(env, { workspaceId: doc.workspace_id, assistantId: doc.assistant_id, documentId: doc.id, title, sourceUrl: doc.source_url }, withHashes);
   await setStatus(env, doc.id, {
     status: "ready",
     title,

@@ -133,6 +133,16 @@ export class LocalVectorIndexDO extends DurableObject<Env> {
     return matrix.search(vector, topK);
   }
 
+  /** The stored vectors of these ids (unknown ones are skipped), for moving them into the knowledge index. */
+  async getVectors(ids: string[]): Promise<{ id: string; values: Float32Array }[]> {
+    this.migrate();
+    const sql = this.ctx.storage.sql;
+    return ids.flatMap((id) => {
+      const row = sql.exec<{ vector: ArrayBuffer }>("SELECT vector FROM vectors WHERE id = ?", id).toArray()[0];
+      return row ? [{ id, values: new Float32Array(row.vector) }] : [];
+    });
+  }
+
   /** Deletes these ids (unknown ones are ignored); returns how many were there. */
   async deleteByIds(ids: string[]): Promise<number> {
     this.migrate();

@@ -18,6 +18,8 @@ export interface Passage {
   chunk_id: string;
   document_id: string;
   title: string;
+  /** The heading of the section the passage sits under, when retrieval knows it. */
+  heading?: string | null;
   content: string;
   /** Retrieval score (higher is better); only its order matters here. */
   score: number;

@@ -10,7 +10,7 @@ import { WorkersAIEmbedder } from "./workers-ai-embedder";
  * provider is an error here rather than a silent switch to another embedder.
  */
 export interface Embedder {
-  /** Provider, model and variant (`openai:text-embedding-3-small`, `hash:v1-1536`). */
+  /** Provider, model and variant (`openai:text-embedding-3-small`, `hash:v2-1536`). */
   readonly name: string;
   /** Length of every vector `embed` returns. */
   readonly dimensions: number;

@@ -1,14 +1,16 @@
-import { terms } from "../../llm/terms";
+import { FUNCTION_WORDS, lightStem, tokens } from "../retrieval/tokens";
 import type { Embedder } from "./embedder";
 import { normalizeInPlace } from "./vector-math";
 
 /**
- * The offline default embedder: no model, no network. A text becomes the bag of its index terms
- * (the same folded, stemmed, stopword-free terms the extractive model matches on) and of its
- * adjacent term pairs, each hashed into one of a fixed number of signed buckets, with sublinear
- * term frequency, then scaled to unit length. Cosine similarity between two such vectors is a
- * keyword-overlap score that also rewards shared phrases; it is deterministic across isolates
- * and versions of the runtime, so vectors stored yesterday still match today's queries.
+ * The offline default embedder: no model, no network. A text becomes a bag of hashed features:
+ * its words (folded, lightly stemmed, without a short list of function words), its adjacent
+ * word pairs, and each word's character n-grams, so that morphological variants and compounds
+ * ("refund" / "refunded" / "refunding", "login" / "log in") still meet. Each feature goes into
+ * one of a fixed number of signed buckets with sublinear term frequency, and the vector is scaled
+ * to unit length. No corpus statistics (no IDF): a vector depends on its text alone, so it is
+ * deterministic across isolates and versions of the runtime, and vectors stored yesterday still
+ * match today's queries.
  */
 
 /**
@@ -18,17 +20,34 @@ import { normalizeInPlace } from "./vector-math";
  * few dozen non-zero buckets, so search time does not grow with it, only memory (6 KB a vector).
  */
 export const HASH_DIMENSIONS = 1536;
-/** Weight of an adjacent term pair relative to a single term: phrases help, words carry most. */
-const BIGRAM_WEIGHT = 0.5;
 /** Bumped whenever the features change, so stored vectors and cache entries of the old kind never mix with new ones. */
-const FEATURE_VERSION = 1;
+const FEATURE_VERSION = 2;
+
+/** Which features a text is made of, and their weights relative to one word. */
+export interface HashFeatures {
+  /** Weight of an adjacent word pair: phrases help, words carry most. */
+  bigramWeight: number;
+  /** Length of one word's character n-grams as a vector, relative to the word's own weight 1. */
+  charGramWeight: number;
+  /** Sizes of the character n-grams, taken from the word with boundary marks (`<word>`). */
+  charGramSizes: readonly number[];
+}
+
+/**
+ * The product's features. Pairs at half a word. A word's character 3- and 4-grams together as
+ * long as the word itself: "refunded" meets "refunds" on most of their grams, while two texts
+ * sharing whole words still share twice as much (chosen on the tuning half, BENCHMARKS.md).
+ */
+export const HASH_FEATURES: HashFeatures = { bigramWeight: 0.5, charGramWeight: 1, charGramSizes: [3, 4] };
 
 /** A deterministic feature-hashing `Embedder` for offline use and tests. */
 export class HashEmbedder implements Embedder {
   readonly name: string;
+  private readonly features: HashFeatures;
 
-  constructor(readonly dimensions: number = HASH_DIMENSIONS) {
+  constructor(readonly dimensions: number = HASH_DIMENSIONS, features: Partial<HashFeatures> = {}) {
     if (!Number.isInteger(dimensions) || dimensions < 2) throw new RangeError(`invalid hash dimensions ${dimensions}`);
+    this.features = { ...HASH_FEATURES, ...features };
     this.name = `hash:v${FEATURE_VERSION}-${dimensions}`;
   }
 
@@ -36,10 +55,10 @@ export class HashEmbedder implements Embedder {
     return texts.map((text) => this.embedOne(text));
   }
 
-  /** The vector of one text; a text without index terms is the zero vector. */
+  /** The vector of one text; a text without words (blank, or only function words) is the zero vector. */
   embedOne(text: string): Float32Array {
     const vector = new Float32Array(this.dimensions);
-    for (const [feature, { count, weight }] of features(terms(text))) {
+    for (const [feature, { count, weight }] of features(embeddingWords(text), this.features)) {
       const h = hash32(feature);
       const bucket = h % this.dimensions;
       const sign = h & 0x80000000 ? -1 : 1; // the top bit, independent of the bucket after mixing
@@ -49,8 +68,19 @@ export class HashEmbedder implements Embedder {
   }
 }
 
-/** Unigram and bigram features of a term sequence, with their counts and weights. */
-function features(words: readonly string[]): Map<string, { count: number; weight: number }> {
+/** The words a vector is made of, in order: folded, function words and lone letters dropped, lightly stemmed. */
+function embeddingWords(text: string): string[] {
+  const out: string[] = [];
+  for (const token of tokens(text)) {
+    if (FUNCTION_WORDS.has(token)) continue;
+    if (token.length < 2 && !/\p{N}/u.test(token)) continue;
+    out.push(lightStem(token));
+  }
+  return out;
+}
+
+/** Word, word-pair and character n-gram features of a word sequence, with their counts and weights. */
+function features(words: readonly string[], options: HashFeatures): Map<string, { count: number; weight: number }> {
   const out = new Map<string, { count: number; weight: number }>();
   const add = (feature: string, weight: number) => {
     const seen = out.get(feature);
@@ -60,8 +90,16 @@ function features(words: readonly string[]): Map<string, { count: number; weight
   for (let i = 0; i < words.length; i++) {
     const word = words[i] ?? "";
     add(word, 1);
-    // A space cannot occur inside a term, so a pair never collides with a single term's string.
-    if (i > 0) add(`${words[i - 1]} ${word}`, BIGRAM_WEIGHT);
+    // A space cannot occur inside a word, so a pair never collides with a single word's string…
+    if (i > 0 && options.bigramWeight > 0) add(`${words[i - 1]} ${word}`, options.bigramWeight);
+    if (options.charGramWeight > 0) {
+      // …and "<", ">" cannot either, so an n-gram never collides with a word.
+      const marked = `<${word}>`;
+      const grams: string[] = [];
+      for (const n of options.charGramSizes) for (let j = 0; j + n <= marked.length; j++) grams.push(`#${marked.slice(j, j + n)}`);
+      // Each gram at weight / √grams: a word's n-grams together have the length `charGramWeight`.
+      for (const gram of grams) add(gram, options.charGramWeight / Math.sqrt(grams.length));
+    }
   }
   return out;
 }

@@ -1,0 +1,479 @@
+import { DurableObject } from "cloudflare:workers";
+import { createLogger } from "../../lib/logger";
+import { toUnitVector } from "../embeddings/vector-math";
+import type { RetrieveRequest, ScoredChunk } from "../retrieval/backend";
+import { createReranker } from "../retrieval/create-reranker";
+import { retrieve, type RetrieveExtras } from "../retrieval/pipeline";
+import type { SearchHit } from "../search";
+import { MAX_DIMENSIONS, chunked } from "../vector-store/limits";
+import { createVectorStore, type VectorStore } from "../vector-store/vector-store";
+import { CodeMatrix } from "./code-matrix";
+import type { ChunkInput, IndexDocument, IndexScope, IndexStats } from "./index-types";
+import { importLegacyChunks, removeLegacyChunks } from "./legacy-import";
+import { int4RowBytes, int8Cosine, quantizeInt8 } from "./quantize";
+import { INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from "./schema";
+import { SqliteRetrievalBackend } from "./sqlite-backend";
+import { TermCounts } from "./term-counts";
+
+/**
+ * Memory the in-memory int4 matrix may take: 80 MiB of an isolate's 128 MB, which holds 109,226
+ * vectors of 1,536 dimensions (100,000 take 73 MiB) and leaves ~45 MB for the request that loads
+ * it and the rest of the object.
+ */
+export const MAX_MATRIX_BYTES = 80 * 1024 * 1024;
+/**
+ * Candidates of the int4 pass re-scored exactly (int8 cosine read from SQLite), per result asked
+ * for. Measured on 20,000 hash-embedder vectors: the re-scored top 10 shares 96.2 % with the exact
+ * float top 10 at 4×, 96.7 % at 8× and 96.9 % at 16×; the rest are near-ties that int8 itself
+ * orders differently, so more candidates only cost SQLite reads.
+ */
+const RESCORE_FACTOR = 4;
+/** Fewest candidates re-scored, for small `limit`s. */
+const MIN_RESCORE = 40;
+/** Ids per `IN (…)` list: under the 100 bound parameters a Durable Object's SQLite allows. */
+const IDS_PER_QUERY = 90;
+const SNIPPET_CHARS = 240;
+
+type MetaKey = "schema_version" | "workspace_id" | "dimensions" | "legacy_import" | "legacy_cursor";
+
+/**
+ * One assistant's knowledge index: its chunks, their FTS5 keyword index and (with the `local`
+ * vector store) their vectors, all in the object's SQLite; named by the assistant id. Keyword
+ * statistics are the assistant's own, so one workspace's documents never move another's ranks.
+ * Search runs the ranking strategy (`retrieve`) against this object's own data in one call.
+ *
+ * Vectors (`local`): int8 with a per-vector scale in SQLite; an int4 copy in memory, built on the
+ * first vector search after the object wakes and kept in step with writes, proposes candidates
+ * that are re-scored exactly from the int8 rows. With `VECTOR_STORE=vectorize` the object keeps
+ * no vectors and its vector leg asks Vectorize (namespace = assistant id) from here.
+ *
+ * On first use the object moves in the assistant's rows of the former shared D1 index
+ * (`kb_chunks`, vectors from `LocalVectorIndexDO`) and deletes them there (see legacy-import.ts).
+ */
+export class KnowledgeIndexDO extends DurableObject<Env> {
+  private schemaReady = false;
+  // Cache of the vector rows; null until the first vector search, and after eviction or `deleteAll`.
+  private matrix: CodeMatrix | null = null;
+  // The first-use import, shared by the calls that arrive while it runs.
+  private legacy: Promise<void> | null = null;
+  // Keyword statistics (chunk count, chunks per query word), forgotten on every write.
+  private readonly termCounts = new TermCounts();
+  private readonly log = createLogger({ component: "knowledge.index" });
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.migrate();
+  }
+
+  /**
+   * Stores chunks of a document too large for one call; `replaceDocument` with the same
+   * `stagingId` swaps them in with its own. Staged chunks are invisible to search.
+   */
+  async stageChunks(scope: IndexScope, stagingId: string, document: IndexDocument, chunks: ChunkInput[]): Promise<void> {
+    await this.open(scope);
+    const prepared = this.prepareVectors(chunks);
+    await this.upsertVectorize(scope, document.documentId, chunks);
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      chunks.forEach((c, i) => {
+        const v = prepared[i];
+        sql.exec(
+          `INSERT OR REPLACE INTO staged_chunks (staging_id, document_id, id, ord, title, heading, content, content_hash, token_count, source_url, scale, codes)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          stagingId,
+          document.documentId,
+          c.id,
+          c.ordinal,
+          document.title,
+          c.heading,
+          c.content,
+          c.contentHash,
+          c.tokenCount,
+          document.sourceUrl,
+          v?.scale ?? null,
+          v ? toBlob(v.codes) : null,
+        );
+      });
+    });
+  }
+
+  /**
+   * Replaces a document's chunks (and vectors) with `chunks`, plus those staged under
+   * `stagingId`, in one transaction: a search sees the old version or the new one, never a mix.
+   * Returns the number of chunks the document now has.
+   */
+  async replaceDocument(scope: IndexScope, document: IndexDocument, chunks: ChunkInput[], stagingId?: string): Promise<number> {
+    await this.open(scope);
+    const prepared = this.prepareVectors(chunks);
+    // Vectorize first: new ids without a chunk row are never returned, so searches stay whole.
+    await this.upsertVectorize(scope, document.documentId, chunks);
+    const sql = this.ctx.storage.sql;
+    const written: { seq: number; codes: Int8Array }[] = [];
+    const { removed, total } = this.ctx.storage.transactionSync(() => {
+      const removed = this.removeDocumentRows(document.documentId);
+      if (stagingId) {
+        const staged = sql.exec<StagedRow>(
+          "SELECT id, ord, title, heading, content, content_hash, token_count, source_url, scale, codes FROM staged_chunks WHERE staging_id = ? AND document_id = ?",
+          stagingId,
+          document.documentId,
+        );
+        for (const s of staged.toArray()) {
+          const codes = s.codes ? new Int8Array(s.codes) : null;
+          const seq = this.insertChunk(s.id, document.documentId, s.ord, s.title, s.heading, s.content, s.content_hash, s.token_count, s.source_url);
+          if (codes && s.scale !== null) written.push({ seq, codes: this.insertVector(seq, s.scale, codes) });
+        }
+        sql.exec("DELETE FROM staged_chunks WHERE staging_id = ?", stagingId);
+      }
+      chunks.forEach((c, i) => {
+        const seq = this.insertChunk(c.id, document.documentId, c.ordinal, document.title, c.heading, c.content, c.contentHash, c.tokenCount, document.sourceUrl);
+        const v = prepared[i];
+        if (v) written.push({ seq, codes: this.insertVector(seq, v.scale, v.codes) });
+      });
+      // Staged rows of an earlier, abandoned attempt at this document.
+      sql.exec("DELETE FROM staged_chunks WHERE document_id = ?", document.documentId);
+      this.checkCapacity();
+      const total = sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunks WHERE document_id = ?", document.documentId).one().n;
+      return { removed, total };
+    });
+    this.syncMatrix(removed.map((r) => r.seq), written);
+    await this.deleteVectorize(scope, removed.map((r) => r.id));
+    return total;
+  }
+
+  /** Removes a document's chunks, keyword rows and vectors; returns how many chunks it had. */
+  async deleteDocument(scope: IndexScope, documentId: string): Promise<number> {
+    await this.open(scope);
+    const removed = this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.sql.exec("DELETE FROM staged_chunks WHERE document_id = ?", documentId);
+      return this.removeDocumentRows(documentId);
+    });
+    this.termCounts.invalidate();
+    this.syncMatrix(removed.map((r) => r.seq), []);
+    await this.deleteVectorize(scope, removed.map((r) => r.id));
+    return removed.length;
+  }
+
+  /**
+   * Erases the whole index (assistant deleted, workspace erased): chunks, keyword index,
+   * vectors (in Vectorize too), and the assistant's rows still in the former shared D1 index.
+   */
+  async deleteAll(scope: IndexScope): Promise<void> {
+    this.migrate();
+    this.checkWorkspace(scope);
+    // A first-use import still running would write into the wiped storage: let it finish first.
+    await this.legacy?.catch(() => undefined);
+    const vectorize = this.vectorize();
+    if (vectorize) {
+      const ids = this.ctx.storage.sql.exec<{ id: string }>("SELECT id FROM chunks UNION SELECT id FROM staged_chunks").toArray().map((r) => r.id);
+      for (const batch of chunked(ids, 1000)) await vectorize.deleteByIds(scope.assistantId, batch);
+    }
+    await removeLegacyChunks(this.env, scope, vectorize);
+    await this.ctx.storage.deleteAll();
+    this.termCounts.invalidate();
+    this.matrix = null;
+    this.schemaReady = false;
+    this.legacy = null;
+    this.migrate();
+  }
+
+  /** Ranks the assistant's chunks for a question with the retrieval strategy; hits best first. */
+  async search(scope: IndexScope, request: RetrieveRequest): Promise<SearchHit[]> {
+    await this.open(scope);
+    const backend = new SqliteRetrievalBackend(this.ctx.storage.sql, (q, limit) => this.vectorLeg(scope, q, limit), this.termCounts);
+    const extras: RetrieveExtras = {
+      reranker: this.reranker(),
+      onRerankError: (err: unknown) => this.log.warn("reranking failed; first-pass order", { error: err }),
+    };
+    const ranked = await retrieve(backend, request, extras).catch(async (err: unknown) => {
+      if (request.mode !== "hybrid") throw err;
+      // Vectorize down: answers come from keyword search alone rather than not at all.
+      this.log.warn("vector search failed; keyword only", { error: err });
+      return retrieve(backend, { ...request, mode: "keyword", queryVector: null }, extras);
+    });
+    return this.hits(ranked);
+  }
+
+  /** Size of the index. */
+  async stats(scope: IndexScope): Promise<IndexStats> {
+    await this.open(scope);
+    const sql = this.ctx.storage.sql;
+    const { chunks, documents } = sql.exec<{ chunks: number; documents: number }>(
+      "SELECT count(*) AS chunks, count(DISTINCT document_id) AS documents FROM chunks",
+    ).one();
+    const vectors = sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunk_vectors").one().n;
+    const dimensions = this.meta("dimensions");
+    return { chunks, documents, vectors, dimensions: dimensions === null ? null : Number(dimensions), legacyImported: this.meta("legacy_import") === "1" };
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  /** Schema, tenant check and the first-use import, before any call touches the data. */
+  private async open(scope: IndexScope): Promise<void> {
+    this.migrate();
+    this.checkWorkspace(scope);
+    if (this.meta("legacy_import") === "1") return;
+    this.legacy ??= this.importLegacy(scope).finally(() => {
+      this.legacy = null;
+    });
+    await this.legacy;
+  }
+
+  private async importLegacy(scope: IndexScope): Promise<void> {
+    const moved = await importLegacyChunks(this.env, scope, {
+      cursor: Number(this.meta("legacy_cursor") ?? 0),
+      write: (rows, cursor) => {
+        const written: { seq: number; codes: Int8Array }[] = [];
+        this.ctx.storage.transactionSync(() => {
+          for (const r of rows) {
+            const exists = this.ctx.storage.sql.exec("SELECT 1 FROM chunks WHERE id = ?", r.id).toArray().length > 0;
+            if (exists) continue;
+            const seq = this.insertChunk(r.id, r.documentId, r.ordinal, r.title, r.heading, r.content, r.contentHash, r.tokenCount, r.sourceUrl);
+            const v = r.vector ? this.prepareVector(r.vector) : null;
+            if (v) written.push({ seq, codes: this.insertVector(seq, v.scale, v.codes) });
+          }
+          this.setMeta("legacy_cursor", String(cursor));
+        });
+        this.termCounts.invalidate();
+        this.syncMatrix([], written);
+      },
+    });
+    this.ctx.storage.transactionSync(() => {
+      this.setMeta("legacy_import", "1");
+      this.ctx.storage.sql.exec("DELETE FROM meta WHERE key = 'legacy_cursor'");
+    });
+    if (moved > 0) this.log.info("moved chunks from the shared D1 index", { assistant_id: scope.assistantId, chunks: moved });
+  }
+
+  private migrate(): void {
+    if (this.schemaReady) return;
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    for (let v = Number(this.meta("schema_version") ?? 0); v < INDEX_SCHEMA_VERSION; v++) {
+      for (const statement of INDEX_MIGRATIONS[v] ?? []) sql.exec(statement);
+    }
+    this.setMeta("schema_version", String(INDEX_SCHEMA_VERSION));
+    this.schemaReady = true;
+  }
+
+  /** The index belongs to the workspace of its first call; a call for another one is refused. */
+  private checkWorkspace(scope: IndexScope): void {
+    const owner = this.meta("workspace_id");
+    if (owner === null) this.setMeta("workspace_id", scope.workspaceId);
+    else if (owner !== scope.workspaceId) throw new Error("this knowledge index belongs to another workspace");
+  }
+
+  private meta(key: MetaKey): string | null {
+    return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+  }
+
+  private setMeta(key: MetaKey, value: string): void {
+    this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  private vectorize(): VectorStore | null {
+    if ((this.env.VECTOR_STORE?.trim() || "local").toLowerCase() === "local") return null;
+    return createVectorStore(this.env); // throws VectorStoreConfigError when misconfigured
+  }
+
+  private reranker(): RetrieveExtras["reranker"] {
+    try {
+      return createReranker(this.env);
+    } catch (err) {
+      this.log.error("reranker misconfigured; searching without it", { error: err });
+      return null;
+    }
+  }
+
+  /** int8 versions of the chunks' vectors for the local store; all null with Vectorize. */
+  private prepareVectors(chunks: ChunkInput[]): ({ codes: Int8Array; scale: number } | null)[] {
+    if (this.vectorize()) return chunks.map(() => null);
+    return chunks.map((c) => (c.vector ? this.prepareVector(c.vector) : null));
+  }
+
+  private prepareVector(vector: ArrayLike<number>): { codes: Int8Array; scale: number } | null {
+    if (vector.length === 0 || vector.length > MAX_DIMENSIONS) throw new RangeError(`vector must have 1 to ${MAX_DIMENSIONS} dimensions, got ${vector.length}`);
+    // A zero vector (a text without terms) has no direction: the chunk is found by keywords only.
+    return quantizeInt8(toUnitVector(vector));
+  }
+
+  private async upsertVectorize(scope: IndexScope, documentId: string, chunks: ChunkInput[]): Promise<void> {
+    const vectorize = this.vectorize();
+    if (!vectorize) return;
+    const records = chunks.flatMap((c) =>
+      c.vector ? [{ id: c.id, values: c.vector, metadata: { document_id: documentId, chunk_id: c.id, workspace_id: scope.workspaceId } }] : [],
+    );
+    if (records.length > 0) await vectorize.upsert(scope.assistantId, records);
+  }
+
+  private async deleteVectorize(scope: IndexScope, ids: string[]): Promise<void> {
+    const vectorize = this.vectorize();
+    if (vectorize && ids.length > 0) await vectorize.deleteByIds(scope.assistantId, ids);
+  }
+
+  private insertChunk(
+    id: string,
+    documentId: string,
+    ordinal: number,
+    title: string,
+    heading: string | null,
+    content: string,
+    contentHash: string,
+    tokenCount: number,
+    sourceUrl: string | null,
+  ): number {
+    return this.ctx.storage.sql
+      .exec<{ seq: number }>(
+        `INSERT INTO chunks (id, document_id, ord, title, heading, content, content_hash, token_count, source_url)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+        id,
+        documentId,
+        ordinal,
+        title,
+        heading,
+        content,
+        contentHash,
+        tokenCount,
+        sourceUrl,
+      )
+      .one().seq;
+  }
+
+  /** Stores a chunk's int8 vector; the index's dimension is fixed by its first vector. */
+  private insertVector(seq: number, scale: number, codes: Int8Array): Int8Array {
+    const dimensions = this.meta("dimensions");
+    if (dimensions === null) this.setMeta("dimensions", String(codes.length));
+    else if (Number(dimensions) !== codes.length) {
+      throw new RangeError(`vector dimension ${codes.length} does not match the index's ${dimensions}`);
+    }
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO chunk_vectors (chunk_seq, scale, codes) VALUES (?, ?, ?)", seq, scale, toBlob(codes));
+    return codes;
+  }
+
+  /** Deletes a document's chunk rows (the triggers take the FTS5 rows and vectors along). */
+  private removeDocumentRows(documentId: string): { seq: number; id: string }[] {
+    const sql = this.ctx.storage.sql;
+    const removed = sql.exec<{ seq: number; id: string }>("DELETE FROM chunks WHERE document_id = ? RETURNING seq, id", documentId).toArray();
+    if (!sql.exec<{ any: number }>("SELECT EXISTS (SELECT 1 FROM chunk_vectors) AS any").one().any) sql.exec("DELETE FROM meta WHERE key = 'dimensions'");
+    return removed;
+  }
+
+  /** Throws (rolling the transaction back) when the vectors would not fit the in-memory matrix. */
+  private checkCapacity(): void {
+    const dimensions = this.meta("dimensions");
+    if (dimensions === null) return;
+    const capacity = Math.floor(MAX_MATRIX_BYTES / int4RowBytes(Number(dimensions)));
+    const total = this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunk_vectors").one().n;
+    if (total > capacity) {
+      throw new RangeError(
+        `the local vector index holds at most ${capacity} vectors of ${dimensions} dimensions (${total} asked); use Vectorize for larger knowledge bases`,
+      );
+    }
+  }
+
+  private syncMatrix(removedSeqs: number[], written: { seq: number; codes: Int8Array }[]): void {
+    const matrix = this.matrix;
+    if (!matrix) return;
+    if (written.some((w) => w.codes.length !== matrix.dimensions)) {
+      this.matrix = null; // the dimension changed (the index emptied and refilled): rebuild on demand
+      return;
+    }
+    for (const seq of removedSeqs) matrix.delete(seq);
+    for (const w of written) matrix.set(w.seq, w.codes);
+  }
+
+  /** The in-memory matrix, built from SQLite when absent; null for an index without vectors. */
+  private loadMatrix(): CodeMatrix | null {
+    if (this.matrix) return this.matrix;
+    const dimensions = this.meta("dimensions");
+    if (dimensions === null) return null;
+    const matrix = new CodeMatrix(Number(dimensions));
+    for (const row of this.ctx.storage.sql.exec<{ chunk_seq: number; codes: ArrayBuffer }>("SELECT chunk_seq, codes FROM chunk_vectors")) {
+      matrix.set(row.chunk_seq, new Int8Array(row.codes));
+    }
+    this.matrix = matrix;
+    return matrix;
+  }
+
+  /** The vector leg: int4 candidates re-scored from int8 rows, or Vectorize. */
+  private async vectorLeg(scope: IndexScope, queryVector: readonly number[], limit: number): Promise<ScoredChunk[]> {
+    const vectorize = this.vectorize();
+    if (vectorize) return this.vectorizeLeg(vectorize, scope, queryVector, limit);
+    const matrix = this.loadMatrix();
+    if (!matrix || matrix.size === 0) return [];
+    if (queryVector.length !== matrix.dimensions) {
+      throw new RangeError(`vector dimension ${queryVector.length} does not match the index's ${matrix.dimensions}`);
+    }
+    const query = toUnitVector(queryVector);
+    const candidates = matrix.candidates(query, Math.max(limit * RESCORE_FACTOR, MIN_RESCORE));
+    const scored: ScoredChunk[] = [];
+    for (const part of chunked(candidates.map((c) => c.seq), IDS_PER_QUERY)) {
+      const rows = this.ctx.storage.sql.exec<{ id: string; document_id: string; codes: ArrayBuffer }>(
+        `SELECT c.id, c.document_id, v.codes FROM chunk_vectors v JOIN chunks c ON c.seq = v.chunk_seq
+          WHERE v.chunk_seq IN (${part.map(() => "?").join(", ")})`,
+        ...part,
+      );
+      for (const r of rows) scored.push({ chunkId: r.id, documentId: r.document_id, score: int8Cosine(query, new Int8Array(r.codes)) });
+    }
+    return scored.sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0)).slice(0, limit);
+  }
+
+  /** Vectorize's nearest chunks of this assistant, kept only when the chunk is in this index. */
+  private async vectorizeLeg(store: VectorStore, scope: IndexScope, queryVector: readonly number[], limit: number): Promise<ScoredChunk[]> {
+    const matches = (await store.query(scope.assistantId, [...queryVector], { topK: limit })).filter((m) => m.metadata.workspace_id === scope.workspaceId);
+    if (matches.length === 0) return [];
+    const live = new Map<string, string>();
+    for (const part of chunked(matches.map((m) => m.id), IDS_PER_QUERY)) {
+      const rows = this.ctx.storage.sql.exec<{ id: string; document_id: string }>(
+        `SELECT id, document_id FROM chunks WHERE id IN (${part.map(() => "?").join(", ")})`,
+        ...part,
+      );
+      for (const r of rows) live.set(r.id, r.document_id);
+    }
+    return matches.flatMap((m) => {
+      const documentId = live.get(m.id);
+      return documentId ? [{ chunkId: m.id, documentId, score: m.score }] : [];
+    });
+  }
+
+  /** What a citation needs for each ranked chunk, in rank order. */
+  private hits(ranked: ScoredChunk[]): SearchHit[] {
+    const rows = new Map<string, HitRow>();
+    for (const part of chunked(ranked.map((r) => r.chunkId), IDS_PER_QUERY)) {
+      const found = this.ctx.storage.sql.exec<HitRow>(
+        `SELECT id, document_id, title, heading, content, source_url FROM chunks WHERE id IN (${part.map(() => "?").join(", ")})`,
+        ...part,
+      );
+      for (const r of found) rows.set(r.id, r);
+    }
+    return ranked.flatMap((hit) => {
+      const r = rows.get(hit.chunkId);
+      return r
+        ? [{ chunk_id: r.id, document_id: r.document_id, title: r.title, heading: r.heading, content: r.content, snippet: snippetOf(r.content), source: r.source_url, score: hit.score }]
+        : [];
+    });
+  }
+}
+
+type StagedRow = {
+  id: string;
+  ord: number;
+  title: string;
+  heading: string | null;
+  content: string;
+  content_hash: string;
+  token_count: number;
+  source_url: string | null;
+  scale: number | null;
+  codes: ArrayBuffer | null;
+};
+
+type HitRow = { id: string; document_id: string; title: string; heading: string | null; content: string; source_url: string | null };
+
+function snippetOf(content: string): string {
+  return content.length <= SNIPPET_CHARS ? content : `${content.slice(0, SNIPPET_CHARS).replace(/\s+\S*$/, "")}…`;
+}
+
+/** The bytes of an int8 vector, as SQLite stores them. */
+function toBlob(codes: Int8Array): ArrayBuffer {
+  return codes.buffer.slice(codes.byteOffset, codes.byteOffset + codes.byteLength) as ArrayBuffer;
+}
