@@ -135,6 +135,7 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
       const total = sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunks WHERE document_id = ?", document.documentId).one().n;
       return { removed, total };
     });
+    this.termCounts.invalidate();
     this.syncMatrix(removed.map((r) => r.seq), written);
     await this.deleteVectorize(scope, removed.map((r) => r.id));
     return total;
