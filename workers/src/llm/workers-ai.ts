@@ -46,6 +46,17 @@ const ERROR_CODE_KINDS: Readonly<Record<string, ModelErrorKind>> = {
   "5018": "auth",
 };
 
+/**
+ * A Workers AI binding error as a `ModelError`, classified by the code in its message: the one
+ * classification for every Workers AI model (chat, embeddings, reranking).
+ */
+export function workersAiError(model: string, err: unknown): ModelError {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = /\b([35]\d{3})\b/.exec(message)?.[1];
+  const kind = (code && ERROR_CODE_KINDS[code]) || "server_error";
+  return new ModelError(kind, `${model} failed: ${message}`, { model, cause: err });
+}
+
 /** A Workers AI model as a `ChatModel`. */
 export class WorkersAIChatModel implements ChatModel {
   readonly name: string;
@@ -140,12 +151,8 @@ export class WorkersAIChatModel implements ChatModel {
     return new ModelError("timeout", `${this.name} did not answer in time`, { model: this.name });
   }
 
-  /** A binding error as a `ModelError`, classified by the Workers AI code in its message. */
   private toModelError(err: unknown): ModelError {
-    const message = err instanceof Error ? err.message : String(err);
-    const code = /\b([35]\d{3})\b/.exec(message)?.[1];
-    const kind = (code && ERROR_CODE_KINDS[code]) || "server_error";
-    return new ModelError(kind, `${this.name} failed: ${message}`, { model: this.name, cause: err });
+    return workersAiError(this.name, err);
   }
 
   private done(

@@ -1,5 +1,5 @@
-import { ModelError, type ModelErrorKind } from "../../llm/model-error";
-import type { AiRunner } from "../../llm/workers-ai";
+import { ModelError } from "../../llm/model-error";
+import { workersAiError, type AiRunner } from "../../llm/workers-ai";
 import { embedInBatches } from "./batches";
 import { EMBED_BATCH_SIZE, type Embedder } from "./embedder";
 
@@ -18,14 +18,6 @@ export const WORKERS_AI_EMBEDDING_DIMENSIONS = 768;
  */
 const POOLING = "cls";
 
-/** Workers AI error codes (they appear in the thrown error's message) that are not server faults. */
-const ERROR_CODE_KINDS: Readonly<Record<string, ModelErrorKind>> = {
-  "3036": "rate_limited", // daily allocation used up
-  "3040": "overloaded", // out of capacity
-  "3003": "invalid_request",
-  "3006": "invalid_request", // request too large
-  "5007": "invalid_request", // no such model
-};
 
 /** How to reach one Workers AI embedding model. */
 export interface WorkersAIEmbedderOptions {
@@ -55,10 +47,7 @@ export class WorkersAIEmbedder implements Embedder {
       try {
         output = await this.ai.run(this.model, { text: batch, pooling: POOLING });
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const code = /\b([35]\d{3})\b/.exec(message)?.[1];
-        const kind = (code && ERROR_CODE_KINDS[code]) || "server_error";
-        throw new ModelError(kind, `${this.name} failed: ${message}`, { model: this.name, cause: err });
+        throw workersAiError(this.name, err);
       }
       const data = (output as { data?: unknown } | null)?.data;
       if (!Array.isArray(data) || !data.every((row) => Array.isArray(row))) {

@@ -1,5 +1,5 @@
-import { ModelError, type ModelErrorKind } from "../../llm/model-error";
-import type { AiRunner } from "../../llm/workers-ai";
+import { ModelError } from "../../llm/model-error";
+import { workersAiError, type AiRunner } from "../../llm/workers-ai";
 import type { RerankCandidate, Reranker } from "./reranker";
 
 /**
@@ -12,14 +12,6 @@ export const WORKERS_AI_RERANKER_MODEL = "@cf/baai/bge-reranker-base";
 /** Characters of a passage sent: ~512 tokens, the model's window; the rest would be cut by it anyway. */
 const MAX_CONTEXT_CHARS = 2_000;
 
-/** Workers AI error codes (they appear in the thrown error's message) that are not server faults. */
-const ERROR_CODE_KINDS: Readonly<Record<string, ModelErrorKind>> = {
-  "3036": "rate_limited", // daily allocation used up
-  "3040": "overloaded", // out of capacity
-  "3003": "invalid_request",
-  "3006": "invalid_request", // request too large
-  "5007": "invalid_request", // no such model
-};
 
 /** How to reach one Workers AI reranking model. */
 export interface WorkersAIRerankerOptions {
@@ -49,10 +41,7 @@ export class WorkersAIReranker implements Reranker {
         top_k: candidates.length,
       });
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const code = /\b([35]\d{3})\b/.exec(message)?.[1];
-      const kind = (code && ERROR_CODE_KINDS[code]) || "server_error";
-      throw new ModelError(kind, `${this.name} failed: ${message}`, { model: this.name, cause: err });
+      throw workersAiError(this.name, err);
     }
     const response = (output as { response?: unknown } | null)?.response;
     if (!Array.isArray(response)) throw new ModelError("server_error", `${this.name} answered without scores`, { model: this.name });
