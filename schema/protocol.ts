@@ -11,6 +11,7 @@ import { EscalationReasonSchema, EscalationSchema } from "./api/escalations";
 import { MessageSchema, SenderTypeSchema } from "./api/messages";
 import { MAX_CLIENT_ID_CHARS, RAW_MESSAGE_CHARS } from "./protocol-limits";
 
+// The limits the server enforces, and the REST API's views the events carry, from where they are defined.
 export { MAX_CLIENT_ID_CHARS, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, RAW_MESSAGE_CHARS } from "./protocol-limits";
 export type { Conversation, ConversationStatus } from "./api/conversations";
 export type { MessageStatus, SenderType, Source } from "./api/messages";
