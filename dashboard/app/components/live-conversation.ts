@@ -5,6 +5,7 @@
  */
 import { useEffect, useReducer, useRef, useState } from "react";
 import type { ConversationStatus, Message } from "../../../schema/api";
+import type { ClientFrame, SocketEvent } from "../../../schema/protocol";
 
 /** Socket details from the loader (or the token route, on reconnect). */
 export interface SocketInfo {
@@ -23,16 +24,7 @@ export interface LiveState {
   humanTakeover: boolean;
 }
 
-type ServerEvent =
-  | { type: "message" | "agent_message"; message: Message }
-  | { type: "response"; message: Message }
-  | { type: "delta"; message_id: string; delta: string }
-  | { type: "status"; status: ConversationStatus; human_takeover: boolean }
-  | { type: "escalation" }
-  | { type: "typing"; sender_type: string }
-  | { type: "ack" | "error" | "pong" };
-
-type Action = { kind: "event"; event: ServerEvent } | { kind: "reset"; state: LiveState };
+type Action = { kind: "event"; event: SocketEvent } | { kind: "reset"; state: LiveState };
 
 function upsert(messages: Message[], m: Message): Message[] {
   const i = messages.findIndex((x) => x.id === m.id);
@@ -111,12 +103,12 @@ export function useLiveConversation(initial: LiveState, socket: SocketInfo | nul
         attempts = 0;
         setConnection("live");
         // Anything sent while the page loaded or the socket was down is replayed.
-        ws?.send(JSON.stringify({ type: "resume", after: lastId.current }));
+        ws?.send(JSON.stringify({ type: "resume", after: lastId.current } satisfies ClientFrame));
       };
       ws.onmessage = (m) => {
-        let event: ServerEvent;
+        let event: SocketEvent;
         try {
-          event = JSON.parse(String(m.data)) as ServerEvent;
+          event = JSON.parse(String(m.data)) as SocketEvent;
         } catch {
           return;
         }

@@ -4,7 +4,7 @@ import type { Session } from "../../../schema/api";
 import { Csrf, errorsOf, Field, Notice, PageHeader } from "../components/ui";
 import { apiJson } from "../lib/api.server";
 import { api, requireMe } from "../lib/auth.server";
-import { attempt, readForm } from "../lib/forms.server";
+import { attemptThen, readForm } from "../lib/forms.server";
 import { signedInRedirect } from "../lib/session.server";
 import { useMe } from "./_app";
 
@@ -18,12 +18,14 @@ export async function action(args: ActionFunctionArgs) {
   const me = await requireMe(args);
   const form = await readForm(args);
   const next = String(form.get("new_password") ?? "");
-  const result = await attempt("password", () =>
-    api(args, "POST", "/auth/password", { body: { current_password: String(form.get("current_password") ?? ""), new_password: next } }),
+  return attemptThen(
+    "password",
+    () => api(args, "POST", "/auth/password", { body: { current_password: String(form.get("current_password") ?? ""), new_password: next } }),
+    async () => {
+      const session = await apiJson<Session>(args.context, "POST", "/auth/login", { body: { email: me.user.email, password: next } });
+      return signedInRedirect(args.context, session, "/account?changed=1");
+    },
   );
-  if (!result.data.ok) return result;
-  const session = await apiJson<Session>(args.context, "POST", "/auth/login", { body: { email: me.user.email, password: next } });
-  return signedInRedirect(args.context, session, "/account?changed=1");
 }
 
 export default function Account() {

@@ -1,11 +1,11 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import type { ApiKey, ApiKeyWithSecret, Assistant, Page } from "../../../schema/api";
 import { Badge, Csrf, CopyButton, EmptyState, errorsOf, resultOf, Field, Notice, PageHeader, SelectField, TextAreaField } from "../components/ui";
 import { api, loaderFailure, requireRole } from "../lib/auth.server";
 import { dateTime } from "../lib/format";
-import { attempt, invalid, lines, num, readForm, text } from "../lib/forms.server";
+import { attempt, intentAction, lines, num, text } from "../lib/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "API keys · EdgeDesk" }];
 
@@ -22,29 +22,21 @@ export async function loader(args: LoaderFunctionArgs) {
   }
 }
 
-export async function action(args: ActionFunctionArgs) {
-  await requireRole(args, "admin");
-  const form = await readForm(args);
-  const intent = text(form, "intent") ?? "";
-  const keyId = text(form, "key_id") ?? "";
-  switch (intent) {
-    case "create": {
-      const type = text(form, "type") === "publishable" ? "publishable" : "secret";
-      const origins = lines(form, "allowed_origins");
-      const body =
-        type === "secret"
-          ? { type, name: text(form, "name") ?? "", scope: text(form, "scope") ?? "", expires_in_days: num(form, "expires_in_days") }
-          : { type, name: text(form, "name") ?? "", assistant_id: text(form, "assistant_id") ?? "", allowed_origins: origins.length > 0 ? origins : undefined };
-      return attempt(intent, () => api<ApiKeyWithSecret>(args, "POST", "/api-keys", { body }));
-    }
-    case "rotate":
-      return attempt(intent, () => api<ApiKeyWithSecret>(args, "POST", `/api-keys/${keyId}/rotate`, { body: {} }));
-    case "revoke":
-      return attempt(intent, () => api<ApiKey>(args, "DELETE", `/api-keys/${keyId}`), "Key revoked; it stops working now.");
-    default:
-      return invalid(intent, "Unknown action.");
-  }
-}
+export const action = intentAction("admin", {
+  create: ({ args, form, intent }) => {
+    const type = text(form, "type") === "publishable" ? "publishable" : "secret";
+    const origins = lines(form, "allowed_origins");
+    const body =
+      type === "secret"
+        ? { type, name: text(form, "name") ?? "", scope: text(form, "scope") ?? "", expires_in_days: num(form, "expires_in_days") }
+        : { type, name: text(form, "name") ?? "", assistant_id: text(form, "assistant_id") ?? "", allowed_origins: origins.length > 0 ? origins : undefined };
+    return attempt(intent, () => api<ApiKeyWithSecret>(args, "POST", "/api-keys", { body }));
+  },
+  rotate: ({ args, form, intent }) =>
+    attempt(intent, () => api<ApiKeyWithSecret>(args, "POST", `/api-keys/${text(form, "key_id") ?? ""}/rotate`, { body: {} })),
+  revoke: ({ args, form, intent }) =>
+    attempt(intent, () => api<ApiKey>(args, "DELETE", `/api-keys/${text(form, "key_id") ?? ""}`), "Key revoked; it stops working now."),
+});
 
 function keyState(k: { revoked_at: string | null; expires_at: string | null }): string {
   if (k.revoked_at) return "revoked";

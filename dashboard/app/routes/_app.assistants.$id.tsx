@@ -1,13 +1,13 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import type { ApiKeyWithSecret, Assistant, Branding } from "../../../schema/api";
 import { WidgetPreview } from "../components/widget-preview";
 import { Csrf, CopyButton, errorsOf, resultOf, Field, Notice, PageHeader, SelectField, TextAreaField } from "../components/ui";
-import { api, loaderFailure, requireMe, requireRole } from "../lib/auth.server";
+import { api, loaderFailure, requireMe } from "../lib/auth.server";
 import { publicApiBase, WIDGET_LOADER_PATH } from "../lib/env.server";
-import { attempt, invalid, lines, num, readForm, text } from "../lib/forms.server";
+import { attempt, attemptThen, intentAction, lines, num, text } from "../lib/forms.server";
 import { can } from "../lib/roles";
 
 export const meta: MetaFunction = () => [{ title: "Assistant · EdgeDesk" }];
@@ -33,44 +33,35 @@ function brandingOf(form: FormData): Branding {
   };
 }
 
-export async function action(args: ActionFunctionArgs) {
-  await requireRole(args, "admin");
-  const form = await readForm(args);
-  const id = args.params.id ?? "";
-  const intent = text(form, "intent") ?? "";
-  switch (intent) {
-    case "save": {
-      const fallback = lines(form, "model_policy.fallback");
-      const body = {
-        name: text(form, "name") ?? "",
-        system_prompt: String(form.get("system_prompt") ?? ""),
-        tone: text(form, "tone"),
-        escalation_threshold: num(form, "escalation_threshold"),
-        model_policy: {
-          primary: text(form, "model_policy.primary"),
-          fallback: fallback.length > 0 ? fallback : undefined,
-          cheap: text(form, "model_policy.cheap"),
-          strong: text(form, "model_policy.strong"),
-          temperature: num(form, "model_policy.temperature"),
-          max_tokens: num(form, "model_policy.max_tokens"),
-        },
-        allowed_origins: lines(form, "allowed_origins"),
-        branding: brandingOf(form),
-      };
-      return attempt(intent, () => api<Assistant>(args, "PATCH", `/assistants/${id}`, { body }), "Saved.");
-    }
-    case "create_key":
-      return attempt(intent, () =>
-        api<ApiKeyWithSecret>(args, "POST", "/api-keys", { body: { name: `Widget key (${new Date().toISOString().slice(0, 10)})`, type: "publishable", assistant_id: id } }),
-      );
-    case "delete": {
-      const result = await attempt(intent, () => api(args, "DELETE", `/assistants/${id}`));
-      return result.data.ok ? redirect("/assistants") : result;
-    }
-    default:
-      return invalid(intent, "Unknown action.");
-  }
-}
+export const action = intentAction("admin", {
+  save: ({ args, form, intent }) => {
+    const fallback = lines(form, "model_policy.fallback");
+    const body = {
+      name: text(form, "name") ?? "",
+      system_prompt: String(form.get("system_prompt") ?? ""),
+      tone: text(form, "tone"),
+      escalation_threshold: num(form, "escalation_threshold"),
+      model_policy: {
+        primary: text(form, "model_policy.primary"),
+        fallback: fallback.length > 0 ? fallback : undefined,
+        cheap: text(form, "model_policy.cheap"),
+        strong: text(form, "model_policy.strong"),
+        temperature: num(form, "model_policy.temperature"),
+        max_tokens: num(form, "model_policy.max_tokens"),
+      },
+      allowed_origins: lines(form, "allowed_origins"),
+      branding: brandingOf(form),
+    };
+    return attempt(intent, () => api<Assistant>(args, "PATCH", `/assistants/${args.params.id ?? ""}`, { body }), "Saved.");
+  },
+  create_key: ({ args, intent }) =>
+    attempt(intent, () =>
+      api<ApiKeyWithSecret>(args, "POST", "/api-keys", {
+        body: { name: `Widget key (${new Date().toISOString().slice(0, 10)})`, type: "publishable", assistant_id: args.params.id ?? "" },
+      }),
+    ),
+  delete: ({ args, intent }) => attemptThen(intent, () => api(args, "DELETE", `/assistants/${args.params.id ?? ""}`), () => redirect("/assistants")),
+});
 
 export default function AssistantPage() {
   const { assistant, role, apiBase, widgetPath } = useLoaderData<typeof loader>();

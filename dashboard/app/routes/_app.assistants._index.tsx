@@ -5,7 +5,7 @@ import type { Assistant, Page } from "../../../schema/api";
 import { Csrf, EmptyState, errorsOf, Field, Notice, PageHeader } from "../components/ui";
 import { api, loaderFailure, requireMe, requireRole } from "../lib/auth.server";
 import { dateTime } from "../lib/format";
-import { attempt, readForm, text } from "../lib/forms.server";
+import { attemptThen, readForm, text } from "../lib/forms.server";
 import { can } from "../lib/roles";
 
 export const meta: MetaFunction = () => [{ title: "Assistants · EdgeDesk" }];
@@ -22,11 +22,11 @@ export async function loader(args: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   await requireRole(args, "admin");
   const form = await readForm(args);
-  let created: Assistant | undefined;
-  const result = await attempt("create", async () => {
-    created = await api<Assistant>(args, "POST", "/assistants", { body: { name: text(form, "name") ?? "" } });
-  });
-  return created ? redirect(`/assistants/${created.id}`) : result;
+  return attemptThen(
+    "create",
+    () => api<Assistant>(args, "POST", "/assistants", { body: { name: text(form, "name") ?? "" } }),
+    (created) => redirect(`/assistants/${created.id}`),
+  );
 }
 
 export default function Assistants() {

@@ -1,12 +1,12 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useRef } from "react";
 import type { Assistant, Conversation, Message, Page } from "../../../schema/api";
 import { useLiveConversation, type SocketInfo } from "../components/live-conversation";
 import { Badge, Csrf, errorsOf, Notice, PageHeader, TextAreaField, useCsrf } from "../components/ui";
-import { api, loaderFailure, requireMe, requireRole } from "../lib/auth.server";
+import { api, loaderFailure, requireMe } from "../lib/auth.server";
 import { dateTime, ms } from "../lib/format";
-import { attempt, invalid, readForm, text } from "../lib/forms.server";
+import { attempt, intentAction, invalid, text } from "../lib/forms.server";
 import { agentSocket } from "../lib/live.server";
 import { can } from "../lib/roles";
 
@@ -39,25 +39,15 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 /** Reply (which takes over from the AI), hand back, resolve: managers and admins. */
-export async function action(args: ActionFunctionArgs) {
-  await requireRole(args, "manager");
-  const form = await readForm(args);
-  const id = args.params.id ?? "";
-  const intent = text(form, "intent") ?? "";
-  switch (intent) {
-    case "reply": {
-      const content = text(form, "content");
-      if (!content) return invalid(intent, "Write a reply first.", { content: "Write a reply first." });
-      return attempt(intent, () => api<Message>(args, "POST", `/conversations/${id}/agent-messages`, { body: { content } }));
-    }
-    case "handback":
-      return attempt(intent, () => api(args, "POST", `/conversations/${id}/handback`), "The assistant answers again.");
-    case "resolve":
-      return attempt(intent, () => api(args, "POST", `/conversations/${id}/resolve`), "Marked as resolved.");
-    default:
-      return invalid(intent, "Unknown action.");
-  }
-}
+export const action = intentAction("manager", {
+  reply: ({ args, form, intent }) => {
+    const content = text(form, "content");
+    if (!content) return invalid(intent, "Write a reply first.", { content: "Write a reply first." });
+    return attempt(intent, () => api<Message>(args, "POST", `/conversations/${args.params.id ?? ""}/agent-messages`, { body: { content } }));
+  },
+  handback: ({ args, intent }) => attempt(intent, () => api(args, "POST", `/conversations/${args.params.id ?? ""}/handback`), "The assistant answers again."),
+  resolve: ({ args, intent }) => attempt(intent, () => api(args, "POST", `/conversations/${args.params.id ?? ""}/resolve`), "Marked as resolved."),
+});
 
 const SENDER: Record<Message["sender_type"], string> = {
   visitor: "Visitor",

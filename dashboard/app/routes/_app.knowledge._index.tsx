@@ -1,13 +1,13 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useRevalidator, useSearchParams } from "@remix-run/react";
 import { useEffect } from "react";
 import type { Assistant, KnowledgeDocument, Page, SearchHit } from "../../../schema/api";
 import { Uploader } from "../components/uploader";
 import { Badge, Csrf, EmptyState, errorsOf, Field, Notice, PageHeader, SelectField, TextAreaField } from "../components/ui";
 import { ApiFailure } from "../lib/api.server";
-import { api, loaderFailure, requireMe, requireRole } from "../lib/auth.server";
+import { api, loaderFailure, requireMe } from "../lib/auth.server";
 import { count, dateTime } from "../lib/format";
-import { attempt, invalid, readForm, text } from "../lib/forms.server";
+import { attempt, intentAction, invalid, text } from "../lib/forms.server";
 import { can } from "../lib/roles";
 
 export const meta: MetaFunction = () => [{ title: "Knowledge base · EdgeDesk" }];
@@ -56,34 +56,25 @@ export async function loader(args: LoaderFunctionArgs) {
   }
 }
 
-export async function action(args: ActionFunctionArgs) {
-  await requireRole(args, "manager");
-  const form = await readForm(args);
-  const intent = text(form, "intent") ?? "";
-  const documentId = text(form, "document_id") ?? "";
-  switch (intent) {
-    case "reindex":
-      return attempt(intent, () => api(args, "POST", `/documents/${documentId}/reindex`), "Queued for processing again.");
-    case "delete":
-      return attempt(intent, () => api(args, "DELETE", `/documents/${documentId}`), "Document deleted.");
-    case "add_text": {
-      const assistantId = text(form, "assistant_id") ?? "";
-      return attempt(
-        intent,
-        () => api(args, "POST", `/assistants/${assistantId}/documents`, { body: { title: text(form, "title") ?? "", content: text(form, "content") ?? "" } }),
-        "Article added and queued for processing.",
-      );
-    }
-    case "add_url": {
-      const assistantId = text(form, "assistant_id") ?? "";
-      const url = text(form, "url");
-      if (!url) return invalid(intent, "Enter a URL.", { url: "Enter a URL." });
-      return attempt(intent, () => api(args, "POST", `/assistants/${assistantId}/documents`, { body: { url } }), "Page queued for fetching.");
-    }
-    default:
-      return invalid(intent, "Unknown action.");
-  }
-}
+export const action = intentAction("manager", {
+  reindex: ({ args, form, intent }) =>
+    attempt(intent, () => api(args, "POST", `/documents/${text(form, "document_id") ?? ""}/reindex`), "Queued for processing again."),
+  delete: ({ args, form, intent }) => attempt(intent, () => api(args, "DELETE", `/documents/${text(form, "document_id") ?? ""}`), "Document deleted."),
+  add_text: ({ args, form, intent }) =>
+    attempt(
+      intent,
+      () =>
+        api(args, "POST", `/assistants/${text(form, "assistant_id") ?? ""}/documents`, {
+          body: { title: text(form, "title") ?? "", content: text(form, "content") ?? "" },
+        }),
+      "Article added and queued for processing.",
+    ),
+  add_url: ({ args, form, intent }) => {
+    const url = text(form, "url");
+    if (!url) return invalid(intent, "Enter a URL.", { url: "Enter a URL." });
+    return attempt(intent, () => api(args, "POST", `/assistants/${text(form, "assistant_id") ?? ""}/documents`, { body: { url } }), "Page queued for fetching.");
+  },
+});
 
 export default function Knowledge() {
   const data = useLoaderData<typeof loader>();

@@ -1,10 +1,10 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import type { Workspace } from "../../../schema/api";
 import { Csrf, errorsOf, Field, Notice, PageHeader } from "../components/ui";
-import { api, loaderFailure, requireMe, requireRole } from "../lib/auth.server";
-import { attempt, invalid, num, readForm, text } from "../lib/forms.server";
+import { api, loaderFailure, requireMe } from "../lib/auth.server";
+import { attempt, attemptThen, intentAction, num, text } from "../lib/forms.server";
 import { can } from "../lib/roles";
 import { destroySessionCookie } from "../lib/session.server";
 
@@ -19,11 +19,8 @@ export async function loader(args: LoaderFunctionArgs) {
   }
 }
 
-export async function action(args: ActionFunctionArgs) {
-  await requireRole(args, "admin");
-  const form = await readForm(args);
-  const intent = text(form, "intent") ?? "";
-  if (intent === "save") {
+export const action = intentAction("admin", {
+  save: ({ args, form, intent }) => {
     const keep = form.get("keep_forever") === "on";
     return attempt(
       intent,
@@ -33,14 +30,14 @@ export async function action(args: ActionFunctionArgs) {
         }),
       "Settings saved.",
     );
-  }
-  if (intent === "close") {
-    const result = await attempt(intent, () => api(args, "DELETE", "/workspace", { body: { confirm_name: text(form, "confirm_name") ?? "" } }));
-    if (!result.data.ok) return result;
-    return redirect("/signup", { headers: { "Set-Cookie": await destroySessionCookie(args.context, args.request) } });
-  }
-  return invalid(intent, "Unknown action.");
-}
+  },
+  close: ({ args, form, intent }) =>
+    attemptThen(
+      intent,
+      () => api(args, "DELETE", "/workspace", { body: { confirm_name: text(form, "confirm_name") ?? "" } }),
+      async () => redirect("/signup", { headers: { "Set-Cookie": await destroySessionCookie(args.context, args.request) } }),
+    ),
+});
 
 export default function Settings() {
   const { workspace, role } = useLoaderData<typeof loader>();

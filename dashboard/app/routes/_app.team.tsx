@@ -1,10 +1,10 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
 import type { Invite, InviteWithToken, Page, Role, TeamMember } from "../../../schema/api";
 import { Badge, Csrf, CopyButton, errorsOf, resultOf, Field, Notice, PageHeader, SelectField } from "../components/ui";
-import { api, loaderFailure, requireMe, requireRole } from "../lib/auth.server";
+import { api, loaderFailure, requireMe } from "../lib/auth.server";
 import { dateTime } from "../lib/format";
-import { attempt, invalid, readForm, text } from "../lib/forms.server";
+import { attempt, intentAction, text } from "../lib/forms.server";
 import { can } from "../lib/roles";
 
 export const meta: MetaFunction = () => [{ title: "Team · EdgeDesk" }];
@@ -29,33 +29,20 @@ export async function loader(args: LoaderFunctionArgs) {
   }
 }
 
-export async function action(args: ActionFunctionArgs) {
-  await requireRole(args, "admin");
-  const form = await readForm(args);
-  const intent = text(form, "intent") ?? "";
-  const userId = text(form, "user_id") ?? "";
-  switch (intent) {
-    case "invite": {
-      const result = await attempt(intent, () =>
-        api<InviteWithToken>(args, "POST", "/team/invites", { body: { email: text(form, "email") ?? "", role: text(form, "role") ?? "" } }),
-      );
+export const action = intentAction("admin", {
+  invite: ({ args, form, intent }) =>
+    attempt(intent, async () => {
+      const invite = await api<InviteWithToken>(args, "POST", "/team/invites", { body: { email: text(form, "email") ?? "", role: text(form, "role") ?? "" } });
       // The link points at this dashboard, wherever it is served from.
-      if (result.data.ok && result.data.result) {
-        const origin = new URL(args.request.url).origin;
-        result.data.result = { ...result.data.result, url: `${origin}/invite/${result.data.result.token}` };
-      }
-      return result;
-    }
-    case "revoke_invite":
-      return attempt(intent, () => api(args, "DELETE", `/team/invites/${text(form, "invite_id") ?? ""}`), "Invitation revoked.");
-    case "role":
-      return attempt(intent, () => api(args, "PATCH", `/team/${userId}`, { body: { role: text(form, "role") ?? "" } }), "Role changed.");
-    case "remove":
-      return attempt(intent, () => api(args, "DELETE", `/team/${userId}`), "Member removed; their sessions ended.");
-    default:
-      return invalid(intent, "Unknown action.");
-  }
-}
+      return { ...invite, url: `${new URL(args.request.url).origin}/invite/${invite.token}` };
+    }),
+  revoke_invite: ({ args, form, intent }) =>
+    attempt(intent, () => api(args, "DELETE", `/team/invites/${text(form, "invite_id") ?? ""}`), "Invitation revoked."),
+  role: ({ args, form, intent }) =>
+    attempt(intent, () => api(args, "PATCH", `/team/${text(form, "user_id") ?? ""}`, { body: { role: text(form, "role") ?? "" } }), "Role changed."),
+  remove: ({ args, form, intent }) =>
+    attempt(intent, () => api(args, "DELETE", `/team/${text(form, "user_id") ?? ""}`), "Member removed; their sessions ended."),
+});
 
 export default function Team() {
   const { members, invites, me, admin } = useLoaderData<typeof loader>();

@@ -4,7 +4,7 @@ import type { Session } from "../../../schema/api";
 import { AuthCard } from "../components/auth-card";
 import { Csrf, errorsOf, Field, Notice } from "../components/ui";
 import { apiJson } from "../lib/api.server";
-import { attempt, readForm, text } from "../lib/forms.server";
+import { attemptThen, readForm, text } from "../lib/forms.server";
 import { signedInRedirect } from "../lib/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Join a workspace · EdgeDesk" }];
@@ -16,14 +16,14 @@ export function loader({ params }: LoaderFunctionArgs) {
 /** Accepting an invitation creates the account and signs it in. */
 export async function action(args: ActionFunctionArgs) {
   const form = await readForm(args);
-  let session: Session | undefined;
-  const result = await attempt("accept", async () => {
-    session = await apiJson<Session>(args.context, "POST", "/invites/accept", {
-      body: { token: args.params.token ?? "", password: form.get("password") ?? "", name: text(form, "name") },
-    });
-  });
-  if (!session) return result;
-  return signedInRedirect(args.context, session, "/overview");
+  return attemptThen(
+    "accept",
+    () =>
+      apiJson<Session>(args.context, "POST", "/invites/accept", {
+        body: { token: args.params.token ?? "", password: form.get("password") ?? "", name: text(form, "name") },
+      }),
+    (session) => signedInRedirect(args.context, session, "/overview"),
+  );
 }
 
 export default function AcceptInvite() {

@@ -5,7 +5,7 @@ import type { Session } from "../../../schema/api";
 import { AuthCard } from "../components/auth-card";
 import { Csrf, errorsOf, Field, Notice } from "../components/ui";
 import { apiJson } from "../lib/api.server";
-import { attempt, readForm, text } from "../lib/forms.server";
+import { attemptThen, readForm, text } from "../lib/forms.server";
 import { hasSession, safeNext, signedInRedirect } from "../lib/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · EdgeDesk" }];
@@ -18,14 +18,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   const form = await readForm(args);
   const next = safeNext(text(form, "next"));
-  let session: Session | undefined;
-  const result = await attempt("login", async () => {
-    session = await apiJson<Session>(args.context, "POST", "/auth/login", {
-      body: { email: text(form, "email") ?? "", password: form.get("password") ?? "" },
-    });
-  });
-  if (!session) return result;
-  return signedInRedirect(args.context, session, next);
+  return attemptThen(
+    "login",
+    () => apiJson<Session>(args.context, "POST", "/auth/login", { body: { email: text(form, "email") ?? "", password: form.get("password") ?? "" } }),
+    (session) => signedInRedirect(args.context, session, next),
+  );
 }
 
 export default function Login() {

@@ -5,7 +5,7 @@ import type { Session } from "../../../schema/api";
 import { AuthCard } from "../components/auth-card";
 import { Csrf, errorsOf, Field, Notice } from "../components/ui";
 import { apiJson } from "../lib/api.server";
-import { attempt, readForm, text } from "../lib/forms.server";
+import { attemptThen, readForm, text } from "../lib/forms.server";
 import { hasSession, signedInRedirect } from "../lib/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Create a workspace · EdgeDesk" }];
@@ -17,19 +17,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action(args: ActionFunctionArgs) {
   const form = await readForm(args);
-  let session: Session | undefined;
-  const result = await attempt("signup", async () => {
-    session = await apiJson<Session>(args.context, "POST", "/workspaces", {
-      body: {
-        workspace_name: text(form, "workspace_name") ?? "",
-        company_name: text(form, "company_name"),
-        email: text(form, "email") ?? "",
-        password: form.get("password") ?? "",
-      },
-    });
-  });
-  if (!session) return result;
-  return signedInRedirect(args.context, session, "/overview");
+  return attemptThen(
+    "signup",
+    () =>
+      apiJson<Session>(args.context, "POST", "/workspaces", {
+        body: {
+          workspace_name: text(form, "workspace_name") ?? "",
+          company_name: text(form, "company_name"),
+          email: text(form, "email") ?? "",
+          password: form.get("password") ?? "",
+        },
+      }),
+    (session) => signedInRedirect(args.context, session, "/overview"),
+  );
 }
 
 export default function SignUp() {

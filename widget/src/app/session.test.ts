@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { backoffDelay, RECONNECT_BASE_MS, RECONNECT_MAX_MS, SILENCE_TIMEOUT_MS } from "./session";
-import { FakeApi, FakeSocket, MemoryStorage, settle, testSession, view } from "./test-support";
+import { backoffDelay, RECONNECT_BASE_MS, RECONNECT_MAX_MS, SILENCE_TIMEOUT_MS } from "./transport";
+import { FakeApi, FakeSocket, MemoryStorage, settle, testSession, view } from "../../test/test-support";
 
 beforeEach(() => {
   FakeSocket.all = [];

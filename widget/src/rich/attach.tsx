@@ -3,8 +3,9 @@
  * composer. Loaded with rich.js when the visitor picks a file.
  */
 import type { Signal } from "@preact/signals";
+import type { Attachment } from "../app/conversation-state";
 import type { Translate } from "../app/i18n";
-import type { Attachment, ChatSession } from "../app/session";
+import type { ChatSession } from "../app/session";
 import { MAX_UPLOAD_BYTES, UPLOAD_TYPES } from "../shared/uploads";
 
 /** The composer's files: uploaded, uploading, and the last problem. */

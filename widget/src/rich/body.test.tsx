@@ -3,8 +3,8 @@ import { act } from "preact/test-utils";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
 import { translator } from "../app/i18n";
-import type { ChatMessage } from "../app/session";
-import { testSession } from "../app/test-support";
+import type { ChatMessage } from "../app/message-list";
+import { testSession } from "../../test/test-support";
 import { Body, citedNumbers } from "./body";
 
 const t = translator(en);

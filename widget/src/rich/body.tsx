@@ -5,9 +5,10 @@
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { Source } from "../../../workers/src/conversation/protocol";
+import type { Source } from "../../../schema/protocol";
 import type { Translate } from "../app/i18n";
-import type { ChatMessage, ChatSession } from "../app/session";
+import type { ChatMessage } from "../app/message-list";
+import type { ChatSession } from "../app/session";
 import { linkDisplay } from "./link-display";
 import { parseMarkdown, type Block, type Inline } from "./markdown";
 

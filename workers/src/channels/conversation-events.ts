@@ -1,4 +1,4 @@
-import type { ServerEvent } from "../conversation/protocol";
+import type { ServerEvent } from "../../../schema/protocol";
 
 /** Reads a conversation's NDJSON event stream (what `submit` returns), one event at a time. */
 export async function* readConversationEvents(stream: ReadableStream<Uint8Array>): AsyncGenerator<ServerEvent> {

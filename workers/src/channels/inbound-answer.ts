@@ -5,10 +5,10 @@
  * retried job replays the stored answer instead of generating a new one, and each part of an
  * answer is sent once.
  */
+import type { MessageView } from "../../../schema/protocol";
 import { storeAttachment } from "../conversation/attachments";
 import { ApiError } from "../http/errors";
 import { outboundPolicy } from "../lib/network-policy";
-import type { MessageView } from "../conversation/protocol";
 import { conversationStub } from "../conversation/service";
 import { ChannelNotConfigured, senderFor, type ChannelSender } from "./channel-sender";
 import { whatsAppSettings } from "./channel-settings";

@@ -2,8 +2,8 @@
  * An escalated conversation told to a person: a readable transcript and a short summary
  * (reason, channel, the question and the latest message), the same for Zendesk, Slack and email.
  */
+import type { MessageView } from "../../../schema/protocol";
 import type { ConversationView } from "../conversation/conversation-do";
-import type { MessageView } from "../conversation/protocol";
 
 /** Messages read from the conversation for a transcript. */
 export const TRANSCRIPT_MESSAGES = 200;

@@ -4,11 +4,11 @@
  */
 import { and, asc, eq, lte } from "drizzle-orm";
 import type { VisitorErasure, VisitorExport } from "../../../schema/api";
+import type { MessageView } from "../../../schema/protocol";
 import { recordAudit, type AuditContext } from "../analytics/audit";
 import { createAnalyticsSink } from "../analytics/create-sink";
 import { D1AnalyticsSink } from "../analytics/d1-sink";
 import type { Principal } from "../auth/principal";
-import type { MessageView } from "../conversation/protocol";
 import { conversationStub } from "../conversation/service";
 import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";

@@ -1,4 +1,5 @@
 import type { ModelPolicy } from "../../../schema/api";
+import type { Source } from "../../../schema/protocol";
 import { spendModelTokens, type ModelBudgetGrant } from "../billing/model-budget";
 import { searchKnowledge, type SearchHit } from "../knowledge/search";
 import type { ChatMessage, Passage } from "../llm/chat-model";
@@ -11,7 +12,6 @@ import { createChatModel } from "../llm/registry";
 import { estimateChatTokens, estimateTokens } from "../llm/tokens";
 import { scoreConfidence } from "./confidence";
 import { assemblePrompt } from "./prompt";
-import type { Source } from "./protocol";
 
 /**
  * Longest answer kept, in characters: far beyond any support answer, and it keeps every

@@ -1,4 +1,5 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
+import type { Source } from "../../../schema/protocol";
 import { emitEvent } from "../analytics/consumer";
 import { checkModelBudget } from "../billing/model-budget";
 import { ApiError, notFound } from "../http/errors";
@@ -9,7 +10,6 @@ import { createDb, schema } from "../storage/db";
 import { generateAnswer } from "./answer";
 import { loadAnsweringAssistant } from "./assistant-config";
 import { detectLanguage } from "./language";
-import type { Source } from "./protocol";
 import { sanitizeMessage } from "./sanitize";
 
 /** One message of the OpenAI request shape. */

@@ -3,8 +3,8 @@
  * and an email for the team, and a visitor can resolve their own conversation, so without a
  * bound a resolve → escalate loop would file tickets without end.
  */
+import type { EscalationView } from "../../../schema/protocol";
 import { DAY_MS } from "../lib/time";
-import type { EscalationView } from "./protocol";
 
 /**
  * Escalations one conversation may open per rolling window: a real conversation needs a person

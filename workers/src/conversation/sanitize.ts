@@ -1,7 +1,5 @@
+import { MAX_MESSAGE_CHARS } from "../../../schema/protocol-limits";
 import { ApiError } from "../http/errors";
-
-/** Longest visitor message accepted, in characters (the product's limit). */
-export const MAX_MESSAGE_CHARS = 4_000;
 
 // C0/C1 controls except tab and newline, plus bidi overrides and zero-width marks that can
 // disguise text in a transcript.

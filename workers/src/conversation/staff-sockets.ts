@@ -12,9 +12,9 @@
  * A refused socket gets an `error` frame `forbidden`, then is closed with
  * ACCESS_REVOKED_CLOSE_CODE; the client asks for a new token, which carries the role it has now.
  */
+import type { ClientFrame, ServerEvent } from "../../../schema/protocol";
 import { conversationRoleOf, currentStaffRole } from "../auth/staff-standing";
 import { createDb } from "../storage/db";
-import type { ClientFrame, ServerEvent } from "./protocol";
 
 /** Close code of a staff socket whose holder lost the right to it (4000-4999: the application's; 403's echo). */
 export const ACCESS_REVOKED_CLOSE_CODE = 4403;

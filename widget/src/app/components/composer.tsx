@@ -1,10 +1,12 @@
 /** The message box: text, attachments, send, and "stop generating" while an answer streams. */
 import { signal } from "@preact/signals";
 import { useMemo, useRef } from "preact/hooks";
+import { MAX_MESSAGE_CHARS } from "../../../../schema/protocol-limits";
 import { UPLOAD_TYPES } from "../../shared/uploads";
+import type { Attachment } from "../conversation-state";
 import type { Translate } from "../i18n";
 import { loadRich, rich } from "../rich";
-import type { Attachment, ChatSession } from "../session";
+import type { ChatSession } from "../session";
 
 /** Props of the composer. */
 export interface ComposerProps {
@@ -64,7 +66,7 @@ export function Composer({ session, t, inputRef }: ComposerProps) {
           id="ed-input"
           ref={inputRef}
           rows={1}
-          maxLength={4000}
+          maxLength={MAX_MESSAGE_CHARS}
           placeholder={t("placeholder")}
           onKeyDown={(e) => {
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) submit(e);

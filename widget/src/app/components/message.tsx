@@ -1,7 +1,8 @@
 /** One message of the transcript: who wrote it, its body, its delivery state. */
 import type { Translate } from "../i18n";
 import { rich } from "../rich";
-import type { ChatMessage, ChatSession } from "../session";
+import type { ChatMessage } from "../message-list";
+import type { ChatSession } from "../session";
 
 /** Props of a message. */
 export interface MessageProps {

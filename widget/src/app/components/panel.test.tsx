@@ -9,7 +9,7 @@ import { Rating } from "../../rich/rating";
 import type { WidgetConfig } from "../../shared/types";
 import { translator } from "../i18n";
 import { rich } from "../rich";
-import { FakeSocket, settle, testSession, view } from "../test-support";
+import { FakeSocket, settle, testSession, view } from "../../../test/test-support";
 import { Panel } from "./panel";
 
 const config: WidgetConfig = {

@@ -2,9 +2,9 @@
  * An email for an assistant: thread it into a conversation, keep its attachments with the
  * conversation, strip the quoted history and signature, and queue the answer.
  */
+import { MAX_MESSAGE_CHARS } from "../../../../schema/protocol-limits";
 import { storeAttachment } from "../../conversation/attachments";
 import { conversationStub } from "../../conversation/service";
-import { MAX_MESSAGE_CHARS } from "../../conversation/sanitize";
 import { ApiError } from "../../http/errors";
 import { sha256Hex } from "../../lib/crypto";
 import type { EmailSettings } from "../channel-settings";

@@ -3,7 +3,7 @@
  * message as form fields (`MessageSid`, `From`, `To`, `Body`, `NumMedia`, `MediaUrl0`…).
  * https://www.twilio.com/docs/messaging/guides/webhook-request
  */
-import { MAX_MESSAGE_CHARS } from "../../conversation/sanitize";
+import { MAX_MESSAGE_CHARS } from "../../../../schema/protocol-limits";
 import type { WhatsAppSettings } from "../channel-settings";
 import { findOrStartConversation } from "../inbound-conversation";
 import { replyTargetMetadata, type InboundMedia, type InboundMessageJob, type ReplyTarget } from "../jobs";

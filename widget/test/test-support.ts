@@ -2,8 +2,8 @@
  * Stand-ins for the widget's unit tests: a WebSocket the test drives frame by frame, the
  * platform's REST API speaking its real shapes, and an in-memory Storage.
  */
-import type { MessageView, ServerEvent } from "../../../workers/src/conversation/protocol";
-import { ChatSession, type SessionOptions } from "./session";
+import type { MessageView, SocketEvent } from "../../schema/protocol";
+import { ChatSession, type SessionOptions } from "../src/app/session";
 
 /** A WebSocket whose server side is the test. */
 export class FakeSocket {
@@ -36,7 +36,7 @@ export class FakeSocket {
   }
 
   /** The server sends an event. */
-  emit(event: ServerEvent | { type: "pong" }): void {
+  emit(event: SocketEvent): void {
     this.onmessage?.({ data: JSON.stringify(event) });
   }
 
