@@ -201,6 +201,8 @@ export const escalations = sqliteTable(
     index("escalations_workspace_idx").on(t.workspace_id, t.status, t.created_at),
     index("escalations_conversation_idx").on(t.conversation_id),
     index("escalations_ticket_idx").on(t.ticket_provider, t.ticket_id),
+    // The sweep's look-up of recent open escalations across workspaces.
+    index("escalations_status_created_idx").on(t.status, t.created_at),
   ],
 );
 
@@ -224,12 +226,19 @@ export const kb_documents = sqliteTable(
     chunk_count: integer("chunk_count").notNull().default(0),
     token_count: integer("token_count").notNull().default(0),
     content_hash: text("content_hash"),
+    /**
+     * Times the scheduled sweep sent the document to ingestion again because it sat `queued` or
+     * `processing` with no progress; back to 0 when it ends `ready` or `failed`.
+     */
+    ingest_sweeps: integer("ingest_sweeps").notNull().default(0),
     ...timestamps,
     deleted_at: text("deleted_at"),
   },
   (t) => [
     index("kb_documents_assistant_idx").on(t.workspace_id, t.assistant_id, t.created_at),
     index("kb_documents_hash_idx").on(t.assistant_id, t.content_hash),
+    // The sweep's look-up of documents waiting too long, without reading every document.
+    index("kb_documents_status_idx").on(t.status, t.updated_at),
   ],
 );
 
