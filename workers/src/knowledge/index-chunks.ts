@@ -34,8 +34,9 @@ export function knowledgeIndex(env: Pick<Env, "KNOWLEDGE_INDEX">, assistantId: s
 /**
  * Replaces a document's chunks: embeds the new ones and swaps them into the assistant's
  * knowledge index in one transaction there, so searches see either version, never a mix.
+ * Returns how many chunks the index holds for the document after the swap.
  */
-export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & { content_hash: string })[]): Promise<void> {
+export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & { content_hash: string })[]): Promise<number> {
   const embedder = cachedEmbedderFor(env, owner.assistantId);
   const vectors = await embedder.embed(chunks.map((c) => embeddingText(owner.title, c)));
   const inputs: ChunkInput[] = chunks.map((c, i) => ({
@@ -47,7 +48,7 @@ export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & 
     tokenCount: c.token_count,
     vector: vectors[i] ?? null,
   }));
-  await writeDocument(env, owner, inputs);
+  return writeDocument(env, owner, inputs);
 }
 
 /** Sends a document's chunks to its index: in one call, or staged in parts and swapped in by the last. */

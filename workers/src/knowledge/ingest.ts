@@ -35,8 +35,17 @@ function isPermanent(err: unknown): boolean {
   );
 }
 
+/** A run of a document overlapped another run of it, which swapped its chunks in first; retrying sets it straight. */
+class OverlappingRunError extends Error {}
+
 async function setStatus(env: Env, id: string, fields: Partial<typeof kb_documents.$inferInsert>): Promise<void> {
-  await createDb(env.DB).update(kb_documents).set({ ...fields, updated_at: nowIso() }).where(eq(kb_documents.id, id)).run();
+  // A document that finished, either way, is no longer stuck: the sweep's count starts afresh.
+  const finished = fields.status === "ready" || fields.status === "failed";
+  await createDb(env.DB)
+    .update(kb_documents)
+    .set({ ...fields, ...(finished ? { ingest_sweeps: 0 } : {}), updated_at: nowIso() })
+    .where(eq(kb_documents.id, id))
+    .run();
 }
 
 /** Marks a document failed with a message its uploader can read. */
@@ -124,7 +133,15 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   const chunks = chunkDocument(parsed);
   if (chunks.length === 0) throw new PermanentError("the document has no readable text");
   const withHashes = await Promise.all(chunks.map(async (c) => ({ ...c, content_hash: await contentHash(c.content) })));
-  await indexChunks(env, { workspaceId: doc.workspace_id, assistantId: doc.assistant_id, documentId: doc.id, title, sourceUrl: doc.source_url }, withHashes);
+  const indexed = await indexChunks(env, { workspaceId: doc.workspace_id, assistantId: doc.assistant_id, documentId: doc.id, title, sourceUrl: doc.source_url }, withHashes);
+  // Two runs of one document can overlap (a message delivered twice, or sent again by the
+  // stuck-document sweep while the first was only slow). Each swap replaces the document's
+  // chunks whole, so they never double; but a large document is staged in parts, and the
+  // other run's swap clears staged parts it did not write. Then fewer chunks landed than
+  // were sent, and this run goes again.
+  if (indexed !== chunks.length) {
+    throw new OverlappingRunError(`another run of this document overlapped this one (${indexed} of ${chunks.length} chunks indexed)`);
+  }
   await setStatus(env, doc.id, {
     status: "ready",
     title,
