@@ -1,8 +1,11 @@
 /**
- * The scheduled handler's data-rights work, run every cron tick: retention, erasure of closed
- * workspaces, and the second sweep of recent visitor erasures. Each step runs even when
- * another fails, and each is bounded, so a backlog is worked off over several runs.
+ * The scheduled handler's housekeeping, run every cron tick: retention, erasure of closed
+ * workspaces, the second sweep of recent visitor erasures, and the recovery of queued work a
+ * queue lost (documents stuck in ingestion, escalation notices never sent). Each step runs
+ * even when another fails, and each is bounded, so a backlog is worked off over several runs.
  */
+import { sweepStuckEscalations } from "../channels/stuck-escalations";
+import { sweepStuckDocuments } from "../knowledge/stuck-documents";
 import { createLogger } from "../lib/logger";
 import { enforceRetention } from "./retention";
 import { runErasureFollowups } from "./visitor-data";
@@ -13,13 +16,27 @@ export interface HousekeepingReport {
   expired_conversations: number;
   erased_workspaces: number;
   erasure_followups: number;
+  /** Documents stuck `queued` or `processing` that were sent to ingestion again. */
+  requeued_documents: number;
+  /** Stuck documents given up on (`failed`) after being sent again too often. */
+  failed_stuck_documents: number;
+  /** Escalation notices whose outbound job was lost, sent again. */
+  requeued_escalations: number;
   failures: string[];
 }
 
 /** Runs every housekeeping step once. */
 export async function runHousekeeping(env: Env, now = new Date()): Promise<HousekeepingReport> {
   const logger = createLogger({ component: "housekeeping" });
-  const report: HousekeepingReport = { expired_conversations: 0, erased_workspaces: 0, erasure_followups: 0, failures: [] };
+  const report: HousekeepingReport = {
+    expired_conversations: 0,
+    erased_workspaces: 0,
+    erasure_followups: 0,
+    requeued_documents: 0,
+    failed_stuck_documents: 0,
+    requeued_escalations: 0,
+    failures: [],
+  };
   const step = async (name: string, run: () => Promise<void>) => {
     try {
       await run();
@@ -36,6 +53,14 @@ export async function runHousekeeping(env: Env, now = new Date()): Promise<House
   });
   await step("erasure_followups", async () => {
     report.erasure_followups = await runErasureFollowups(env, now);
+  });
+  await step("stuck_documents", async () => {
+    const outcome = await sweepStuckDocuments(env, now);
+    report.requeued_documents = outcome.requeued;
+    report.failed_stuck_documents = outcome.failed;
+  });
+  await step("stuck_escalations", async () => {
+    report.requeued_escalations = await sweepStuckEscalations(env, now);
   });
   logger.info("housekeeping done", { ...report });
   return report;

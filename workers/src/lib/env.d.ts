@@ -1,0 +1,16 @@
+/**
+ * Operational settings `wrangler types` cannot see (not in wrangler.toml, so their defaults
+ * live in code): set them as variables of the deployment or in `.dev.vars`.
+ */
+interface OperationalSettings {
+  /**
+   * Minutes queued work (document ingestion, escalation notices) may show no progress before
+   * the scheduled sweep sends it again; unset keeps each kind's default. See `stuck-work.ts`.
+   */
+  STUCK_WORK_TIMEOUT_MINUTES?: string;
+}
+
+declare namespace Cloudflare {
+  interface Env extends OperationalSettings {}
+}
+interface Env extends OperationalSettings {}
