@@ -270,6 +270,8 @@ function startWranglerDev() {
     "--ip",
     HOST,
     "--show-interactive-dev-session=false",
+    // `wrangler dev` does not fire cron triggers; this lets start run the housekeeping itself.
+    "--test-scheduled",
   ]);
   dev.exited.then(({ code, signal, error }) => {
     if (stopping) return;
@@ -663,6 +665,28 @@ async function printBanner({ state, assistant }) {
 
 // ---------------------------------------------------------------------------------------------
 
+/** How often start runs the scheduled housekeeping, as the deployed cron (`*/15 * * * *`) does. */
+const HOUSEKEEPING_INTERVAL_MS = 15 * 60_000;
+
+/**
+ * Runs the Worker's scheduled handler now and every 15 minutes (retention, erasure follow-ups,
+ * and the sweep that re-sends documents and escalation notices a restart left stuck), because
+ * the local server fires no cron triggers by itself.
+ */
+function runHousekeepingOnSchedule() {
+  const run = async () => {
+    try {
+      const res = await fetch(`${API_ORIGIN}/__scheduled?cron=${encodeURIComponent("*/15 * * * *")}`);
+      await res.body?.cancel();
+      if (!res.ok) warn(`housekeeping run answered ${res.status}.`);
+    } catch (err) {
+      if (!stopping) warn(`housekeeping run failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  void run();
+  setInterval(() => void run(), HOUSEKEEPING_INTERVAL_MS).unref();
+}
+
 async function main() {
   ensureDevVars();
   await assertPortFree(PORT, HOST);
@@ -687,6 +711,7 @@ async function main() {
   await uploadDemoDocuments(demo.state, demo.token);
   writeDemoState(demo.state);
   await printBanner(demo);
+  runHousekeepingOnSchedule();
 }
 
 main().catch((err) => {
