@@ -665,7 +665,7 @@ async function printBanner({ state, assistant }) {
 
 // ---------------------------------------------------------------------------------------------
 
-/** How often start runs the scheduled housekeeping, as the deployed cron (`*/15 * * * *`) does. */
+/** How often start runs the scheduled housekeeping, as the deployed cron (every 15 minutes) does. */
 const HOUSEKEEPING_INTERVAL_MS = 15 * 60_000;
 
 /**
