@@ -27,17 +27,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  apiClient,
-  loadAverage,
-  mapLimit,
-  percentile,
-  ROOT,
-  signUpWithAssistant,
-  sleep,
-  startLocalWorker,
-  waitForDocuments,
-} from "./_lib.mjs";
+import { loadAverage, percentile, ROOT, sleep } from "./_lib.mjs";
+import { uploadDocuments, withLocalPlatform } from "../scripts/lib/local-platform.mjs";
 
 export const description =
   "Knowledge base: ingestion throughput (100-page PDF, 1,000 small documents, growth to 10k and 100k chunks) and search latency p50/p99 at 1k/10k/100k chunks in one assistant (keyword, vector, hybrid; wrangler dev)";
@@ -68,20 +59,8 @@ const PDF_READY_TIMEOUT_MS = 300_000;
 export default async function run({ tmpDir, log }) {
   const gen = new TextGenerator(SEED);
   const started = { date: new Date().toISOString(), load: loadAverage() };
-  let worker = null;
-  // Ctrl-C or a kill: stop the server (wrangler and workerd) before leaving.
-  const onSignal = (signal) => {
-    log(`${signal}: stopping`);
-    void Promise.resolve(worker?.stop())
-      .catch(() => {})
-      .finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  worker = await startLocalWorker({ tmpDir, log });
-  try {
-    let api = apiClient(worker.base, { timeoutMs: 120_000 });
-    const { token, workspaceId, assistantId } = await signUpWithAssistant(api, { workspaceName: "Knowledge bench", assistantName: "Search" });
+  const platform = { name: "knowledge-bench", log, tmpDir, apiTimeoutMs: 120_000, workspaceName: "Knowledge bench", assistantName: "Search" };
+  return withLocalPlatform(platform, async ({ api, token, assistantId }) => {
     const pdfAssistant = await api.expect(201, "POST", "/api/v1/assistants", { token, body: { name: "PDF" } });
     const ingestion = [];
     const docs = []; // documents in the search assistant, for queries: {id, text}
@@ -182,17 +161,7 @@ export default async function run({ tmpDir, log }) {
     searches.push(...largeSearch);
     const finished = { load: loadAverage() };
     return tables({ started, finished, ingestion, embedding, searches });
-  } catch (err) {
-    if (worker && err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${worker.server.tail().split("\n").slice(-25).join("\n")}`;
-    throw err;
-  } finally {
-    if (worker) {
-      const stopped = await worker.stop();
-      log(`wrangler dev stopped (${stopped.signal ?? `exit ${stopped.code}`}).`);
-    }
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  });
 }
 
 // ---- ingestion ---------------------------------------------------------------------------
@@ -200,27 +169,17 @@ export default async function run({ tmpDir, log }) {
 /** Uploads `batch` as JSON documents and waits until all are ready: `{docs, chunks, bytes, seconds}`. */
 async function ingest(api, token, assistantId, batch, log) {
   const t0 = performance.now();
-  let bytes = 0;
-  const ids = await mapLimit(batch, UPLOAD_PARALLEL, async (doc) => {
-    const body = { title: doc.title, content: doc.content };
-    bytes += Buffer.byteLength(JSON.stringify(body));
-    const accepted = await api.expect(202, "POST", `/api/v1/assistants/${assistantId}/documents`, { token, body });
-    return accepted.id;
-  });
+  const bytes = batch.reduce((sum, doc) => sum + Buffer.byteLength(JSON.stringify({ title: doc.title, content: doc.content })), 0);
   let reported = 0;
-  const waited = await waitForDocuments(api, token, assistantId, ids, {
+  const { perDocument: ids } = await uploadDocuments(api, token, assistantId, batch, {
+    parallel: UPLOAD_PARALLEL,
     timeoutMs: READY_TIMEOUT_MS,
     intervalMs: 1_000,
-    onProgress: ({ ready }) => {
-      if (ready - reported >= Math.max(100, batch.length / 5)) log(`  ${(reported = ready)}/${ids.length} ready (load ${loadAverage()})`);
+    onProgress: ({ ready, total }) => {
+      if (ready - reported >= Math.max(100, batch.length / 5)) log(`  ${(reported = ready)}/${total} ready (load ${loadAverage()})`);
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  if (waited.timedOut || waited.stalled || waited.failed.length > 0) {
-    throw new Error(
-      `ingestion: ${waited.pending} documents still pending${waited.stalled ? " without progress for 3 minutes" : ""}, ${waited.failed.length} failed ${JSON.stringify(waited.failed.slice(0, 3))}`,
-    );
-  }
   const chunks = await chunksOf(api, token, assistantId, new Set(ids));
   log(`  ${ids.length} documents, ${chunks} chunks ready in ${seconds.toFixed(1)} s`);
   return { docs: batch.map((d, i) => ({ id: ids[i], text: d.content })), chunks, bytes, seconds };

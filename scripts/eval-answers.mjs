@@ -42,22 +42,10 @@
  *
  * Exit status: 0 when it ran (the numbers are the result), 2 on errors.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import {
-  apiClient,
-  EVAL_HALVES,
-  evalHalves,
-  formatTable,
-  loadAverage,
-  mapLimit,
-  queriesOfHalf,
-  ROOT,
-  signUpWithAssistant,
-  startLocalWorker,
-  waitForDocuments,
-} from "../bench/_lib.mjs";
+import { EVAL_HALVES, evalHalves, formatTable, loadAverage, queriesOfHalf, ROOT } from "../bench/_lib.mjs";
+import { runMain, uploadDocuments, withLocalPlatform } from "./lib/local-platform.mjs";
 
 const ALL_SETS = ["demo", "stackfaq"];
 const STACKFAQ_PATH = resolve(ROOT, "../shared/eval/stackfaq.json");
@@ -124,24 +112,6 @@ function stackfaqSet(half) {
   };
 }
 
-async function loadDocuments(api, token, assistantId, documents) {
-  const setIdsOf = new Map(); // our document id -> the set's ids
-  const created = await mapLimit(documents, UPLOAD_PARALLEL, async (doc) => {
-    const body = await api.expect(202, "POST", `/api/v1/assistants/${assistantId}/documents`, {
-      token,
-      body: { title: doc.title, content: doc.content },
-    });
-    setIdsOf.set(body.id, [...(setIdsOf.get(body.id) ?? []), doc.id]);
-    return body.id;
-  });
-  const ids = [...new Set(created)];
-  const waited = await waitForDocuments(api, token, assistantId, ids, { timeoutMs: READY_TIMEOUT_MS });
-  if (waited.timedOut || waited.stalled || waited.failed.length > 0) {
-    throw new Error(`documents not ready: ${waited.pending} pending, ${waited.failed.length} failed ${JSON.stringify(waited.failed.slice(0, 3))}`);
-  }
-  return setIdsOf;
-}
-
 /** Asks `question` in a new conversation; resolves with the assistant's message and the escalation. */
 async function ask(api, token, assistantId, question, n) {
   const conv = await api.expect(201, "POST", "/api/v1/conversations", {
@@ -191,30 +161,14 @@ function summarise(results) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const sets = options.sets.map((s) => (s === "demo" ? demoSet() : stackfaqSet(options.half)));
-  const tmpDir = mkdtempSync(join(tmpdir(), "edgedesk-eval-answers-"));
-  let worker = null;
-  for (const signal of ["SIGINT", "SIGTERM"]) {
-    process.once(signal, () => {
-      log(`${signal}: stopping`);
-      void Promise.resolve(worker?.stop())
-        .catch(() => {})
-        .finally(() => {
-          rmSync(tmpDir, { recursive: true, force: true });
-          process.exit(130);
-        });
-    });
-  }
-  try {
-    const loadAtStart = loadAverage();
-    worker = await startLocalWorker({ tmpDir, log });
-    const api = apiClient(worker.base);
-    const { token } = await signUpWithAssistant(api, { workspaceName: "Answer eval", assistantName: "unused" });
+  const loadAtStart = loadAverage();
+  return withLocalPlatform({ name: "eval-answers", log, workspaceName: "Answer eval", assistantName: "unused" }, async ({ api, token }) => {
     const out = [];
     let n = 0;
     for (const set of sets) {
       const assistant = await api.expect(201, "POST", "/api/v1/assistants", { token, body: { name: set.name.slice(0, 60) } });
       log(`${set.name}: ${set.documents.length} documents, ${set.questions.length} questions`);
-      const setIdsOf = await loadDocuments(api, token, assistant.id, set.documents);
+      const { setIdsOf } = await uploadDocuments(api, token, assistant.id, set.documents, { parallel: UPLOAD_PARALLEL, timeoutMs: READY_TIMEOUT_MS });
       const results = [];
       for (const item of set.questions) {
         const reply = await ask(api, token, assistant.id, item.question, n++);
@@ -244,19 +198,7 @@ async function main() {
       log(`wrote ${options.json}`);
     }
     return 0;
-  } catch (err) {
-    if (worker && err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${worker.server.tail().split("\n").slice(-25).join("\n")}`;
-    throw err;
-  } finally {
-    if (worker) await worker.stop();
-    rmSync(tmpDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`[eval:answers] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(2);
-  },
-);
+runMain("eval:answers", main);

@@ -35,24 +35,10 @@
  * Exit status: 0 when hybrid search beats the reference on hit@1, hit@5 and MRR on every half
  * reported, 1 when it does not, 2 on errors.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
-import {
-  apiClient,
-  EVAL_HALVES,
-  evalHalves,
-  formatTable,
-  loadAverage,
-  mapLimit,
-  percentile,
-  ROOT,
-  scoreRanks,
-  signUpWithAssistant,
-  startLocalWorker,
-  textbookBm25,
-  waitForDocuments,
-} from "../bench/_lib.mjs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { EVAL_HALVES, evalHalves, formatTable, loadAverage, percentile, ROOT, scoreRanks, textbookBm25 } from "../bench/_lib.mjs";
+import { runMain, uploadDocuments, withLocalPlatform } from "./lib/local-platform.mjs";
 
 const REFERENCE_NAME = "plain BM25 (the set's reference)";
 const DEFAULT_SET = "../shared/eval/stackfaq.json";
@@ -93,50 +79,19 @@ async function main() {
   const queries = options.half === "all" ? set.queries : set.queries.filter((q) => halfOf.get(q.relevant[0]) === options.half);
   log(`${set.documents.length} documents, ${queries.length} queries (half ${options.half}) from ${options.set}`);
 
-  const tmpDir = mkdtempSync(join(tmpdir(), "edgedesk-eval-"));
-  let worker = null;
-  // Ctrl-C or a kill: stop the server and remove the temporary folder before leaving.
-  for (const signal of ["SIGINT", "SIGTERM"]) {
-    process.once(signal, () => {
-      log(`${signal}: stopping`);
-      void Promise.resolve(worker?.stop())
-        .catch(() => {})
-        .finally(() => {
-          rmSync(tmpDir, { recursive: true, force: true });
-          process.exit(130);
-        });
-    });
-  }
-  try {
-    const loadAtStart = loadAverage();
-    worker = await startLocalWorker({ tmpDir, log });
-    const api = apiClient(worker.base);
-    const { token, assistantId } = await signUpWithAssistant(api, { workspaceName: "Retrieval eval", assistantName: "Eval assistant" });
-
+  const loadAtStart = loadAverage();
+  const platform = { name: "eval", log, workspaceName: "Retrieval eval", assistantName: "Eval assistant" };
+  return withLocalPlatform(platform, async ({ api, token, assistantId }) => {
     // Load the documents; remember which of the set's ids each of ours stands for.
     const started = performance.now();
-    const evalIdsOf = new Map(); // our document id -> the set's ids
-    const created = await mapLimit(set.documents, UPLOAD_PARALLEL, async (doc) => {
-      const body = await api.expect(202, "POST", `/api/v1/assistants/${assistantId}/documents`, {
-        token,
-        body: { title: doc.title, content: doc.content },
-      });
-      evalIdsOf.set(body.id, [...(evalIdsOf.get(body.id) ?? []), doc.id]);
-      return body.id;
-    });
-    const ids = [...new Set(created)];
     let lastReported = -1;
-    const waited = await waitForDocuments(api, token, assistantId, ids, {
+    const { ids, setIdsOf: evalIdsOf } = await uploadDocuments(api, token, assistantId, set.documents, {
+      parallel: UPLOAD_PARALLEL,
       timeoutMs: READY_TIMEOUT_MS,
-      onProgress: ({ ready }) => {
-        if (ready - lastReported >= 25) log(`  ${(lastReported = ready)}/${ids.length} ready`);
+      onProgress: ({ ready, total }) => {
+        if (ready - lastReported >= 25) log(`  ${(lastReported = ready)}/${total} ready`);
       },
     });
-    if (waited.timedOut || waited.stalled || waited.failed.length > 0) {
-      throw new Error(
-        `documents not ready: ${waited.pending} still pending${waited.stalled ? " without progress for 3 minutes" : ""}, ${waited.failed.length} failed ${JSON.stringify(waited.failed.slice(0, 3))}`,
-      );
-    }
     const ingestSeconds = (performance.now() - started) / 1000;
     const chunkCount = await countChunks(api, token, assistantId);
     log(`${ids.length} documents (${chunkCount} chunks) ready in ${ingestSeconds.toFixed(1)} s`);
@@ -208,13 +163,7 @@ async function main() {
       log(`wrote ${options.json}`);
     }
     return beatsEverywhere ? 0 : 1;
-  } catch (err) {
-    if (worker && err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${worker.server.tail().split("\n").slice(-25).join("\n")}`;
-    throw err;
-  } finally {
-    if (worker) await worker.stop();
-    rmSync(tmpDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** 1-based rank of the first relevant document among the distinct documents of `hits`, or 0. */
@@ -243,10 +192,4 @@ const f3 = (x) => x.toFixed(3);
 const delta = (x, ref) => `${x >= ref ? "+" : ""}${(x - ref).toFixed(3)} (${x >= ref ? "+" : ""}${(((x - ref) / ref) * 100).toFixed(1)} %)`;
 const nodeInfo = () => `node ${process.version}`;
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`[eval] ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(2);
-  },
-);
+runMain("eval", main);

@@ -2,18 +2,8 @@ import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PLAN_LIMITS } from "../src/http/rate-limit/plan-limits";
 import { call, createAssistant, createSecretKey, signUp } from "./helpers";
-import {
-  checkoutSessionObject,
-  deliver,
-  invoiceObject,
-  newSubscriptionId,
-  seedInvoices,
-  signatureFor,
-  stripeEvent,
-  stripeRequests,
-  subscriptionObject,
-  TEST_STRIPE_KEY,
-} from "./stripe-events";
+import { checkoutSessionObject, deliver, invoiceObject, seedInvoices, signatureFor, stripeRequests, TEST_STRIPE_KEY } from "./stripe-events";
+import { newSubscriptionId, stripeEvent, subscriptionObject } from "./stripe-fixtures";
 
 const PRO = "price_test_pro";
 const ENTERPRISE = "price_test_enterprise";

@@ -59,11 +59,36 @@ export async function shopWorkspace(name = "Shop") {
   return { session, assistant, token: session.access_token, workspaceId: session.workspace.id };
 }
 
+/** A workspace made by `shopWorkspace`. */
+export type ShopWorkspace = Awaited<ReturnType<typeof shopWorkspace>>;
+
+/** An integration's settings, as `PUT /api/v1/integrations/:type` takes them. */
+export interface IntegrationSettings {
+  config: Record<string, unknown>;
+  secrets?: Record<string, unknown>;
+  enabled?: boolean;
+}
+
 /** Saves an integration through the public API (admin). */
-export async function configure(token: string, type: string, body: { config: Record<string, unknown>; secrets?: Record<string, unknown>; enabled?: boolean }) {
+export async function configure(token: string, type: string, body: IntegrationSettings) {
   const res = await call("PUT", `/api/v1/integrations/${type}`, { token, body });
   if (res.status !== 200) throw new Error(`integration ${type}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
+}
+
+/**
+ * A shop workspace whose `type` channel talks to the fake provider under a scenario of its own:
+ * `settings` gets the workspace and the scenario's base URL, and says what to save.
+ */
+export async function shopWithChannel(
+  type: string,
+  settings: (shop: ShopWorkspace, base: string) => IntegrationSettings,
+  opts: { name?: string; tag?: string } = {},
+): Promise<{ ws: ShopWorkspace; scn: string }> {
+  const ws = await shopWorkspace(opts.name);
+  const scn = scenario(opts.tag ?? type);
+  await configure(ws.token, type, settings(ws, fakeBase(scn)));
+  return { ws, scn };
 }
 
 /** Sends a raw webhook request to the Worker. */

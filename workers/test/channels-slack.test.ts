@@ -1,32 +1,19 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { slackSignature } from "../src/channels/slack/signature";
-import {
-  channelConversations,
-  configure,
-  eventually,
-  fakeBase,
-  messagesOf,
-  providerLog,
-  scenario,
-  shopWorkspace,
-  waitForRequests,
-  webhook,
-} from "./channel-helpers";
+import { channelConversations, configure, eventually, fakeBase, messagesOf, providerLog, scenario, shopWithChannel, type ShopWorkspace, waitForRequests, webhook } from "./channel-helpers";
 import { FAKE_PROVIDER_CREDENTIALS as CREDS } from "./providers-fixtures";
 
 const SIGNING_SECRET = "slack-signing-secret-for-tests";
 
-let ws: Awaited<ReturnType<typeof shopWorkspace>>;
+let ws: ShopWorkspace;
 let scn: string;
 
 beforeEach(async () => {
-  ws = await shopWorkspace();
-  scn = scenario("slack");
-  await configure(ws.token, "slack", {
-    config: { assistant_id: ws.assistant.id, team_id: CREDS.slackTeamId, api_base_url: `${fakeBase(scn)}/slack/api` },
+  ({ ws, scn } = await shopWithChannel("slack", (shop, base) => ({
+    config: { assistant_id: shop.assistant.id, team_id: CREDS.slackTeamId, api_base_url: `${base}/slack/api` },
     secrets: { bot_token: CREDS.slackBotToken, signing_secret: SIGNING_SECRET },
-  });
+  })));
 });
 
 function messageEvent(event: Record<string, unknown>, eventId = `Ev${Math.random().toString(36).slice(2, 12)}`) {

@@ -3,32 +3,19 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { AgentReplyJob } from "../src/channels/jobs";
 import { TEXT_ONLY_REPLY } from "../src/channels/inbound-answer";
 import worker from "../src/index";
-import {
-  channelConversations,
-  configure,
-  eventually,
-  fakeBase,
-  messagesOf,
-  providerLog,
-  scenario,
-  shopWorkspace,
-  waitForRequests,
-  webhook,
-} from "./channel-helpers";
+import { channelConversations, eventually, fakeBase, messagesOf, providerLog, shopWithChannel, type ShopWorkspace, waitForRequests, webhook } from "./channel-helpers";
 import { FAKE_PROVIDER_CREDENTIALS as CREDS } from "./providers-fixtures";
 
 const OUR_NUMBER = "whatsapp:+14155238886";
 
-let ws: Awaited<ReturnType<typeof shopWorkspace>>;
+let ws: ShopWorkspace;
 let scn: string;
 
 beforeEach(async () => {
-  ws = await shopWorkspace();
-  scn = scenario("whatsapp");
-  await configure(ws.token, "whatsapp", {
-    config: { account_sid: CREDS.twilioAccountSid, from_number: OUR_NUMBER, assistant_id: ws.assistant.id, api_base_url: `${fakeBase(scn)}/twilio` },
+  ({ ws, scn } = await shopWithChannel("whatsapp", (shop, base) => ({
+    config: { account_sid: CREDS.twilioAccountSid, from_number: OUR_NUMBER, assistant_id: shop.assistant.id, api_base_url: `${base}/twilio` },
     secrets: { auth_token: CREDS.twilioAuthToken },
-  });
+  })));
 });
 
 /** Twilio's inbound WhatsApp form fields. */

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { header, listenLocally, nextStep, readBody, type RunningFake } from "./fake-http";
 
 /**
  * A local stand-in for the OpenAI and Anthropic APIs that speaks their real streaming wire
@@ -43,10 +43,7 @@ export interface RecordedRequest {
 }
 
 /** A running fake server. */
-export interface FakeLlmServer {
-  url: string;
-  close(): Promise<void>;
-}
+export type FakeLlmServer = RunningFake;
 
 type Provider = RecordedRequest["provider"];
 
@@ -99,10 +96,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
       return;
     }
 
-    const n = counters.get(scenario) ?? 0;
-    counters.set(scenario, n + 1);
-    const script = steps.split(",");
-    const step = script[Math.min(n, script.length - 1)] ?? "ok";
+    const step = nextStep(counters, scenario, steps);
     const body = await readJson(req);
     const record: RecordedRequest = {
       provider,
@@ -138,27 +132,11 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     await streamAnswer(req, res, provider, body, name === "slow" ? "ok" : (name ?? "ok"));
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(", ") : value;
+  return listenLocally(server);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
+  const text = (await readBody(req)).toString("utf8");
   return text ? (JSON.parse(text) as unknown) : null;
 }
 

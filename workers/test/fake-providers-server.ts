@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import sendgridWebhook from "@sendgrid/eventwebhook";
 import twilio from "twilio";
+import { header, listenLocally, nextStep, readBody, type RunningFake } from "./fake-http";
 import { FAKE_PROVIDER_CREDENTIALS as CREDS, type ProviderRequest } from "./providers-fixtures";
 
 /**
@@ -25,10 +26,7 @@ import { FAKE_PROVIDER_CREDENTIALS as CREDS, type ProviderRequest } from "./prov
  */
 
 /** A running fake. */
-export interface FakeProvidersServer {
-  url: string;
-  close(): Promise<void>;
-}
+export type FakeProvidersServer = RunningFake;
 
 type Provider = ProviderRequest["provider"];
 
@@ -37,17 +35,6 @@ const PNG_1X1 = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
   "base64",
 );
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(", ") : value;
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (body === null) {
@@ -182,11 +169,7 @@ export async function startFakeProvidersServer(): Promise<FakeProvidersServer> {
       return;
     }
 
-    const key = `${scenario}/${provider}`;
-    const n = counters.get(key) ?? 0;
-    counters.set(key, n + 1);
-    const script = steps.split(",");
-    const step = script[Math.min(n, script.length - 1)] ?? "ok";
+    const step = nextStep(counters, `${scenario}/${provider}`, steps);
     const contentType = header(req, "content-type") ?? "";
     const text = raw.toString("utf8");
     const body: unknown = contentType.includes("application/x-www-form-urlencoded")
@@ -234,16 +217,7 @@ export async function startFakeProvidersServer(): Promise<FakeProvidersServer> {
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenLocally(server);
 }
 
 type Reply = (status: number, payload: unknown, headers?: Record<string, string>) => void;

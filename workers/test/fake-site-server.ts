@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildPdf } from "../src/knowledge/parsers/test-fixtures";
+import { listenLocally, readBody, type RunningFake } from "./fake-http";
 
 /**
  * A small help-center website for the crawler tests: the kind of site a business points its
@@ -25,11 +26,7 @@ import { buildPdf } from "../src/knowledge/parsers/test-fixtures";
  */
 
 /** A running fake site. */
-export interface FakeSite {
-  /** `http://127.0.0.1:<port>` */
-  url: string;
-  close(): Promise<void>;
-}
+export type FakeSite = RunningFake;
 
 /** What /robots.txt says: the private area is off limits to every crawler, in any scenario. */
 const ROBOTS_TXT = ["User-agent: *", "Disallow: /private", "Disallow: /*/private", "", "User-agent: GreedyBot", "Disallow: /", ""].join("\n");
@@ -120,9 +117,7 @@ export async function startFakeSite(): Promise<FakeSite> {
     };
 
     if (path === "/__set" && req.method === "POST") {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      overrides.set(url.searchParams.get("path") ?? "", Buffer.concat(chunks).toString("utf8"));
+      overrides.set(url.searchParams.get("path") ?? "", (await readBody(req)).toString("utf8"));
       return send(204, "text/plain", "");
     }
     if (path === "/__log") {
@@ -168,14 +163,5 @@ export async function startFakeSite(): Promise<FakeSite> {
     return send(200, "text/html; charset=utf-8", page);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
+  return listenLocally(server);
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type ServerResponse } from "node:http";
+import { listenLocally, readBody, type RunningFake } from "./fake-http";
 
 /**
  * A local stand-in for the Stripe API, speaking its wire format: form-encoded requests with
@@ -23,10 +23,7 @@ export interface RecordedStripeRequest {
 }
 
 /** A running fake. */
-export interface FakeStripeServer {
-  url: string;
-  close(): Promise<void>;
-}
+export type FakeStripeServer = RunningFake;
 
 type Json = Record<string, unknown>;
 
@@ -64,12 +61,6 @@ function send(res: ServerResponse, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 /** Starts the fake on a free port of 127.0.0.1. */
 export async function startFakeStripe(): Promise<FakeStripeServer> {
   const customers = new Map<string, Json>();
@@ -79,7 +70,7 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
-    const text = await readBody(req);
+    const text = (await readBody(req)).toString("utf8");
     if (url.pathname === "/_test/requests") return send(res, requests);
     if (url.pathname === "/_test/invoices" && req.method === "POST") {
       const { customer, invoices: list } = JSON.parse(text) as { customer: string; invoices: Json[] };
@@ -182,10 +173,5 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
     return stripeError(res, 404, `Unrecognized request URL (${req.method}: ${url.pathname}).`);
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listenLocally(server);
 }

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, createAssistant, createSecretKey, PASSWORD, signUp, uniqueEmail } from "./helpers";
-import { deliver, newSubscriptionId, signatureFor, stripeEvent, subscriptionObject, TEST_STRIPE_KEY } from "./stripe-events";
+import { deliver, signatureFor, TEST_STRIPE_KEY } from "./stripe-events";
+import { newSubscriptionId, stripeEvent, subscriptionObject } from "./stripe-fixtures";
 
 const DAY_MS = 86_400_000;
 const past = () => new Date(Date.now() - 1_000).toISOString();

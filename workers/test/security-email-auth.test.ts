@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { channelConversations, configure, eventually, fakeBase, messagesOf, providerLog, scenario, shopWorkspace, waitForRequests, webhook } from "./channel-helpers";
+import { channelConversations, configure, eventually, fakeBase, messagesOf, providerLog, shopWithChannel, type ShopWorkspace, waitForRequests, webhook } from "./channel-helpers";
 import { call } from "./helpers";
 import { FAKE_PROVIDER_CREDENTIALS as CREDS } from "./providers-fixtures";
 
@@ -13,20 +13,23 @@ import { FAKE_PROVIDER_CREDENTIALS as CREDS } from "./providers-fixtures";
 const INBOUND_SECRET = "inbound-secret-for-auth-tests";
 const SUPPORT = "help@acme.test";
 
-let ws: Awaited<ReturnType<typeof shopWorkspace>>;
+let ws: ShopWorkspace;
 let scn: string;
 
-async function configureEmail(extra: Record<string, unknown> = {}) {
-  await configure(ws.token, "email", {
-    config: { assistant_id: ws.assistant.id, from_address: SUPPORT, api_base_url: `${fakeBase(scn)}/sendgrid`, ...extra },
+/** The email integration of `shop`, sending through the fake at `base`. */
+function emailSettings(shop: ShopWorkspace, base: string, extra: Record<string, unknown> = {}) {
+  return {
+    config: { assistant_id: shop.assistant.id, from_address: SUPPORT, api_base_url: `${base}/sendgrid`, ...extra },
     secrets: { sendgrid_api_key: CREDS.sendgridApiKey, inbound_secret: INBOUND_SECRET },
-  });
+  };
+}
+
+async function configureEmail(extra: Record<string, unknown> = {}) {
+  await configure(ws.token, "email", emailSettings(ws, fakeBase(scn), extra));
 }
 
 beforeEach(async () => {
-  ws = await shopWorkspace("MailAuth");
-  scn = scenario("email-auth");
-  await configureEmail();
+  ({ ws, scn } = await shopWithChannel("email", emailSettings, { name: "MailAuth", tag: "email-auth" }));
 });
 
 /** An Inbound Parse POST with the sender checks SendGrid reports (`SPF`, `dkim`); absent fields are left out. */

@@ -1,6 +1,8 @@
 import { and, desc, eq, gte, inArray, lt } from "drizzle-orm";
+import { chunked } from "../lib/chunked";
 import { olderThan, toPage } from "../lib/pagination";
 import { createDb, schema } from "../storage/db";
+import { eventRow } from "./event-row";
 import type { AnalyticsEvent, AnalyticsSink, AuditEntry } from "./sink";
 
 const { analytics_events, audit_logs } = schema;
@@ -8,12 +10,6 @@ const { analytics_events, audit_logs } = schema;
 /** D1 rows per insert statement; keeps bound parameters under D1's 100-per-statement limit. */
 const EVENT_ROWS_PER_INSERT = 7; // 13 columns × 7 = 91 parameters
 const AUDIT_ROWS_PER_INSERT = 9; // 11 columns × 9 = 99 parameters
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Analytics and audit in D1: the default when no Hyperdrive binding is configured. */
 export class D1AnalyticsSink implements AnalyticsSink {
@@ -26,25 +22,10 @@ export class D1AnalyticsSink implements AnalyticsSink {
 
   async writeEvents(events: AnalyticsEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const statements = chunk(events, EVENT_ROWS_PER_INSERT).map((rows) =>
+    const statements = chunked(events, EVENT_ROWS_PER_INSERT).map((rows) =>
       this.db
         .insert(analytics_events)
-        .values(
-          rows.map((e) => ({
-            id: e.id,
-            workspace_id: e.workspace_id,
-            type: e.type,
-            assistant_id: e.assistant_id ?? null,
-            conversation_id: e.conversation_id ?? null,
-            visitor_id: e.visitor_id ?? null,
-            channel: e.channel ?? null,
-            latency_ms: e.latency_ms ?? null,
-            tokens: e.tokens ?? null,
-            cost_usd: e.cost_usd ?? null,
-            properties: e.properties ?? {},
-            created_at: e.created_at,
-          })),
-        )
+        .values(rows.map((e) => eventRow(e, e.created_at)))
         .onConflictDoNothing(),
     );
     await this.db.batch(statements as [(typeof statements)[number], ...typeof statements]);
@@ -52,14 +33,14 @@ export class D1AnalyticsSink implements AnalyticsSink {
 
   async writeAudit(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const statements = chunk(entries, AUDIT_ROWS_PER_INSERT).map((rows) =>
+    const statements = chunked(entries, AUDIT_ROWS_PER_INSERT).map((rows) =>
       this.db.insert(audit_logs).values(rows).onConflictDoNothing(),
     );
     await this.db.batch(statements as [(typeof statements)[number], ...typeof statements]);
   }
 
   async listAudit(workspaceId: string, limit: number, cursor?: string) {
-      const rows = await this.db
+    const rows = await this.db
       .select()
       .from(audit_logs)
       .where(

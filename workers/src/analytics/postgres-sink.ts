@@ -3,7 +3,9 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "../../../schema/pg";
 import { ApiError } from "../http/errors";
+import { chunked } from "../lib/chunked";
 import { decodeCursor, toPage } from "../lib/pagination";
+import { eventRow } from "./event-row";
 import { ensureMonthPartitions, forgetMonthPartitions, monthPartitionsFor } from "./pg-partitions";
 import type { AnalyticsEvent, AnalyticsSink, AuditEntry, AuditPage } from "./sink";
 
@@ -18,12 +20,6 @@ const MAX_CONNECTIONS = 5;
 
 /** SQLSTATE Postgres raises when no partition accepts a row ("no partition of relation … found"). */
 const NO_PARTITION_FOR_ROW = "23514";
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Parses an ISO-8601 timestamp; garbage is a client error, never a query. */
 function toDate(iso: string, field: string): Date {
@@ -67,23 +63,10 @@ export class PostgresAnalyticsSink implements AnalyticsSink {
 
   async writeEvents(events: AnalyticsEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = events.map((e) => ({
-      id: e.id,
-      workspace_id: e.workspace_id,
-      type: e.type,
-      assistant_id: e.assistant_id ?? null,
-      conversation_id: e.conversation_id ?? null,
-      visitor_id: e.visitor_id ?? null,
-      channel: e.channel ?? null,
-      latency_ms: e.latency_ms ?? null,
-      tokens: e.tokens ?? null,
-      cost_usd: e.cost_usd ?? null,
-      properties: e.properties ?? {},
-      created_at: toDate(e.created_at, "created_at"),
-    }));
+    const rows = events.map((e) => eventRow(e, toDate(e.created_at, "created_at")));
     const partitions = monthPartitionsFor(rows.map((r) => r.created_at));
     const insertAll = async () => {
-      for (const part of chunk(rows, EVENT_ROWS_PER_INSERT)) {
+      for (const part of chunked(rows, EVENT_ROWS_PER_INSERT)) {
         await this.db.insert(analytics_events).values(part).onConflictDoNothing();
       }
     };
@@ -102,7 +85,7 @@ export class PostgresAnalyticsSink implements AnalyticsSink {
   async writeAudit(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const rows = entries.map((e) => ({ ...e, created_at: toDate(e.created_at, "created_at") }));
-    for (const part of chunk(rows, AUDIT_ROWS_PER_INSERT)) {
+    for (const part of chunked(rows, AUDIT_ROWS_PER_INSERT)) {
       await this.db.insert(audit_logs).values(part).onConflictDoNothing();
     }
   }

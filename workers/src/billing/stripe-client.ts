@@ -45,11 +45,6 @@ export function createStripe(env: StripeEnv): Stripe {
   });
 }
 
-/** The webhook helpers need no API key; they only check signatures. */
-export function stripeWebhooks(): Stripe["webhooks"] {
-  return Stripe.webhooks;
-}
-
 /** The Stripe price that sells `plan`, or 403 when it is not configured. */
 export function priceForPlan(env: StripeEnv, plan: Exclude<Plan, "starter">): string {
   const price = (plan === "pro" ? env.STRIPE_PRICE_PRO : env.STRIPE_PRICE_ENTERPRISE)?.trim();

@@ -22,16 +22,6 @@ import {
 /** Oldest signature accepted, in seconds: Stripe's own default, and what it retries within. */
 export const WEBHOOK_TOLERANCE_S = 300;
 
-/** Event types that change a subscription; every other type is acknowledged and ignored. */
-export const HANDLED_EVENT_TYPES = [
-  "checkout.session.completed",
-  "customer.subscription.created",
-  "customer.subscription.updated",
-  "customer.subscription.deleted",
-  "invoice.paid",
-  "invoice.payment_failed",
-] as const;
-
 /** What handling an event did. */
 export interface EventResult {
   outcome: WriteOutcome | "ignored";

@@ -11,6 +11,7 @@ import { ApiError } from "../http/errors";
 import { newId } from "../lib/ids";
 import { outboundPolicy, outboundRefusal, type OutboundPolicy } from "../lib/network-policy";
 import { nowIso } from "../lib/time";
+import { zodIssues } from "../lib/zod-issues";
 import type { Db } from "../storage/db";
 import { schema } from "../storage/db";
 import { zendeskBaseUrl } from "./zendesk/client";
@@ -62,9 +63,7 @@ async function openSecrets(env: KeyEnv, row: IntegrationRow | undefined, workspa
 
 /** A zod failure of a nested part, reported as a 400 with the part's path in front. */
 function invalid(part: "config" | "secrets", err: ZodError): ApiError {
-  return new ApiError("invalid_request", "request is invalid", {
-    issues: err.issues.map((i) => ({ path: [part, ...i.path.map(String)], code: i.code, message: i.message })),
-  });
+  return new ApiError("invalid_request", "request is invalid", { issues: zodIssues(err, [part]) });
 }
 
 /**

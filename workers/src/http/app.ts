@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
 import { createLogger } from "../lib/logger";
+import { zodIssues } from "../lib/zod-issues";
 import type { AppEnv } from "./app-env";
 import { ApiError, errorBody, type ErrorCode } from "./errors";
 import { jsonBody } from "./middleware/json-body";
@@ -112,12 +113,7 @@ export function createApp() {
       return c.json(errorBody(err.code, err.message, err.details), err.status);
     }
     if (err instanceof ZodError) {
-      return c.json(
-        errorBody("invalid_request", "request is invalid", {
-          issues: err.issues.map((i) => ({ path: i.path.map(String), code: i.code, message: i.message })),
-        }),
-        400,
-      );
+      return c.json(errorBody("invalid_request", "request is invalid", { issues: zodIssues(err) }), 400);
     }
     if (err instanceof HTTPException && err.status < 500) {
       const code = STATUS_CODES[err.status] ?? "invalid_request";

@@ -2,6 +2,7 @@ import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ErrorSchema } from "../../../schema/api";
 import type { AuditContext } from "../analytics/audit";
+import { zodIssues } from "../lib/zod-issues";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
 
@@ -40,9 +41,7 @@ export function router() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        throw new ApiError("invalid_request", "request is invalid", {
-          issues: result.error.issues.map((i) => ({ path: i.path.map(String), code: i.code, message: i.message })),
-        });
+        throw new ApiError("invalid_request", "request is invalid", { issues: zodIssues(result.error) });
       }
     },
   });

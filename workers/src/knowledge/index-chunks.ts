@@ -1,3 +1,4 @@
+import { chunked } from "../lib/chunked";
 import { newId } from "../lib/ids";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import type { Chunk } from "./chunker";
@@ -58,9 +59,10 @@ export async function writeDocument(env: Pick<Env, "KNOWLEDGE_INDEX">, owner: Ch
   const index = knowledgeIndex(env, owner.assistantId);
   if (chunks.length <= CHUNKS_PER_CALL) return index.replaceDocument(scope, document, chunks);
   const stagingId = crypto.randomUUID();
-  const last = chunks.length - ((chunks.length - 1) % CHUNKS_PER_CALL) - 1;
-  for (let i = 0; i < last; i += CHUNKS_PER_CALL) await index.stageChunks(scope, stagingId, document, chunks.slice(i, i + CHUNKS_PER_CALL));
-  return index.replaceDocument(scope, document, chunks.slice(last), stagingId);
+  const parts = chunked(chunks, CHUNKS_PER_CALL);
+  const lastPart = parts.pop() ?? [];
+  for (const part of parts) await index.stageChunks(scope, stagingId, document, part);
+  return index.replaceDocument(scope, document, lastPart, stagingId);
 }
 
 /** Removes a document's chunks, keyword rows and vectors from its assistant's index. */

@@ -1,3 +1,4 @@
+import { chunked } from "../lib/chunked";
 import type { ChatChunk, ChatModel, ChatRequest, FinishReason, Passage } from "./chat-model";
 import { abortedError } from "./model-error";
 import { answersType, questionForm } from "./answer-types";
@@ -232,9 +233,7 @@ function cite(text: string, n: number): string {
 /** `text` as word groups whose concatenation is exactly `text`. */
 export function wordGroups(text: string, wordsPerGroup = WORDS_PER_DELTA): string[] {
   const words = text.match(/\S+\s*/g) ?? [];
-  const groups: string[] = [];
-  for (let i = 0; i < words.length; i += wordsPerGroup) groups.push(words.slice(i, i + wordsPerGroup).join(""));
-  return groups;
+  return chunked(words, wordsPerGroup).map((group) => group.join(""));
 }
 
 /** `text` cut to about `maxTokens`, at a word. */

@@ -49,11 +49,3 @@ export function authenticate(opts: { allow?: PrincipalKind[]; minRole?: Role } =
     });
   });
 }
-
-/** The principal of an authenticated route, narrowed to staff (user or secret key). */
-export function staffOf(principal: Principal) {
-  if (principal.kind !== "user" && principal.kind !== "secret_key") {
-    throw new ApiError("forbidden", "these credentials cannot use this route");
-  }
-  return principal;
-}

@@ -1,3 +1,4 @@
+import { chunked } from "../../lib/chunked";
 import { ModelError } from "../../llm/model-error";
 import { normalizeInPlace } from "./vector-math";
 
@@ -23,8 +24,7 @@ export async function embedInBatches(
     if (text.trim() !== "") pending.push(i);
   });
   // Sequential on purpose: providers rate-limit per minute, and ingestion is not latency-bound.
-  for (let start = 0; start < pending.length; start += batchSize) {
-    const indexes = pending.slice(start, start + batchSize);
+  for (const indexes of chunked(pending, batchSize)) {
     const vectors = await embedBatch(indexes.map((i) => texts[i] ?? ""));
     if (vectors.length !== indexes.length) {
       throw new ModelError("server_error", `${name} returned ${vectors.length} embeddings for ${indexes.length} texts`, {

@@ -1,3 +1,4 @@
+import { chunked } from "../../lib/chunked";
 import type { LocalVectorIndexDO } from "../local-vector-index-do";
 import type { EmbeddingCache } from "./embedding-cache";
 
@@ -22,16 +23,14 @@ export class DurableEmbeddingCache implements EmbeddingCache {
 
   async getMany(keys: string[]): Promise<(Float32Array | undefined)[]> {
     const out: (Float32Array | undefined)[] = [];
-    for (let i = 0; i < keys.length; i += KEYS_PER_CALL) {
-      const found = await this.stub.getCachedEmbeddings(keys.slice(i, i + KEYS_PER_CALL));
+    for (const part of chunked(keys, KEYS_PER_CALL)) {
+      const found = await this.stub.getCachedEmbeddings(part);
       for (const vector of found) out.push(vector ?? undefined);
     }
     return out;
   }
 
   async putMany(entries: { key: string; vector: Float32Array }[]): Promise<void> {
-    for (let i = 0; i < entries.length; i += KEYS_PER_CALL) {
-      await this.stub.putCachedEmbeddings(entries.slice(i, i + KEYS_PER_CALL));
-    }
+    for (const part of chunked(entries, KEYS_PER_CALL)) await this.stub.putCachedEmbeddings(part);
   }
 }

@@ -1,3 +1,4 @@
+import { chunked } from "../../lib/chunked";
 import { KEYWORD_COLUMNS, type IndexedChunk, type RetrievalBackend, type ScoredChunk } from "../retrieval/backend";
 import { TermCounts } from "./term-counts";
 
@@ -47,8 +48,7 @@ export class SqliteRetrievalBackend implements RetrievalBackend {
 
   async texts(chunkIds: readonly string[]): Promise<IndexedChunk[]> {
     const byId = new Map<string, IndexedChunk>();
-    for (let i = 0; i < chunkIds.length; i += IDS_PER_QUERY) {
-      const ids = chunkIds.slice(i, i + IDS_PER_QUERY);
+    for (const ids of chunked(chunkIds, IDS_PER_QUERY)) {
       const rows = this.sql.exec<{ id: string; document_id: string; title: string; heading: string | null; content: string }>(
         `SELECT id, document_id, title, heading, content FROM chunks WHERE id IN (${ids.map(() => "?").join(", ")})`,
         ...ids,

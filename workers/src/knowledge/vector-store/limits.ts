@@ -78,12 +78,8 @@ export function clampTopK(topK: number): number {
   return Math.min(Math.floor(topK), MAX_TOP_K);
 }
 
-/** `items` in consecutive slices of at most `size`. */
-export function chunked<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+/** Batches of at most `size`: the index object still imports it from here. */
+export { chunked } from "../../lib/chunked";
 
 /** Only the metadata fields the contract stores, whatever else the caller's object carries. */
 export function pickMetadata({ metadata }: VectorRecord): VectorMetadata {

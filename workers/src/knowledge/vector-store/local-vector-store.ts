@@ -1,11 +1,11 @@
 import type { LocalVectorIndexDO } from "../local-vector-index-do";
+import { chunked } from "../../lib/chunked";
 import { toUnitVector } from "../embeddings/vector-math";
 import {
   assertValidIds,
   assertValidNamespace,
   assertValidRecords,
   assertValidValues,
-  chunked,
   clampTopK,
   isZeroVector,
   pickMetadata,

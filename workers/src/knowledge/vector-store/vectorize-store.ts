@@ -1,10 +1,10 @@
+import { chunked } from "../../lib/chunked";
 import { toUnitVector } from "../embeddings/vector-math";
 import {
   assertValidIds,
   assertValidNamespace,
   assertValidRecords,
   assertValidValues,
-  chunked,
   clampTopK,
   isZeroVector,
   MAX_UPSERT_BATCH,
