@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PLAN_LIMITS } from "../src/http/rate-limit/plan-limits";
+import { PLAN_LIMITS } from "../src/billing/plans";
 import { call, createAssistant, createSecretKey, signUp } from "./helpers";
 import {
   checkoutSessionObject,

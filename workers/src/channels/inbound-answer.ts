@@ -6,7 +6,7 @@
  * answer is sent once.
  */
 import { storeAttachment } from "../conversation/attachments";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { outboundPolicy } from "../lib/network-policy";
 import type { MessageView } from "../conversation/protocol";
 import { conversationStub } from "../conversation/service";

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AnalyticsEvent } from "../analytics/sink";
-import { checkModelBudget, ModelBudgetExceeded, type ModelBudgetGrant } from "../billing/model-budget";
-import { ApiError } from "../http/errors";
-import { admitSocketMessage, socketRefusal } from "../http/rate-limit/socket-limits";
+import { checkModelBudget, ModelBudgetExceeded, type ModelBudgetGrant } from "../limits/model-budget";
+import { ApiError } from "../lib/errors";
+import { admitSocketMessage, socketRefusal } from "../limits/socket-limits";
 import { newId } from "../lib/ids";
 import { createLogger } from "../lib/logger";
 import { nowIso } from "../lib/time";

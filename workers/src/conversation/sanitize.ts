@@ -1,4 +1,4 @@
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 
 /** Longest visitor message accepted, in characters (the product's limit). */
 export const MAX_MESSAGE_CHARS = 4_000;

@@ -5,7 +5,7 @@ import { actorOf, roleAtLeast } from "../auth/principal";
 import { conversationRoleOf, currentStaffRole, keyFingerprint } from "../auth/staff-standing";
 import { reserveConversationSlot } from "../billing/limits";
 import { signConversationToken, type ConversationClaims } from "../auth/tokens";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { olderThan, toPage } from "../lib/pagination";
 import { createDb, schema } from "../storage/db";

@@ -1,9 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
+import { ApiError, errorBody, errorCodeOf } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import type { AppEnv } from "./app-env";
-import { ApiError, errorBody, type ErrorCode } from "./errors";
 import { jsonBody } from "./middleware/json-body";
 import { requestContext } from "./middleware/request-context";
 import { securityHeaders } from "./middleware/security-headers";
@@ -31,18 +31,6 @@ import { emailWebhooks } from "./routes/webhooks-email";
 import { slackWebhooks } from "./routes/webhooks-slack";
 import { whatsAppWebhooks } from "./routes/webhooks-whatsapp";
 import { zendeskWebhooks } from "./routes/webhooks-zendesk";
-
-const STATUS_CODES: Record<number, ErrorCode> = {
-  400: "invalid_request",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  405: "method_not_allowed",
-  409: "conflict",
-  413: "payload_too_large",
-  415: "unsupported_media_type",
-  429: "rate_limited",
-};
 
 /** Builds the HTTP app: middleware, every resource's routes, errors in the API.md shape. */
 export function createApp() {
@@ -120,7 +108,7 @@ export function createApp() {
       );
     }
     if (err instanceof HTTPException && err.status < 500) {
-      const code = STATUS_CODES[err.status] ?? "invalid_request";
+      const code = errorCodeOf(err.status) ?? "invalid_request";
       return c.json(errorBody(code, err.message || code), err.status);
     }
     const requestId = c.get("requestId");

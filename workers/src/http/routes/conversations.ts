@@ -37,11 +37,11 @@ import {
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { createDb } from "../../storage/db";
 import { agentDisplayName } from "../../tenancy/workspaces";
-import { checkModelBudget } from "../../billing/model-budget";
+import { checkModelBudget } from "../../limits/model-budget";
 import { limitConversationStart } from "../rate-limit/conversation-starts";
-import { subjectOf } from "../rate-limit/subject";
+import { subjectOf } from "../../limits/subject";
 import { ANYONE, authenticate, bearerOf } from "../middleware/authenticate";
-import { ApiError, notFound } from "../errors";
+import { ApiError, notFound } from "../../lib/errors";
 import { auditContext, errorResponses, json, jsonBody, router } from "../openapi";
 
 const IdParam = z.strictObject({ id: idOf("conv").openapi({ param: { name: "id", in: "path" } }) });
