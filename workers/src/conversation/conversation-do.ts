@@ -9,6 +9,7 @@ import { nowIso } from "../lib/time";
 import type { ChatMessage } from "../llm/chat-model";
 import { loadAnsweringAssistant } from "./assistant-config";
 import { generateAnswer } from "./answer";
+import { createEventStream } from "./event-stream";
 import { escalationAllowance, escalationWindowStart, type EscalationOutcome } from "./escalation-limit";
 import { handoffText } from "./handoff-text";
 import { asksForHuman, soundsFrustrated } from "./intent";
@@ -220,16 +221,7 @@ export class ConversationDO extends DurableObject<Env> {
   async submit(content: string, clientId: string | null): Promise<ReadableStream<Uint8Array>> {
     this.requireConversation();
     const { message, duplicate } = this.acceptVisitorMessage(content, clientId);
-    // RPC streams carry bytes: one JSON event per line.
-    const encoder = new TextEncoder();
-    let write!: (e: ServerEvent) => void;
-    let close!: () => void;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        write = (e) => controller.enqueue(encoder.encode(`${JSON.stringify(e)}\n`));
-        close = () => controller.close();
-      },
-    });
+    const { stream, write, close } = createEventStream();
     write({ type: "ack", client_id: clientId, message_id: message.id });
     if (duplicate) {
       const answer = this.store.answerTo(message.id);

@@ -24,6 +24,7 @@ import { actorOf } from "../../auth/principal";
 import { conversationRoleOf, currentStaffRole } from "../../auth/staff-standing";
 import { signConversationToken, verifyConversationToken } from "../../auth/tokens";
 import type { ConversationView } from "../../conversation/conversation-do";
+import { readEvents } from "../../conversation/event-stream";
 import type { EscalationView, MessageView, ServerEvent } from "../../conversation/protocol";
 import { sanitizeMessage } from "../../conversation/sanitize";
 import {
@@ -63,23 +64,6 @@ function toConversation(v: ConversationView) {
     created_at: v.created_at,
     updated_at: v.updated_at,
   };
-}
-
-/** Reads the DO's newline-delimited event stream. */
-async function* readEvents(stream: ReadableStream<Uint8Array>): AsyncGenerator<ServerEvent> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let nl: number;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (line) yield JSON.parse(line) as ServerEvent;
-    }
-  }
 }
 
 /** Conversations over REST and SSE, and the WebSocket entry point. */
