@@ -3,7 +3,7 @@
  * consumer does the slow part (answering, calling providers) with retries and a dead-letter
  * queue behind it.
  */
-import type { MetadataValue } from "../conversation/conversation-do";
+import type { MetadataValue } from "../conversation/conversation-view";
 
 /** Channels a visitor can reach an assistant through, besides the web widget and the API. */
 export type ChannelName = "slack" | "whatsapp" | "email";

@@ -2,7 +2,7 @@
  * An escalated conversation told to a person: a readable transcript and a short summary
  * (reason, channel, the question and the latest message), the same for Zendesk, Slack and email.
  */
-import type { ConversationView } from "../conversation/conversation-do";
+import type { ConversationView } from "../conversation/conversation-view";
 import type { MessageView } from "../conversation/protocol";
 
 /** Messages read from the conversation for a transcript. */

@@ -6,7 +6,7 @@
  * verified sender.
  */
 import { REPLY_METADATA_KEY } from "../channels/jobs";
-import type { MetadataValue } from "./conversation-do";
+import type { MetadataValue } from "./conversation-view";
 
 /**
  * Metadata keys only the platform writes, removed from whatever a client sends. A feature that

@@ -10,7 +10,7 @@ import { newId } from "../lib/ids";
 import { olderThan, toPage } from "../lib/pagination";
 import { createDb, schema } from "../storage/db";
 import { getAssistant } from "../tenancy/assistants";
-import type { ConversationView, MetadataValue } from "./conversation-do";
+import type { ConversationView, MetadataValue } from "./conversation-view";
 import { withoutReservedMetadata } from "./reserved-metadata";
 
 /** The Durable Object of a conversation. */

@@ -23,7 +23,7 @@ import { recordAudit } from "../../analytics/audit";
 import { actorOf } from "../../auth/principal";
 import { conversationRoleOf, currentStaffRole } from "../../auth/staff-standing";
 import { signConversationToken, verifyConversationToken } from "../../auth/tokens";
-import type { ConversationView } from "../../conversation/conversation-do";
+import type { ConversationView } from "../../conversation/conversation-view";
 import { readEvents } from "../../conversation/event-stream";
 import type { EscalationView, MessageView, ServerEvent } from "../../conversation/protocol";
 import { sanitizeMessage } from "../../conversation/sanitize";
