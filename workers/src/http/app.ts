@@ -16,6 +16,8 @@ import { attachmentsRoutes } from "./routes/attachments";
 import { auditLogsRoutes } from "./routes/audit-logs";
 import { auth } from "./routes/auth";
 import { billingRoutes } from "./routes/billing";
+import { conversationAccessRoutes } from "./routes/conversation-access";
+import { conversationMessagesRoutes } from "./routes/conversation-messages";
 import { conversationsRoutes } from "./routes/conversations";
 import { documentsRoutes } from "./routes/documents";
 import { escalationsRoutes } from "./routes/escalations";
@@ -50,6 +52,8 @@ export function createApp() {
   api.route("/", apiKeysRoutes);
   api.route("/", auditLogsRoutes);
   api.route("/", conversationsRoutes);
+  api.route("/", conversationMessagesRoutes);
+  api.route("/", conversationAccessRoutes);
   api.route("/", attachmentsRoutes);
   api.route("/", analyticsRoutes);
   api.route("/", documentsRoutes);
