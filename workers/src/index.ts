@@ -14,7 +14,7 @@ import { consumeDeadLetters } from "./storage/dead-letters";
 export { ConversationDO } from "./conversation/conversation-do";
 export { KnowledgeIndexDO } from "./knowledge/knowledge-index/knowledge-index-do";
 export { LocalVectorIndexDO } from "./knowledge/local-vector-index-do";
-export { RateLimiterDO } from "./http/rate-limit/rate-limiter-do";
+export { RateLimiterDO } from "./limits/rate-limiter-do";
 
 const app = createApp();
 

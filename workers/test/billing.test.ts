@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PLAN_LIMITS } from "../src/http/rate-limit/plan-limits";
+import { PLAN_LIMITS } from "../src/billing/plans";
 import { call, createAssistant, createSecretKey, signUp } from "./helpers";
 import { checkoutSessionObject, deliver, invoiceObject, seedInvoices, signatureFor, stripeRequests, TEST_STRIPE_KEY } from "./stripe-events";
 import { newSubscriptionId, stripeEvent, subscriptionObject } from "./stripe-fixtures";

@@ -6,7 +6,7 @@ import {
   AUTH_LONGEST_WAIT_MS,
   DEFAULT_AUTH_ATTEMPTS_PER_MINUTE,
   DEFAULT_EMAIL_FAILURES_BEFORE_BACKOFF,
-} from "../src/http/rate-limit/auth-limiter";
+} from "../src/limits/auth-limits";
 import { call, PASSWORD, signUp, uniqueEmail } from "./helpers";
 
 // The limits as deployed (wrangler.toml leaves them at these defaults). The test run relaxes the

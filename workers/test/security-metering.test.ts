@@ -1,8 +1,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { workspaceLimiter } from "../src/http/rate-limit/workspace-limiter";
-import { CONVERSATION_MESSAGES_PER_MINUTE } from "../src/http/rate-limit/socket-limits";
-import { DEFAULT_VISITOR_CONVERSATIONS_PER_HOUR } from "../src/http/rate-limit/conversation-starts";
+import { workspaceLimiter } from "../src/limits/workspace-limiter";
+import { CONVERSATION_MESSAGES_PER_MINUTE } from "../src/limits/socket-limits";
+import { DEFAULT_VISITOR_CONVERSATIONS_PER_HOUR } from "../src/limits/conversation-starts";
 import { MAX_CLIENT_SYSTEM_CHARS } from "../src/conversation/completions";
 import { configure, fakeBase, providerLog, scenario, webhook } from "./channel-helpers";
 import { openSocket, startedConversation, type Event } from "./conversation-helpers";

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, inArray, lt, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "../../../schema/pg";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { chunked } from "../lib/chunked";
 import { decodeCursor, toPage } from "../lib/pagination";
 import { eventRow } from "./event-row";

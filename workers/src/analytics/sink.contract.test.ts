@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { D1AnalyticsSink } from "./d1-sink";
 import { PostgresAnalyticsSink } from "./postgres-sink";
 import type { AnalyticsEvent, AnalyticsSink, AuditEntry } from "./sink";

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
 import { DEFAULT_KEY_EXPIRY_DAYS, type ApiKey } from "../../../schema/api";
-import { notFound } from "../http/errors";
+import { notFound } from "../lib/errors";
 import { sha256Hex } from "../lib/crypto";
 import { newId, randomBase62 } from "../lib/ids";
 import { olderThan, toPage } from "../lib/pagination";

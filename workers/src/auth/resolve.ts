@@ -1,4 +1,4 @@
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import type { Db } from "../storage/db";
 import { PUBLISHABLE_KEY_PREFIX, SECRET_KEY_PREFIX, touchApiKey, verifyApiKey } from "./api-keys";
 import type { Principal } from "./principal";

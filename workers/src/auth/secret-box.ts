@@ -3,7 +3,7 @@
  * ring from `ENCRYPTION_KEYS` (`id:base64key[,id2:key2]`, newest first). New values are sealed
  * with the newest key; older ids stay readable, so keys can be rotated without a migration.
  */
-import { misconfigured } from "../http/errors";
+import { misconfigured } from "../lib/errors";
 import { fromBase64Url, toBase64Url } from "../lib/crypto";
 
 const KEY_BYTES = 32; // AES-256

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { sha256Hex, toBase64Url } from "../lib/crypto";
 import { newId, randomBase62 } from "../lib/ids";
 import { DAY_MS, isoIn, nowIso } from "../lib/time";

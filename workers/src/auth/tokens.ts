@@ -1,5 +1,5 @@
 import { sign, verify } from "hono/jwt";
-import { ApiError, misconfigured } from "../http/errors";
+import { ApiError, misconfigured } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { DAY_MS, HOUR_MS } from "../lib/time";
 import type { Role } from "./principal";

@@ -1,15 +1,14 @@
 /**
  * Plan limits at the places they apply: starting a conversation, adding an assistant, adding a
- * document. Which status a refusal carries, and why, is explained beside `PLAN_LIMITS`.
+ * document. Which status a refusal carries, and why, is explained beside `PLAN_LIMITS` (`plans.ts`).
  *
  * They apply where billing is switched on (`STRIPE_SECRET_KEY` set). A deployment without
  * billing offers no way to upgrade, so capping it would only be a wall: self-hosted installs
  * run unlimited, apart from the rate limiter's per-key call quotas.
  */
-import { ApiError } from "../http/errors";
-import { PLAN_LIMITS, PLAN_ORDER, type PlanLimits } from "../http/rate-limit/plan-limits";
-import type { Plan } from "../http/rate-limit/tiers";
+import { ApiError } from "../lib/errors";
 import { createDb, type Db } from "../storage/db";
+import { PLAN_LIMITS, PLAN_ORDER, type Plan, type PlanLimits } from "./plans";
 import { stripeConfigured } from "./stripe-client";
 import { effectivePlan, getSubscription, isHeldBack, type SubscriptionState } from "./subscription-state";
 import { liveAssistants, liveDocuments, monthCounters, releaseConversation, reserveConversation, usagePeriod } from "./usage";

@@ -1,7 +1,6 @@
 import type { Billing } from "../../../schema/api";
-import { PLAN_LIMITS, PLAN_ORDER } from "../http/rate-limit/plan-limits";
-import type { Plan } from "../http/rate-limit/tiers";
 import type { Db } from "../storage/db";
+import { PLAN_LIMITS, PLAN_ORDER, type Plan } from "./plans";
 import { stripeConfigured, type StripeEnv } from "./stripe-client";
 import { getBillingState } from "./subscription-state";
 import { monthUsage } from "./usage";

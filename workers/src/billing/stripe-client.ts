@@ -3,8 +3,8 @@
  * `STRIPE_API_BASE` points it at another server speaking Stripe's API (tests use a local one).
  */
 import Stripe from "stripe";
-import { ApiError } from "../http/errors";
-import type { Plan } from "../http/rate-limit/tiers";
+import { ApiError } from "../lib/errors";
+import type { Plan } from "./plans";
 
 /** Stripe's requests give up after this long; a checkout link is not worth a hung request. */
 const STRIPE_TIMEOUT_MS = 10_000;

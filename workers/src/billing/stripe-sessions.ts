@@ -4,9 +4,9 @@
  */
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { ApiError } from "../http/errors";
-import type { Plan } from "../http/rate-limit/tiers";
+import { ApiError } from "../lib/errors";
 import { schema, type Db } from "../storage/db";
+import type { Plan } from "./plans";
 import { createStripe, priceForPlan, upstreamError, type StripeEnv } from "./stripe-client";
 import { getSubscription, isHeldBack, isLive, rememberCustomer } from "./subscription-state";
 

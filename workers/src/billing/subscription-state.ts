@@ -3,9 +3,9 @@
  * status, period) and the plan whose limits apply now, written together so they never disagree.
  */
 import { and, eq, sql } from "drizzle-orm";
-import type { Plan } from "../http/rate-limit/tiers";
 import { nowIso } from "../lib/time";
 import { schema, type Db } from "../storage/db";
+import type { Plan } from "./plans";
 
 const { billing_subscriptions, workspaces, processed_events } = schema;
 

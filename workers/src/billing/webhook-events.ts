@@ -4,9 +4,9 @@
  * recorded but changes nothing, so deliveries out of order cannot undo a newer state.
  */
 import Stripe from "stripe";
-import { ApiError } from "../http/errors";
-import type { Plan } from "../http/rate-limit/tiers";
+import { ApiError } from "../lib/errors";
 import { createDb, type Db } from "../storage/db";
+import type { Plan } from "./plans";
 import { planForPrice, stripeCrypto, type StripeEnv } from "./stripe-client";
 import {
   alreadyProcessed,

@@ -4,7 +4,7 @@
  * `users/me`), reported as ok or not with a reason an admin can act on.
  */
 import type { IntegrationTest, IntegrationType } from "../../../schema/api";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { outboundPolicy } from "../lib/network-policy";
 import { nowIso } from "../lib/time";
 import { emailSettings, slackSettings, whatsAppSettings, zendeskSettings } from "./channel-settings";

@@ -7,12 +7,13 @@
  */
 import type { MessageView } from "../../../schema/protocol";
 import { storeAttachment } from "../conversation/attachments";
-import { ApiError } from "../http/errors";
+import { readEvents } from "../conversation/event-stream";
+import { ApiError } from "../lib/errors";
 import { outboundPolicy } from "../lib/network-policy";
 import { conversationStub } from "../conversation/service";
-import { ChannelNotConfigured, senderFor, type ChannelSender } from "./channel-sender";
+import { ChannelNotConfigured, type ChannelSender } from "./channel-sender";
 import { whatsAppSettings } from "./channel-settings";
-import { readConversationEvents } from "./conversation-events";
+import { senderFor } from "./create-channel-sender";
 import { replyTargetOf, type AgentReplyJob, type InboundMessageJob } from "./jobs";
 import { TwilioClient } from "./whatsapp/client";
 
@@ -53,7 +54,7 @@ async function keepMedia(env: Env, job: InboundMessageJob): Promise<{ links: str
 async function answerOf(env: Env, conversationId: string, content: string, clientId: string): Promise<MessageView | null> {
   const stream = await conversationStub(env, conversationId).submit(content, clientId);
   let answer: MessageView | null = null;
-  for await (const event of readConversationEvents(stream)) {
+  for await (const event of readEvents(stream)) {
     if (event.type === "response") answer = event.message;
   }
   return answer;

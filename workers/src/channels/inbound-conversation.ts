@@ -4,7 +4,7 @@
  * number or email thread.
  */
 import type { Principal } from "../auth/principal";
-import type { MetadataValue } from "../conversation/conversation-do";
+import type { MetadataValue } from "../conversation/conversation-view";
 import { startConversation } from "../conversation/service";
 import type { ChannelName } from "./jobs";
 

@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import type { ZodError } from "zod";
 import { INTEGRATION_FIELDS, IntegrationTypeSchema, type Integration, type IntegrationType } from "../../../schema/api";
 import { open, seal } from "../auth/secret-box";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { outboundPolicy, outboundRefusal, type OutboundPolicy } from "../lib/network-policy";
 import { nowIso } from "../lib/time";

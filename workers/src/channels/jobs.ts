@@ -3,7 +3,8 @@
  * consumer does the slow part (answering, calling providers) with retries and a dead-letter
  * queue behind it.
  */
-import type { MetadataValue } from "../conversation/conversation-do";
+import type { MetadataValue } from "../conversation/conversation-view";
+import { REPLY_METADATA_KEY } from "../conversation/reserved-metadata";
 
 /** Channels a visitor can reach an assistant through, besides the web widget and the API. */
 export type ChannelName = "slack" | "whatsapp" | "email";
@@ -70,9 +71,6 @@ export interface EscalationJob {
 
 /** Every job the outbound queue carries. */
 export type OutboundJob = EscalationJob | InboundMessageJob | AgentReplyJob;
-
-/** Conversation metadata keys that remember where a channel conversation answers. */
-export const REPLY_METADATA_KEY = "channel_reply";
 
 /** The reply target kept in a conversation's metadata (for agent replies later). */
 export function replyTargetMetadata(reply: ReplyTarget): Record<string, MetadataValue> {

@@ -3,7 +3,7 @@
  * (reason, channel, the question and the latest message), the same for Zendesk, Slack and email.
  */
 import type { MessageView } from "../../../schema/protocol";
-import type { ConversationView } from "../conversation/conversation-do";
+import type { ConversationView } from "../conversation/conversation-view";
 
 /** Messages read from the conversation for a transcript. */
 export const TRANSCRIPT_MESSAGES = 200;

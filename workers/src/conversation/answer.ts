@@ -1,6 +1,6 @@
 import type { ModelPolicy } from "../../../schema/api";
 import type { Source } from "../../../schema/protocol";
-import { spendModelTokens, type ModelBudgetGrant } from "../billing/model-budget";
+import { spendModelTokens, type ModelBudgetGrant } from "../limits/model-budget";
 import { searchKnowledge, type SearchHit } from "../knowledge/search";
 import type { ChatMessage, Passage } from "../llm/chat-model";
 import { phraseExpansions } from "../llm/concepts";

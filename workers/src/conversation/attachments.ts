@@ -4,7 +4,7 @@
  * A message refers to an attachment by its URL; the file itself never passes through the
  * conversation's Durable Object.
  */
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { randomBase62 } from "../lib/ids";
 import { nowIso } from "../lib/time";
 

@@ -1,8 +1,8 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Source } from "../../../schema/protocol";
 import { emitEvent } from "../analytics/consumer";
-import { checkModelBudget } from "../billing/model-budget";
-import { ApiError, notFound } from "../http/errors";
+import { checkModelBudget } from "../limits/model-budget";
+import { ApiError, notFound } from "../lib/errors";
 import { newId, randomBase62 } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import type { ChatMessage } from "../llm/chat-model";

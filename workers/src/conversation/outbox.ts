@@ -1,4 +1,5 @@
-import type { ConversationStore, OutboxEntry } from "./store";
+import type { OutboxEntry } from "./outbox-store";
+import type { ConversationStore } from "./store";
 
 /** Entries written to D1 per flush; one D1 batch is one transaction. */
 const FLUSH_BATCH_SIZE = 50;
@@ -100,21 +101,21 @@ export async function flushOutbox(store: ConversationStore, db: D1Database, now 
   let written = 0;
   let failed = 0;
   for (;;) {
-    const due = store.dueOutbox(now, FLUSH_BATCH_SIZE);
+    const due = store.outbox.due(now, FLUSH_BATCH_SIZE);
     if (due.length === 0) break;
     const pairs = due.map((e) => ({ e, stmt: statementFor(store, db, e) }));
     const statements = pairs.flatMap((p) => (p.stmt ? [p.stmt] : []));
     try {
       if (statements.length > 0) await db.batch(statements);
-      store.clearOutbox(due);
+      store.outbox.clear(due);
       written += statements.length;
     } catch (err) {
       const attempts = Math.max(...due.map((d) => d.attempts)) + 1;
       const delay = Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_MAX_MS);
-      store.deferOutbox(due, now + delay + Math.floor(Math.random() * 250), err instanceof Error ? err.message : String(err));
+      store.outbox.defer(due, now + delay + Math.floor(Math.random() * 250), err instanceof Error ? err.message : String(err));
       failed += due.length;
       break;
     }
   }
-  return { written, failed, nextAt: store.nextOutboxAt() };
+  return { written, failed, nextAt: store.outbox.nextAt() };
 }

@@ -5,8 +5,10 @@
  * platform's keys, or it could steer a human agent's reply to any address or pose as a
  * verified sender.
  */
-import { REPLY_METADATA_KEY } from "../channels/jobs";
-import type { MetadataValue } from "./conversation-do";
+import type { MetadataValue } from "./conversation-view";
+
+/** The key remembering where a channel conversation's answers and agent replies go (`channels/jobs.ts`). */
+export const REPLY_METADATA_KEY = "channel_reply";
 
 /**
  * Metadata keys only the platform writes, removed from whatever a client sends. A feature that

@@ -1,5 +1,5 @@
 import { MAX_MESSAGE_CHARS } from "../../../schema/protocol-limits";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 
 // C0/C1 controls except tab and newline, plus bidi overrides and zero-width marks that can
 // disguise text in a transcript.

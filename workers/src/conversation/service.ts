@@ -5,12 +5,12 @@ import { actorOf, roleAtLeast } from "../auth/principal";
 import { conversationRoleOf, currentStaffRole, keyFingerprint } from "../auth/staff-standing";
 import { reserveConversationSlot } from "../billing/limits";
 import { signConversationToken, type ConversationClaims } from "../auth/tokens";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { olderThan, toPage } from "../lib/pagination";
 import { createDb, schema } from "../storage/db";
 import { getAssistant } from "../tenancy/assistants";
-import type { ConversationView, MetadataValue } from "./conversation-do";
+import type { ConversationView, MetadataValue } from "./conversation-view";
 import { withoutReservedMetadata } from "./reserved-metadata";
 
 /** The Durable Object of a conversation. */

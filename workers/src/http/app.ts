@@ -1,10 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
+import { ApiError, errorBody, errorCodeOf } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { zodIssues } from "../lib/zod-issues";
 import type { AppEnv } from "./app-env";
-import { ApiError, errorBody, type ErrorCode } from "./errors";
 import { jsonBody } from "./middleware/json-body";
 import { requestContext } from "./middleware/request-context";
 import { securityHeaders } from "./middleware/security-headers";
@@ -17,6 +17,8 @@ import { attachmentsRoutes } from "./routes/attachments";
 import { auditLogsRoutes } from "./routes/audit-logs";
 import { auth } from "./routes/auth";
 import { billingRoutes } from "./routes/billing";
+import { conversationAccessRoutes } from "./routes/conversation-access";
+import { conversationMessagesRoutes } from "./routes/conversation-messages";
 import { conversationsRoutes } from "./routes/conversations";
 import { documentsRoutes } from "./routes/documents";
 import { escalationsRoutes } from "./routes/escalations";
@@ -32,18 +34,6 @@ import { emailWebhooks } from "./routes/webhooks-email";
 import { slackWebhooks } from "./routes/webhooks-slack";
 import { whatsAppWebhooks } from "./routes/webhooks-whatsapp";
 import { zendeskWebhooks } from "./routes/webhooks-zendesk";
-
-const STATUS_CODES: Record<number, ErrorCode> = {
-  400: "invalid_request",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  405: "method_not_allowed",
-  409: "conflict",
-  413: "payload_too_large",
-  415: "unsupported_media_type",
-  429: "rate_limited",
-};
 
 /** Builds the HTTP app: middleware, every resource's routes, errors in the API.md shape. */
 export function createApp() {
@@ -63,6 +53,8 @@ export function createApp() {
   api.route("/", apiKeysRoutes);
   api.route("/", auditLogsRoutes);
   api.route("/", conversationsRoutes);
+  api.route("/", conversationMessagesRoutes);
+  api.route("/", conversationAccessRoutes);
   api.route("/", attachmentsRoutes);
   api.route("/", analyticsRoutes);
   api.route("/", documentsRoutes);
@@ -116,7 +108,7 @@ export function createApp() {
       return c.json(errorBody("invalid_request", "request is invalid", { issues: zodIssues(err) }), 400);
     }
     if (err instanceof HTTPException && err.status < 500) {
-      const code = STATUS_CODES[err.status] ?? "invalid_request";
+      const code = errorCodeOf(err.status) ?? "invalid_request";
       return c.json(errorBody(code, err.message || code), err.status);
     }
     const requestId = c.get("requestId");

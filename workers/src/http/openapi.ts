@@ -3,26 +3,13 @@ import type { Context } from "hono";
 import { ErrorSchema } from "../../../schema/api";
 import type { AuditContext } from "../analytics/audit";
 import { zodIssues } from "../lib/zod-issues";
+import { ApiError, errorCodeOf, type ErrorStatus } from "../lib/errors";
 import type { AppEnv } from "./app-env";
-import { ApiError } from "./errors";
-
-const ERROR_DESCRIPTIONS = {
-  400: "invalid_request",
-  401: "unauthorized",
-  402: "payment_required",
-  403: "forbidden",
-  404: "not_found",
-  409: "conflict",
-  413: "payload_too_large",
-  415: "unsupported_media_type",
-  429: "rate_limited",
-  503: "misconfigured",
-} as const;
 
 /** OpenAPI `responses` entries for the error statuses a route can answer with. */
-export function errorResponses(...statuses: (keyof typeof ERROR_DESCRIPTIONS)[]) {
+export function errorResponses(...statuses: ErrorStatus[]) {
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: ERROR_DESCRIPTIONS[s], content: { "application/json": { schema: ErrorSchema } } }]),
+    statuses.map((s) => [s, { description: errorCodeOf(s), content: { "application/json": { schema: ErrorSchema } } }]),
   );
 }
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { KnowledgeDocument } from "../../../schema/api";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { toHex } from "../lib/crypto";
 import { outboundPolicy, outboundRefusal } from "../lib/network-policy";
 import { newId } from "../lib/ids";

@@ -3,7 +3,7 @@ import { newId } from "../lib/ids";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import type { Chunk } from "./chunker";
 import type { ChunkInput, IndexScope } from "./knowledge-index/index-types";
-import { createVectorStore } from "./vector-store/vector-store";
+import { createVectorStore } from "./vector-store/create-vector-store";
 
 /**
  * Chunks sent to the knowledge index per call: 500 × (6 KB of float32 vector + ~3 KB of text) is

@@ -1,5 +1,5 @@
 import { and, eq, lt, or, type AnyColumn, type SQL } from "drizzle-orm";
-import { ApiError } from "../http/errors";
+import { ApiError } from "./errors";
 import { fromBase64Url, toBase64Url } from "./crypto";
 
 /** Where a page ended: the sort key and id of its last row. */

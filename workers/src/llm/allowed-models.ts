@@ -10,7 +10,7 @@
  * `CHAT_MODEL` are always allowed: they are where every chain falls back to.
  */
 import type { ModelPolicy } from "../../../schema/api";
-import type { Plan } from "../http/rate-limit/tiers";
+import type { Plan } from "../billing/plans";
 import { EXTRACTIVE_MODEL } from "./extractive";
 import { DEFAULT_PROVIDER_MODELS } from "./provider-defaults";
 

@@ -1,8 +1,8 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { Assistant, AssistantCreateBody, AssistantUpdateBody, ModelPolicy } from "../../../schema/api";
-import { ApiError, notFound } from "../http/errors";
-import { workspacePlan } from "../http/rate-limit/workspace-plan";
+import { ApiError, notFound } from "../lib/errors";
+import { workspacePlan } from "../billing/workspace-plan";
 import { allowedModels, disallowedModels, type AllowedModelsVars } from "../llm/allowed-models";
 import { newId } from "../lib/ids";
 import { olderThan, toPage } from "../lib/pagination";

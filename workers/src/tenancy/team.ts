@@ -8,7 +8,7 @@ import { INVITE_TTL_DAYS, type Invite, type TeamMember } from "../../../schema/a
 import type { Role } from "../auth/principal";
 import { hashPassword } from "../auth/passwords";
 import { startSession } from "../auth/sessions";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { sha256Hex } from "../lib/crypto";
 import { newId, randomBase62 } from "../lib/ids";
 import { decodeCursor, olderThan, toPage } from "../lib/pagination";

@@ -3,7 +3,7 @@
  * of the dashboard's settings page.
  */
 import { and, eq, isNull } from "drizzle-orm";
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { nowIso } from "../lib/time";
 import type { Db } from "../storage/db";
 import { schema } from "../storage/db";

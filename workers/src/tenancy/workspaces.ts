@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { User, Workspace } from "../../../schema/api";
-import { notFound } from "../http/errors";
+import { notFound } from "../lib/errors";
 import type { Db } from "../storage/db";
 import { schema } from "../storage/db";
 

@@ -5,7 +5,7 @@
 import { MAX_MESSAGE_CHARS } from "../../../../schema/protocol-limits";
 import { storeAttachment } from "../../conversation/attachments";
 import { conversationStub } from "../../conversation/service";
-import { ApiError } from "../../http/errors";
+import { ApiError } from "../../lib/errors";
 import { sha256Hex } from "../../lib/crypto";
 import type { EmailSettings } from "../channel-settings";
 import { findOrStartConversation } from "../inbound-conversation";

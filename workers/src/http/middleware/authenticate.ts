@@ -4,7 +4,7 @@ import { roleAtLeast } from "../../auth/principal";
 import { resolvePrincipal } from "../../auth/resolve";
 import { createDb } from "../../storage/db";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors";
+import { ApiError } from "../../lib/errors";
 import { rateLimit } from "../rate-limit/middleware";
 
 type PrincipalKind = Principal["kind"];

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { readLimited } from "../../lib/read-limited";
-import { ApiError } from "../errors";
+import { ApiError } from "../../lib/errors";
 import type { AppEnv } from "../app-env";
 
 /** Largest JSON body accepted: generous for settings, far above a 4,000-character message. */

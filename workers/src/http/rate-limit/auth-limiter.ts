@@ -1,91 +1,17 @@
 /**
- * Limits on the public credential routes: sign-in, refresh, invitation acceptance and sign-up.
- * They take no principal, so the per-key limiter (`middleware.ts`) never sees them; without
- * this they would be a free password and token oracle.
- *
- * - Per client address (`CF-Connecting-IP`): at most `AUTH_RATE_LIMIT_PER_MINUTE` attempts per
- *   sliding minute, and after as many failures a growing back-off (`auth-backoff.ts`).
- * - Per email (sign-in): after `AUTH_FAILURES_BEFORE_BACKOFF` failures, from any address, a
- *   growing back-off; a successful sign-in clears it. Unknown emails are counted exactly like
- *   known ones, so the limiter says nothing about which addresses have accounts.
- *
- * Counters live in `RateLimiterDO`s named `auth:ip:<address>` and `auth:email:<sha256>` (the
- * email itself is never a Durable Object name, which shows in logs and the dashboard).
+ * Runs credential checks under the limits of `limits/auth-limits.ts` (per client address, per
+ * email): refuses with 429, `Retry-After` and the X-RateLimit-* headers, and counts failures.
  */
 import type { Context } from "hono";
-import { sha256Hex } from "../../lib/crypto";
-import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../../lib/time";
+import { ApiError, type ErrorCode } from "../../lib/errors";
+import type { BackoffDecision } from "../../limits/auth-backoff";
+import { addressSubject, attemptWindow, authBackoffPolicy, authLimits, emailSubject } from "../../limits/auth-limits";
+import type { RateLimitDecision } from "../../limits/rate-limiter-do";
 import type { AppEnv } from "../app-env";
-import { ApiError, type ErrorCode } from "../errors";
-import type { BackoffDecision, BackoffPolicy } from "./auth-backoff";
 import { rateLimitHeaders } from "./middleware";
-import type { RateLimitDecision } from "./rate-limiter-do";
-import type { WindowSpec } from "./sliding-window";
-
-/**
- * Attempts per sliding minute per client address when `AUTH_RATE_LIMIT_PER_MINUTE` is unset:
- * a person signs in a few times a day, but one address often stands for many people (an office
- * or carrier NAT, a dashboard server signing in for its users, a team's test suite), so the
- * ceiling is roomy; guessing is held back by the per-email back-off and, past this many
- * failures from one address, by the address's own growing back-off.
- */
-export const DEFAULT_AUTH_ATTEMPTS_PER_MINUTE = 60;
-/** Failed sign-ins per email before back-off, when `AUTH_FAILURES_BEFORE_BACKOFF` is unset: room for typos. */
-export const DEFAULT_EMAIL_FAILURES_BEFORE_BACKOFF = 5;
-/** The first wait after the threshold; it doubles with every further failure. */
-export const AUTH_FIRST_WAIT_MS = 30 * SECOND_MS;
-/** The longest wait: bounds how long someone else's guessing can keep a person out. */
-export const AUTH_LONGEST_WAIT_MS = 15 * MINUTE_MS;
-/** Failures are forgotten an hour after the last one: longer than the longest wait, so sitting one out does not reset the count. */
-const FAILURE_MEMORY_MS = HOUR_MS;
-const ATTEMPT_BUCKET_MS = 10 * SECOND_MS; // 7 rows per address at most, error bounded by a sixth of a minute
 
 /** Errors that mean "these credentials are wrong" (as opposed to a malformed request or our failure). */
 const CREDENTIAL_FAILURES: ReadonlySet<ErrorCode> = new Set(["unauthorized", "not_found"]);
-
-/** The variables that tune these limits: a positive integer, or `off`. */
-export type AuthLimitVars = Partial<Record<"AUTH_RATE_LIMIT_PER_MINUTE" | "AUTH_FAILURES_BEFORE_BACKOFF", string>>;
-
-/** The limits in force; null means switched off. */
-export interface AuthLimits {
-  /** Attempts per sliding minute per client address, and its failures before back-off. */
-  attemptsPerMinute: number | null;
-  /** Failed sign-ins per email before back-off. */
-  emailFailures: number | null;
-}
-
-function parseLimit(raw: string | undefined, fallback: number): number | null {
-  const value = raw?.trim().toLowerCase();
-  if (value === "off") return null;
-  return value && /^\d+$/.test(value) && Number(value) > 0 ? Number(value) : fallback;
-}
-
-/** The limits of this deployment; unset or unreadable variables keep the defaults. */
-export function authLimits(vars: AuthLimitVars): AuthLimits {
-  return {
-    attemptsPerMinute: parseLimit(vars.AUTH_RATE_LIMIT_PER_MINUTE, DEFAULT_AUTH_ATTEMPTS_PER_MINUTE),
-    emailFailures: parseLimit(vars.AUTH_FAILURES_BEFORE_BACKOFF, DEFAULT_EMAIL_FAILURES_BEFORE_BACKOFF),
-  };
-}
-
-/** The back-off after `threshold` failures. */
-export function authBackoffPolicy(threshold: number): BackoffPolicy {
-  return { threshold, baseMs: AUTH_FIRST_WAIT_MS, maxMs: AUTH_LONGEST_WAIT_MS, memoryMs: FAILURE_MEMORY_MS };
-}
-
-function attemptWindow(limit: number): WindowSpec {
-  return { name: "auth_attempts", limit, windowMs: MINUTE_MS, bucketMs: ATTEMPT_BUCKET_MS };
-}
-
-/** Name of the limiter object of a client address. */
-export function addressSubject(address: string): string {
-  return `auth:ip:${address}`;
-}
-
-/** Name of the limiter object of an email (hashed; emails are compared lower-cased). */
-export async function emailSubject(email: string): Promise<string> {
-  return `auth:email:${await sha256Hex(email.trim().toLowerCase())}`;
-}
 
 function backoffHeaders(b: BackoffDecision): Record<string, string> {
   return { "X-RateLimit-Limit": String(b.limit), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(b.resetAt) };

@@ -2,9 +2,10 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createAssistant, createSecretKey, signUp } from "../../../test/helpers";
 import type { Principal } from "../../auth/principal";
+import { MONTHLY_CALLS_BY_PLAN, type Plan } from "../../billing/plans";
 import { DAY_MS } from "../../lib/time";
-import { subjectOf } from "./subject";
-import { burstPerMinute, burstWindow, MONTHLY_CALLS_BY_PLAN, monthlyWindow, type Plan } from "./tiers";
+import { burstPerMinute, burstWindow, monthlyWindow } from "../../limits/call-windows";
+import { subjectOf } from "../../limits/subject";
 
 // The limits this run is configured with (wrangler.toml, or a test override of the variables),
 // so these tests hold whatever other suites need the burst limits to be.

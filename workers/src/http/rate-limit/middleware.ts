@@ -1,12 +1,12 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { workspacePlan } from "../../billing/workspace-plan";
+import { ApiError } from "../../lib/errors";
+import { isMetered, windowsFor } from "../../limits/call-windows";
+import type { RateLimitDecision } from "../../limits/rate-limiter-do";
+import { subjectOf } from "../../limits/subject";
 import { createDb } from "../../storage/db";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors";
-import type { RateLimitDecision } from "./rate-limiter-do";
-import { subjectOf } from "./subject";
-import { isMetered, windowsFor } from "./tiers";
-import { workspacePlan } from "./workspace-plan";
 
 /** The X-RateLimit-* headers (API.md) describing a decision's tightest window. */
 export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
@@ -35,7 +35,7 @@ async function decide(c: Context<AppEnv>): Promise<RateLimitDecision | null> {
 }
 
 /**
- * Counts the authenticated caller's call against its limits (see `tiers.ts`): puts the
+ * Counts the authenticated caller's call against its limits (see `limits/call-windows.ts`): puts the
  * X-RateLimit-* headers on the response, or refuses with 429 `rate_limited` and `Retry-After`
  * before anything else runs. Needs `principal` on the context; without one it lets the call by.
  */

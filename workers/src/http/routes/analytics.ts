@@ -3,7 +3,7 @@ import { AnalyticsSummaryQuery, AnalyticsSummarySchema } from "../../../../schem
 import { analyticsSummary } from "../../analytics/summary";
 import { DAY_MS } from "../../lib/time";
 import { authenticate } from "../middleware/authenticate";
-import { ApiError } from "../errors";
+import { ApiError } from "../../lib/errors";
 import { errorResponses, json, router } from "../openapi";
 
 /** Period a summary covers when none is given. */

@@ -9,7 +9,7 @@ import {
 } from "../../conversation/attachments";
 import { authorizeConversation } from "../../conversation/service";
 import { ANYONE, authenticate } from "../middleware/authenticate";
-import { ApiError, notFound } from "../errors";
+import { ApiError, notFound } from "../../lib/errors";
 import { errorResponses, json, router } from "../openapi";
 
 // The attachment schemas live beside their only route while schema/api.ts is owned elsewhere.

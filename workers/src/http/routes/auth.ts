@@ -14,7 +14,7 @@ import { createDb } from "../../storage/db";
 import { tokenSecret } from "../../auth/tokens";
 import { getWorkspace, toUser, toWorkspace } from "../../tenancy/workspaces";
 import { authenticate } from "../middleware/authenticate";
-import { ApiError } from "../errors";
+import { ApiError } from "../../lib/errors";
 import { limitCredentialCheck } from "../rate-limit/auth-limiter";
 import { auditContext, errorResponses, json, jsonBody, router } from "../openapi";
 

@@ -18,7 +18,7 @@ import { searchKnowledge } from "../../knowledge/search";
 import { createDb } from "../../storage/db";
 import { getAssistant } from "../../tenancy/assistants";
 import { authenticate } from "../middleware/authenticate";
-import { ApiError } from "../errors";
+import { ApiError } from "../../lib/errors";
 import { auditContext, errorResponses, json, router } from "../openapi";
 
 const AssistantParam = z.strictObject({ id: idOf("ast").openapi({ param: { name: "id", in: "path" } }) });

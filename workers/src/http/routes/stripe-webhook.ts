@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handleStripeEvent, verifyStripeEvent } from "../../billing/webhook-events";
 import { readLimited } from "../../lib/read-limited";
-import { ApiError } from "../errors";
+import { ApiError } from "../../lib/errors";
 import { errorResponses, json, router } from "../openapi";
 
 /** Largest event accepted; Stripe's events are a few kilobytes, this leaves room for big invoices. */

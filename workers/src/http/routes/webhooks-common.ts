@@ -8,7 +8,7 @@ import { isId } from "../../lib/ids";
 import type { SignatureFailure } from "../../channels/webhook-crypto";
 import type { AppEnv } from "../app-env";
 import { readLimited } from "../../lib/read-limited";
-import { ApiError } from "../errors";
+import { ApiError } from "../../lib/errors";
 
 /** JSON and form webhooks are small; anything bigger is not from the provider. */
 export const MAX_WEBHOOK_BODY_BYTES = 1_048_576; // 1 MiB

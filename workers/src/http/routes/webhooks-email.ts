@@ -5,7 +5,7 @@ import { readInboundEmail } from "../../channels/email/inbound-parse";
 import { SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, verifySendGridSignature } from "../../channels/email/signature";
 import { safeEqual } from "../../channels/webhook-crypto";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors";
+import { ApiError } from "../../lib/errors";
 import { publicOrigin, rawBody, refuse, webhookWorkspace } from "./webhooks-common";
 
 /** SendGrid accepts inbound mail up to 30 MB including attachments. */

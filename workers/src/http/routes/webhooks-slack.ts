@@ -4,7 +4,7 @@ import { readSlackPayload } from "../../channels/slack/events";
 import { acceptSlackMessage } from "../../channels/slack/inbound";
 import { verifySlackSignature } from "../../channels/slack/signature";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors";
+import { ApiError } from "../../lib/errors";
 import { publicOrigin, rawBody, refuse, webhookWorkspace } from "./webhooks-common";
 
 /**

@@ -4,7 +4,7 @@ import { claimEvent, releaseEvent } from "../../channels/once";
 import { verifyZendeskSignature } from "../../channels/zendesk/signature";
 import { applyZendeskUpdate, ZendeskTicketUpdate } from "../../channels/zendesk/webhook";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors";
+import { ApiError } from "../../lib/errors";
 import { rawBody, refuse, webhookWorkspace } from "./webhooks-common";
 
 /**

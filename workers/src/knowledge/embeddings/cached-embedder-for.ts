@@ -1,7 +1,8 @@
 import type { LocalVectorIndexDO } from "../local-vector-index-do";
+import { createEmbedder, type EmbedderEnv } from "./create-embedder";
 import { DurableEmbeddingCache } from "./durable-embedding-cache";
+import type { Embedder } from "./embedder";
 import { cachedEmbedder } from "./embedding-cache";
-import { createEmbedder, type Embedder, type EmbedderEnv } from "./embedder";
 import { HashEmbedder } from "./hash-embedder";
 import { isolateEmbeddingCache } from "./memory-embedding-cache";
 

@@ -1,13 +1,8 @@
-import type { AiRunner } from "../../llm/workers-ai";
-import { HashEmbedder } from "./hash-embedder";
-import { OpenAIEmbedder } from "./openai-embedder";
-import { WorkersAIEmbedder } from "./workers-ai-embedder";
-
 /**
  * Text into vectors for the knowledge base. Chunks are embedded at ingestion and questions at
  * search time, always by the same embedder: vectors from two embedders live in different spaces
  * and must never be compared, which is why `name` goes into cache keys and why a misconfigured
- * provider is an error here rather than a silent switch to another embedder.
+ * provider is an error (`createEmbedder`) rather than a silent switch to another embedder.
  */
 export interface Embedder {
   /** Provider, model and variant (`openai:text-embedding-3-small`, `hash:v2-1536`). */
@@ -33,9 +28,6 @@ export interface Embedder {
  */
 export const EMBED_BATCH_SIZE = 100;
 
-/** The bindings and secrets the embedders read. */
-export type EmbedderEnv = Partial<Pick<Env, "EMBEDDER" | "OPENAI_API_KEY" | "OPENAI_BASE_URL">> & { AI?: AiRunner };
-
 /**
  * `EMBEDDER` names an embedder whose key or binding is missing, or no embedder at all. Thrown
  * rather than falling back to `hash`: the fallback's vectors would land in an index built by
@@ -45,21 +37,4 @@ export type EmbedderEnv = Partial<Pick<Env, "EMBEDDER" | "OPENAI_API_KEY" | "OPE
  */
 export class EmbedderConfigError extends Error {
   override readonly name = "EmbedderConfigError";
-}
-
-/** The embedder `env.EMBEDDER` selects: `hash` (the default), `openai` or `workers-ai`. */
-export function createEmbedder(env: EmbedderEnv): Embedder {
-  const kind = (env.EMBEDDER?.trim() || "hash").toLowerCase();
-  switch (kind) {
-    case "hash":
-      return new HashEmbedder();
-    case "openai":
-      if (!env.OPENAI_API_KEY) throw new EmbedderConfigError("EMBEDDER is \"openai\" but OPENAI_API_KEY is not set");
-      return new OpenAIEmbedder({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL });
-    case "workers-ai":
-      if (!env.AI) throw new EmbedderConfigError("EMBEDDER is \"workers-ai\" but the AI binding is not configured");
-      return new WorkersAIEmbedder({ ai: env.AI });
-    default:
-      throw new EmbedderConfigError(`unknown EMBEDDER "${env.EMBEDDER}"; use hash, openai or workers-ai`);
-  }
 }

@@ -5,36 +5,21 @@ import type { RetrieveRequest, ScoredChunk } from "../retrieval/backend";
 import { createReranker } from "../retrieval/create-reranker";
 import { retrieve, type RetrieveExtras } from "../retrieval/pipeline";
 import type { SearchHit } from "../search";
+import { createVectorStore } from "../vector-store/create-vector-store";
 import { MAX_DIMENSIONS, chunked } from "../vector-store/limits";
-import { createVectorStore, type VectorStore } from "../vector-store/vector-store";
-import { CodeMatrix } from "./code-matrix";
+import type { VectorStore } from "../vector-store/vector-store";
+import { checkCapacity, insertChunk, insertVector, removeDocumentRows, toBlob, type StagedRow } from "./chunk-rows";
+import type { CodeMatrix } from "./code-matrix";
+import * as indexMeta from "./index-meta";
+import type { MetaKey } from "./index-meta";
 import type { ChunkInput, IndexDocument, IndexScope, IndexStats } from "./index-types";
 import { importLegacyChunks, removeLegacyChunks } from "./legacy-import";
-import { int4RowBytes, int8Cosine, quantizeInt8 } from "./quantize";
+import { quantizeInt8 } from "./quantize";
 import { INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from "./schema";
+import { hits } from "./search-hits";
 import { SqliteRetrievalBackend } from "./sqlite-backend";
 import { TermCounts } from "./term-counts";
-
-/**
- * Memory the in-memory int4 matrix may take: 80 MiB of an isolate's 128 MB, which holds 109,226
- * vectors of 1,536 dimensions (100,000 take 73 MiB) and leaves ~45 MB for the request that loads
- * it and the rest of the object.
- */
-export const MAX_MATRIX_BYTES = 80 * 1024 * 1024;
-/**
- * Candidates of the int4 pass re-scored exactly (int8 cosine read from SQLite), per result asked
- * for. Measured on 20,000 hash-embedder vectors: the re-scored top 10 shares 96.2 % with the exact
- * float top 10 at 4×, 96.7 % at 8× and 96.9 % at 16×; the rest are near-ties that int8 itself
- * orders differently, so more candidates only cost SQLite reads.
- */
-const RESCORE_FACTOR = 4;
-/** Fewest candidates re-scored, for small `limit`s. */
-const MIN_RESCORE = 40;
-/** Ids per `IN (…)` list: under the 100 bound parameters a Durable Object's SQLite allows. */
-const IDS_PER_QUERY = 90;
-const SNIPPET_CHARS = 240;
-
-type MetaKey = "schema_version" | "workspace_id" | "dimensions" | "legacy_import" | "legacy_cursor";
+import { localVectorLeg, matrixFromRows, vectorizeLeg } from "./vector-legs";
 
 /**
  * One assistant's knowledge index: its chunks, their FTS5 keyword index and (with the `local`
@@ -110,7 +95,7 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const written: { seq: number; codes: Int8Array }[] = [];
     const { removed, total } = this.ctx.storage.transactionSync(() => {
-      const removed = this.removeDocumentRows(document.documentId);
+      const removed = removeDocumentRows(this.ctx.storage.sql, document.documentId);
       if (stagingId) {
         const staged = sql.exec<StagedRow>(
           "SELECT id, ord, title, heading, content, content_hash, token_count, source_url, scale, codes FROM staged_chunks WHERE staging_id = ? AND document_id = ?",
@@ -119,19 +104,19 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
         );
         for (const s of staged.toArray()) {
           const codes = s.codes ? new Int8Array(s.codes) : null;
-          const seq = this.insertChunk(s.id, document.documentId, s.ord, s.title, s.heading, s.content, s.content_hash, s.token_count, s.source_url);
-          if (codes && s.scale !== null) written.push({ seq, codes: this.insertVector(seq, s.scale, codes) });
+          const seq = insertChunk(this.ctx.storage.sql, s.id, document.documentId, s.ord, s.title, s.heading, s.content, s.content_hash, s.token_count, s.source_url);
+          if (codes && s.scale !== null) written.push({ seq, codes: insertVector(this.ctx.storage.sql, seq, s.scale, codes) });
         }
         sql.exec("DELETE FROM staged_chunks WHERE staging_id = ?", stagingId);
       }
       chunks.forEach((c, i) => {
-        const seq = this.insertChunk(c.id, document.documentId, c.ordinal, document.title, c.heading, c.content, c.contentHash, c.tokenCount, document.sourceUrl);
+        const seq = insertChunk(this.ctx.storage.sql, c.id, document.documentId, c.ordinal, document.title, c.heading, c.content, c.contentHash, c.tokenCount, document.sourceUrl);
         const v = prepared[i];
-        if (v) written.push({ seq, codes: this.insertVector(seq, v.scale, v.codes) });
+        if (v) written.push({ seq, codes: insertVector(this.ctx.storage.sql, seq, v.scale, v.codes) });
       });
       // Staged rows of an earlier, abandoned attempt at this document.
       sql.exec("DELETE FROM staged_chunks WHERE document_id = ?", document.documentId);
-      this.checkCapacity();
+      checkCapacity(this.ctx.storage.sql);
       const total = sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunks WHERE document_id = ?", document.documentId).one().n;
       return { removed, total };
     });
@@ -146,7 +131,7 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     await this.open(scope);
     const removed = this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("DELETE FROM staged_chunks WHERE document_id = ?", documentId);
-      return this.removeDocumentRows(documentId);
+      return removeDocumentRows(this.ctx.storage.sql, documentId);
     });
     this.termCounts.invalidate();
     this.syncMatrix(removed.map((r) => r.seq), []);
@@ -191,7 +176,7 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
       this.log.warn("vector search failed; keyword only", { error: err });
       return retrieve(backend, { ...request, mode: "keyword", queryVector: null }, extras);
     });
-    return this.hits(ranked);
+    return hits(this.ctx.storage.sql, ranked);
   }
 
   /** Size of the index. */
@@ -228,9 +213,9 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
           for (const r of rows) {
             const exists = this.ctx.storage.sql.exec("SELECT 1 FROM chunks WHERE id = ?", r.id).toArray().length > 0;
             if (exists) continue;
-            const seq = this.insertChunk(r.id, r.documentId, r.ordinal, r.title, r.heading, r.content, r.contentHash, r.tokenCount, r.sourceUrl);
+            const seq = insertChunk(this.ctx.storage.sql, r.id, r.documentId, r.ordinal, r.title, r.heading, r.content, r.contentHash, r.tokenCount, r.sourceUrl);
             const v = r.vector ? this.prepareVector(r.vector) : null;
-            if (v) written.push({ seq, codes: this.insertVector(seq, v.scale, v.codes) });
+            if (v) written.push({ seq, codes: insertVector(this.ctx.storage.sql, seq, v.scale, v.codes) });
           }
           this.setMeta("legacy_cursor", String(cursor));
         });
@@ -264,11 +249,11 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   }
 
   private meta(key: MetaKey): string | null {
-    return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+    return indexMeta.meta(this.ctx.storage.sql, key);
   }
 
   private setMeta(key: MetaKey, value: string): void {
-    this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    indexMeta.setMeta(this.ctx.storage.sql, key, value);
   }
 
   private vectorize(): VectorStore | null {
@@ -311,66 +296,6 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     if (vectorize && ids.length > 0) await vectorize.deleteByIds(scope.assistantId, ids);
   }
 
-  private insertChunk(
-    id: string,
-    documentId: string,
-    ordinal: number,
-    title: string,
-    heading: string | null,
-    content: string,
-    contentHash: string,
-    tokenCount: number,
-    sourceUrl: string | null,
-  ): number {
-    return this.ctx.storage.sql
-      .exec<{ seq: number }>(
-        `INSERT INTO chunks (id, document_id, ord, title, heading, content, content_hash, token_count, source_url)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-        id,
-        documentId,
-        ordinal,
-        title,
-        heading,
-        content,
-        contentHash,
-        tokenCount,
-        sourceUrl,
-      )
-      .one().seq;
-  }
-
-  /** Stores a chunk's int8 vector; the index's dimension is fixed by its first vector. */
-  private insertVector(seq: number, scale: number, codes: Int8Array): Int8Array {
-    const dimensions = this.meta("dimensions");
-    if (dimensions === null) this.setMeta("dimensions", String(codes.length));
-    else if (Number(dimensions) !== codes.length) {
-      throw new RangeError(`vector dimension ${codes.length} does not match the index's ${dimensions}`);
-    }
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO chunk_vectors (chunk_seq, scale, codes) VALUES (?, ?, ?)", seq, scale, toBlob(codes));
-    return codes;
-  }
-
-  /** Deletes a document's chunk rows (the triggers take the FTS5 rows and vectors along). */
-  private removeDocumentRows(documentId: string): { seq: number; id: string }[] {
-    const sql = this.ctx.storage.sql;
-    const removed = sql.exec<{ seq: number; id: string }>("DELETE FROM chunks WHERE document_id = ? RETURNING seq, id", documentId).toArray();
-    if (!sql.exec<{ any: number }>("SELECT EXISTS (SELECT 1 FROM chunk_vectors) AS any").one().any) sql.exec("DELETE FROM meta WHERE key = 'dimensions'");
-    return removed;
-  }
-
-  /** Throws (rolling the transaction back) when the vectors would not fit the in-memory matrix. */
-  private checkCapacity(): void {
-    const dimensions = this.meta("dimensions");
-    if (dimensions === null) return;
-    const capacity = Math.floor(MAX_MATRIX_BYTES / int4RowBytes(Number(dimensions)));
-    const total = this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunk_vectors").one().n;
-    if (total > capacity) {
-      throw new RangeError(
-        `the local vector index holds at most ${capacity} vectors of ${dimensions} dimensions (${total} asked); use Vectorize for larger knowledge bases`,
-      );
-    }
-  }
-
   private syncMatrix(removedSeqs: number[], written: { seq: number; codes: Int8Array }[]): void {
     const matrix = this.matrix;
     if (!matrix) return;
@@ -384,97 +309,14 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
 
   /** The in-memory matrix, built from SQLite when absent; null for an index without vectors. */
   private loadMatrix(): CodeMatrix | null {
-    if (this.matrix) return this.matrix;
-    const dimensions = this.meta("dimensions");
-    if (dimensions === null) return null;
-    const matrix = new CodeMatrix(Number(dimensions));
-    for (const row of this.ctx.storage.sql.exec<{ chunk_seq: number; codes: ArrayBuffer }>("SELECT chunk_seq, codes FROM chunk_vectors")) {
-      matrix.set(row.chunk_seq, new Int8Array(row.codes));
-    }
-    this.matrix = matrix;
-    return matrix;
+    this.matrix ??= matrixFromRows(this.ctx.storage.sql);
+    return this.matrix;
   }
 
-  /** The vector leg: int4 candidates re-scored from int8 rows, or Vectorize. */
+  /** The vector leg: int4 candidates re-scored from int8 rows, or Vectorize (`vector-legs.ts`). */
   private async vectorLeg(scope: IndexScope, queryVector: readonly number[], limit: number): Promise<ScoredChunk[]> {
     const vectorize = this.vectorize();
-    if (vectorize) return this.vectorizeLeg(vectorize, scope, queryVector, limit);
-    const matrix = this.loadMatrix();
-    if (!matrix || matrix.size === 0) return [];
-    if (queryVector.length !== matrix.dimensions) {
-      throw new RangeError(`vector dimension ${queryVector.length} does not match the index's ${matrix.dimensions}`);
-    }
-    const query = toUnitVector(queryVector);
-    const candidates = matrix.candidates(query, Math.max(limit * RESCORE_FACTOR, MIN_RESCORE));
-    const scored: ScoredChunk[] = [];
-    for (const part of chunked(candidates.map((c) => c.seq), IDS_PER_QUERY)) {
-      const rows = this.ctx.storage.sql.exec<{ id: string; document_id: string; codes: ArrayBuffer }>(
-        `SELECT c.id, c.document_id, v.codes FROM chunk_vectors v JOIN chunks c ON c.seq = v.chunk_seq
-          WHERE v.chunk_seq IN (${part.map(() => "?").join(", ")})`,
-        ...part,
-      );
-      for (const r of rows) scored.push({ chunkId: r.id, documentId: r.document_id, score: int8Cosine(query, new Int8Array(r.codes)) });
-    }
-    return scored.sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0)).slice(0, limit);
+    if (vectorize) return vectorizeLeg(this.ctx.storage.sql, vectorize, scope, queryVector, limit);
+    return localVectorLeg(this.ctx.storage.sql, this.loadMatrix(), queryVector, limit);
   }
-
-  /** Vectorize's nearest chunks of this assistant, kept only when the chunk is in this index. */
-  private async vectorizeLeg(store: VectorStore, scope: IndexScope, queryVector: readonly number[], limit: number): Promise<ScoredChunk[]> {
-    const matches = (await store.query(scope.assistantId, [...queryVector], { topK: limit })).filter((m) => m.metadata.workspace_id === scope.workspaceId);
-    if (matches.length === 0) return [];
-    const live = new Map<string, string>();
-    for (const part of chunked(matches.map((m) => m.id), IDS_PER_QUERY)) {
-      const rows = this.ctx.storage.sql.exec<{ id: string; document_id: string }>(
-        `SELECT id, document_id FROM chunks WHERE id IN (${part.map(() => "?").join(", ")})`,
-        ...part,
-      );
-      for (const r of rows) live.set(r.id, r.document_id);
-    }
-    return matches.flatMap((m) => {
-      const documentId = live.get(m.id);
-      return documentId ? [{ chunkId: m.id, documentId, score: m.score }] : [];
-    });
-  }
-
-  /** What a citation needs for each ranked chunk, in rank order. */
-  private hits(ranked: ScoredChunk[]): SearchHit[] {
-    const rows = new Map<string, HitRow>();
-    for (const part of chunked(ranked.map((r) => r.chunkId), IDS_PER_QUERY)) {
-      const found = this.ctx.storage.sql.exec<HitRow>(
-        `SELECT id, document_id, title, heading, content, source_url FROM chunks WHERE id IN (${part.map(() => "?").join(", ")})`,
-        ...part,
-      );
-      for (const r of found) rows.set(r.id, r);
-    }
-    return ranked.flatMap((hit) => {
-      const r = rows.get(hit.chunkId);
-      return r
-        ? [{ chunk_id: r.id, document_id: r.document_id, title: r.title, heading: r.heading, content: r.content, snippet: snippetOf(r.content), source: r.source_url, score: hit.score }]
-        : [];
-    });
-  }
-}
-
-type StagedRow = {
-  id: string;
-  ord: number;
-  title: string;
-  heading: string | null;
-  content: string;
-  content_hash: string;
-  token_count: number;
-  source_url: string | null;
-  scale: number | null;
-  codes: ArrayBuffer | null;
-};
-
-type HitRow = { id: string; document_id: string; title: string; heading: string | null; content: string; source_url: string | null };
-
-function snippetOf(content: string): string {
-  return content.length <= SNIPPET_CHARS ? content : `${content.slice(0, SNIPPET_CHARS).replace(/\s+\S*$/, "")}…`;
-}
-
-/** The bytes of an int8 vector, as SQLite stores them. */
-function toBlob(codes: Int8Array): ArrayBuffer {
-  return codes.buffer.slice(codes.byteOffset, codes.byteOffset + codes.byteLength) as ArrayBuffer;
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { VectorizeDouble } from "../../../test/vectorize-double";
 import { LocalVectorStore } from "./local-vector-store";
 import { MAX_TOP_K } from "./limits";
-import { createVectorStore, type VectorRecord, type VectorStore } from "./vector-store";
+import { createVectorStore } from "./create-vector-store";
+import type { VectorRecord, VectorStore } from "./vector-store";
 import { VectorizeStore } from "./vectorize-store";
 
 const DIMS = 32;

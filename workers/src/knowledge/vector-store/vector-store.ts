@@ -1,6 +1,3 @@
-import { LocalVectorStore } from "./local-vector-store";
-import { VectorizeStore, type VectorizeBinding } from "./vectorize-store";
-
 /**
  * Where chunk embeddings are kept and searched: Vectorize in production, a Durable Object per
  * assistant otherwise. One namespace per assistant (the namespace is the assistant id), so a
@@ -52,27 +49,7 @@ export interface VectorStore {
   deleteNamespace?(namespace: string): Promise<void>;
 }
 
-/** The vector stores `VECTOR_STORE` can name. */
-export type VectorStoreEnv = Partial<Pick<Env, "VECTOR_STORE">> & {
-  VECTOR_INDEX: Env["VECTOR_INDEX"];
-  VECTORIZE?: VectorizeBinding;
-};
-
 /** `VECTOR_STORE` names a store that cannot be used here (no Vectorize binding, or unknown). */
 export class VectorStoreConfigError extends Error {
   override readonly name = "VectorStoreConfigError";
-}
-
-/** The store `env.VECTOR_STORE` selects: `local` (the default) or `vectorize`. */
-export function createVectorStore(env: VectorStoreEnv): VectorStore {
-  const kind = (env.VECTOR_STORE?.trim() || "local").toLowerCase();
-  switch (kind) {
-    case "local":
-      return new LocalVectorStore(env.VECTOR_INDEX);
-    case "vectorize":
-      if (!env.VECTORIZE) throw new VectorStoreConfigError('VECTOR_STORE is "vectorize" but the VECTORIZE binding is not configured');
-      return new VectorizeStore(env.VECTORIZE);
-    default:
-      throw new VectorStoreConfigError(`unknown VECTOR_STORE "${env.VECTOR_STORE}"; use local or vectorize`);
-  }
 }

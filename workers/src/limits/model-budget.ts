@@ -1,7 +1,7 @@
 /**
  * The monthly model-token budget of a workspace: every answer, on every channel, asks for a
  * grant before its model call and pays its tokens afterwards. The counter is a sliding 30-day
- * window (the same shape as the monthly call quota in `tiers.ts`, and for the same reasons) in
+ * window (the same shape as the monthly call quota in `call-windows.ts`, and for the same reasons) in
  * the workspace's `RateLimiterDO`, so the check before a model call is one small RPC and the
  * socket admission check (`socket-limits.ts`) reads it in the same call as its rate limits.
  *
@@ -9,13 +9,15 @@
  * workspace may end a window a few answers over. Every later call is refused until the window
  * has freed tokens again.
  */
-import { ApiError } from "../http/errors";
-import type { RateLimitDecision, SubjectWindows } from "../http/rate-limit/rate-limiter-do";
-import type { WindowSpec } from "../http/rate-limit/sliding-window";
-import { MONTHLY_BUCKET_MS, MONTHLY_WINDOW_MS, parseLimit, type Plan } from "../http/rate-limit/tiers";
-import { workspaceLimiter } from "../http/rate-limit/workspace-limiter";
-import { meteringPlan } from "../http/rate-limit/workspace-plan";
+import type { Plan } from "../billing/plans";
+import { meteringPlan } from "../billing/workspace-plan";
+import { ApiError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
+import { MONTHLY_BUCKET_MS, MONTHLY_WINDOW_MS } from "./call-windows";
+import { limitOf } from "./limit-vars";
+import type { RateLimitDecision, SubjectWindows } from "./rate-limiter-do";
+import type { WindowSpec } from "./sliding-window";
+import { workspaceLimiter } from "./workspace-limiter";
 
 /**
  * Model tokens (prompt + answer) per sliding 30 days, by plan; null means unlimited.
@@ -49,8 +51,7 @@ const VARIABLE_OF: Readonly<Record<Plan, keyof ModelBudgetVars>> = {
 /** Tokens per 30 days a plan may spend after overrides; null when unlimited. An unknown plan gets the smallest. */
 export function modelTokenBudget(plan: Plan | null, vars: ModelBudgetVars): number | null {
   const p = plan ?? "starter";
-  const parsed = parseLimit(vars[VARIABLE_OF[p]]);
-  return parsed === undefined ? MODEL_TOKEN_BUDGET_BY_PLAN[p] : parsed;
+  return limitOf(vars[VARIABLE_OF[p]], MODEL_TOKEN_BUDGET_BY_PLAN[p]);
 }
 
 /** The window counting a budget of `limit` tokens per sliding 30 days. */
@@ -98,7 +99,7 @@ export interface ModelBudgetGrant {
 /** What the budget functions read. */
 export type ModelBudgetEnv = Pick<Env, "DB" | "RATE_LIMITER" | "STRIPE_SECRET_KEY"> & ModelBudgetVars;
 
-const logger = createLogger({ component: "billing.model-budget" });
+const logger = createLogger({ component: "limits.model-budget" });
 
 function grant(workspaceId: string, plan: Plan | null, window: WindowSpec | null): ModelBudgetGrant {
   return { workspaceId, plan, window } as ModelBudgetGrant;

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "../../storage/db";
-import { createDb, schema } from "../../storage/db";
-import type { Plan } from "./tiers";
+import type { Db } from "../storage/db";
+import { createDb, schema } from "../storage/db";
+import type { Plan } from "./plans";
 
 const PLAN_CACHE_TTL_MS = 60_000; // an upgrade takes effect within a minute, without a D1 read per call
 const PLAN_CACHE_MAX_ENTRIES = 5_000; // bounds isolate memory; the oldest entries go first

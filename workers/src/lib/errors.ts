@@ -1,3 +1,9 @@
+/**
+ * The API's errors, at the bottom of the tree like Hono's `HTTPException`: every room may throw
+ * an `ApiError`, and only `http/` turns one into a response (`app.onError`). The code ↔ status
+ * table below is the only one: the error handler, the OpenAPI error responses and anything else
+ * that needs a status for a code (or a code for a status) read it.
+ */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /** The error codes of API.md, each with the status it always travels with. */
@@ -20,9 +26,24 @@ export const ERROR_STATUS = {
 /** One of the API's error codes. */
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** A status some error code travels with. */
+export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+
+// Each status belongs to one code (the table above has no repeats), so the reverse is a lookup.
+const CODE_OF_STATUS = new Map<number, ErrorCode>(
+  (Object.entries(ERROR_STATUS) as [ErrorCode, ErrorStatus][]).map(([code, status]) => [status, code]),
+);
+
+/** The code a status stands for; undefined for a status no API error travels with. */
+export function errorCodeOf(status: ErrorStatus): ErrorCode;
+export function errorCodeOf(status: number): ErrorCode | undefined;
+export function errorCodeOf(status: number): ErrorCode | undefined {
+  return CODE_OF_STATUS.get(status);
+}
+
 /** A failure the client should see, turned into the API.md error shape by `app.onError`. */
 export class ApiError extends Error {
-  readonly status: ContentfulStatusCode;
+  readonly status: ErrorStatus;
 
   constructor(
     readonly code: ErrorCode,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BURST_WINDOW_MS, burstPerMinute, MONTHLY_WINDOW_MS, windowsFor } from "./tiers";
+import { BURST_WINDOW_MS, burstPerMinute, MONTHLY_WINDOW_MS, windowsFor } from "./call-windows";
 
 describe("rate-limit tiers", () => {
   it("gives starter 5,000 and pro 50,000 calls per 30 days, enterprise no monthly limit", () => {

@@ -89,7 +89,7 @@ function decisionOf(verdicts: readonly WindowVerdict[], nowMs: number): RateLimi
  * Sliding-window counters for one subject (an API key, a dashboard user or a visitor), named
  * like `key:<key_id>`, or for one workspace (`workspace:<ws_id>`: the socket message limits of
  * its conversations and visitors, and its model-token budget, see `socket-limits.ts` and
- * `billing/model-budget.ts`). Each call is checked against all of the subject's windows at once and
+ * `model-budget.ts`). Each call is checked against all of the subject's windows at once and
  * counted in all of them only if every one has room, so a refused call costs no quota.
  * Buckets live in SQLite and are pruned on write; an alarm deletes the whole object once every
  * bucket has expired, so idle visitors cost no storage.

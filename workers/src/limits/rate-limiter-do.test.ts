@@ -1,8 +1,8 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DAY_MS, MINUTE_MS } from "../../lib/time";
+import { DAY_MS, MINUTE_MS } from "../lib/time";
 import type { RateLimiterDO } from "./rate-limiter-do";
-import { burstWindow, monthlyWindow } from "./tiers";
+import { burstWindow, monthlyWindow } from "./call-windows";
 
 let subjects = 0;
 /** A stub for a subject no other test touches. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Principal } from "../../auth/principal";
+import type { Principal } from "../auth/principal";
 import { subjectOf } from "./subject";
 
 /** A conversation token's principal for `conversationId`. */

@@ -1,6 +1,6 @@
-import type { Principal } from "../../auth/principal";
-import { ID_PREFIX } from "../../lib/ids";
-import type { SubjectKind } from "./tiers";
+import type { Principal } from "../auth/principal";
+import { ID_PREFIX } from "../lib/ids";
+import type { SubjectKind } from "./call-windows";
 
 /** Whose counters a call goes to: the kind picks the limits, the name picks the Durable Object. */
 export interface Subject {

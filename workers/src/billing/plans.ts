@@ -1,4 +1,26 @@
-import { MONTHLY_CALLS_BY_PLAN, type Plan } from "./tiers";
+/**
+ * The plans a workspace can be on and everything each one allows, in one place: the rate
+ * limiter (`limits/`), the billing caps (`limits.ts`) and the billing overview all read them here.
+ */
+import type { Workspace } from "../../../schema/api";
+
+/** A workspace's billing plan, as stored in `workspaces.plan`. */
+export type Plan = Workspace["plan"];
+
+/** Plans in ascending order, for upgrade paths. */
+export const PLAN_ORDER: readonly Plan[] = ["starter", "pro", "enterprise"];
+
+/**
+ * Calls per sliding 30 days per metered subject, by plan; null means unlimited.
+ * The quota meters API traffic (secret keys and widget visitors), not dashboard users: the
+ * dashboard is the product's own UI, and an admin clicking around must not lock a workspace
+ * out of it. Users still get the per-minute burst limit (`limits/call-windows.ts`).
+ */
+export const MONTHLY_CALLS_BY_PLAN: Readonly<Record<Plan, number | null>> = {
+  starter: 5_000,
+  pro: 50_000,
+  enterprise: null,
+};
 
 /** What a plan allows; null means unlimited. */
 export interface PlanLimits {
@@ -13,11 +35,11 @@ export interface PlanLimits {
 }
 
 /**
- * Every limit of every plan, in one table. API calls come from the rate limiter's tiers so the
- * two can never disagree. Starter is what a free workspace gets (one assistant, a small help
- * centre); pro covers a typical support team; enterprise has no caps.
+ * Every limit of every plan, in one table. API calls are the rate limiter's monthly quota above,
+ * so the two can never disagree. Starter is what a free workspace gets (one assistant, a small
+ * help centre); pro covers a typical support team; enterprise has no caps.
  *
- * How a limit answers when reached (see `billing/limits.ts`):
+ * How a limit answers when reached (see `limits.ts`):
  * - monthly quotas (API calls, conversations): 429 `rate_limited` with `Retry-After` until the
  *   quota resets, because waiting really does help;
  * - caps (assistants, documents): 402 `payment_required`, because waiting never helps; only a
@@ -30,6 +52,3 @@ export const PLAN_LIMITS: Readonly<Record<Plan, PlanLimits>> = {
   pro: { api_calls_per_month: MONTHLY_CALLS_BY_PLAN.pro, conversations_per_month: 5_000, assistants: 5, documents: 1_000 },
   enterprise: { api_calls_per_month: MONTHLY_CALLS_BY_PLAN.enterprise, conversations_per_month: null, assistants: null, documents: null },
 };
-
-/** Plans in ascending order, for upgrade paths. */
-export const PLAN_ORDER: readonly Plan[] = ["starter", "pro", "enterprise"];

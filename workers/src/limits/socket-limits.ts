@@ -6,12 +6,14 @@
  * an id the caller picked), per workspace, and the workspace's model-token budget, all in one
  * call to the workspace's `RateLimiterDO`.
  */
-import { BUDGET_EXHAUSTED_MESSAGE, MODEL_BUDGET_WINDOW, modelBudgetCheck, type ModelBudgetVars } from "../../billing/model-budget";
-import { createLogger } from "../../lib/logger";
+import type { Plan } from "../billing/plans";
+import { meteringPlan } from "../billing/workspace-plan";
+import { createLogger } from "../lib/logger";
+import { burstPerMinute, burstWindow, type RateLimitVars } from "./call-windows";
+import { limitOf } from "./limit-vars";
+import { BUDGET_EXHAUSTED_MESSAGE, MODEL_BUDGET_WINDOW, modelBudgetCheck, type ModelBudgetVars } from "./model-budget";
 import type { RateLimitDecision, SubjectWindows } from "./rate-limiter-do";
-import { burstPerMinute, burstWindow, parseLimit, type Plan, type RateLimitVars } from "./tiers";
 import { workspaceLimiter } from "./workspace-limiter";
-import { meteringPlan } from "./workspace-plan";
 
 /**
  * Visitor messages per sliding minute in one conversation, whatever the plan (unless
@@ -37,12 +39,6 @@ export const WORKSPACE_MESSAGES_PER_MINUTE_BY_PLAN: Readonly<Record<Plan, number
  * - `RATE_LIMIT_WORKSPACE_MESSAGES_PER_MINUTE`: per workspace, for every plan alike.
  */
 export type SocketLimitVars = Partial<Record<"RATE_LIMIT_CONVERSATION_MESSAGES_PER_MINUTE" | "RATE_LIMIT_WORKSPACE_MESSAGES_PER_MINUTE", string>>;
-
-/** A limit after its override: the variable's number, null for `off`, else the default. */
-function limitOf(raw: string | undefined, fallback: number): number | null {
-  const parsed = parseLimit(raw);
-  return parsed === undefined ? fallback : parsed;
-}
 
 /** Who a socket message is counted for. */
 export interface SocketMessageSubjects {

@@ -1,24 +1,14 @@
-import { DAY_MS, MINUTE_MS, SECOND_MS } from "../../lib/time";
-import type { Workspace } from "../../../../schema/api";
+/**
+ * The windows an API call is counted in, by who makes it: a burst limit per sliding minute for
+ * everyone, and for metered subjects the plan's monthly quota (`billing/plans.ts`).
+ */
+import { MONTHLY_CALLS_BY_PLAN, type Plan } from "../billing/plans";
+import { DAY_MS, MINUTE_MS, SECOND_MS } from "../lib/time";
+import { limitOf } from "./limit-vars";
 import type { WindowSpec } from "./sliding-window";
-
-/** A workspace's billing plan, as stored in `workspaces.plan`. */
-export type Plan = Workspace["plan"];
 
 /** Who a limit is counted for: a secret API key, a dashboard user, or a widget visitor. */
 export type SubjectKind = "key" | "user" | "visitor";
-
-/**
- * Calls per sliding 30 days per metered subject, by plan; null means unlimited.
- * The quota meters API traffic (secret keys and widget visitors), not dashboard users: the
- * dashboard is the product's own UI, and an admin clicking around must not lock a workspace
- * out of it. Users still get the per-minute burst limit.
- */
-export const MONTHLY_CALLS_BY_PLAN: Readonly<Record<Plan, number | null>> = {
-  starter: 5_000,
-  pro: 50_000,
-  enterprise: null,
-};
 
 /**
  * The monthly quota is a sliding 30-day window, not a calendar month: the same mechanism as
@@ -57,19 +47,10 @@ export const DEFAULT_BURST_PER_MINUTE: Readonly<Record<SubjectKind, number>> = {
  */
 export type RateLimitVars = Partial<Record<"RATE_LIMIT_BURST_PER_MINUTE" | "RATE_LIMIT_VISITOR_BURST_PER_MINUTE", string>>;
 
-/** A limit from a variable: a positive integer, null for `off`, undefined when unset or unreadable. */
-export function parseLimit(raw: string | undefined): number | null | undefined {
-  const value = raw?.trim().toLowerCase();
-  if (!value) return undefined;
-  if (value === "off") return null;
-  return /^\d+$/.test(value) && Number(value) > 0 ? Number(value) : undefined;
-}
-
 /** Calls per sliding minute for a subject kind, after overrides; null when switched off. */
 export function burstPerMinute(kind: SubjectKind, vars: RateLimitVars): number | null {
   const raw = kind === "visitor" ? vars.RATE_LIMIT_VISITOR_BURST_PER_MINUTE : vars.RATE_LIMIT_BURST_PER_MINUTE;
-  const parsed = parseLimit(raw);
-  return parsed === undefined ? DEFAULT_BURST_PER_MINUTE[kind] : parsed;
+  return limitOf(raw, DEFAULT_BURST_PER_MINUTE[kind]);
 }
 
 /** The burst window holding `limit` calls per sliding minute. */

@@ -1,0 +1,115 @@
+/**
+ * One answering turn of a conversation object: a pending visitor question is answered (retrieve
+ * → prompt → stream → score, in `answer.ts`), every delta reaching every socket and buffered for
+ * resuming ones, then stored and followed by an escalation when the answer calls for a person.
+ * A question that asks for a person (or whose assistant is gone) gets the hand-off line instead,
+ * and one the workspace's model budget refuses gets no answer at all. The decisions are in
+ * `turn-decisions.ts`; this module does their I/O.
+ */
+import { checkModelBudget, ModelBudgetExceeded, type ModelBudgetGrant } from "../limits/model-budget";
+import { newId } from "../lib/ids";
+import { nowIso } from "../lib/time";
+import { generateAnswer } from "./answer";
+import { loadAnsweringAssistant } from "./assistant-config";
+import { requireConversation, type ConversationContext } from "./conversation-context";
+import { handoffText } from "./handoff-text";
+import { openEscalation, type EscalationReason } from "./open-escalation";
+import type { MessageView } from "./protocol";
+import {
+  answeredEvent,
+  budgetRefusalOutcome,
+  escalationAfterAnswer,
+  finishedAnswerFields,
+  handoffReason,
+  HISTORY_MESSAGES,
+  promptHistory,
+} from "./turn-decisions";
+
+/** Answers one pending visitor question (or settles it without an answer). */
+export async function answerQuestion(cx: ConversationContext, question: MessageView): Promise<void> {
+  const { store, fanOut } = cx;
+  const conv = requireConversation(store);
+  if (conv.human_takeover === 1) {
+    store.setAnswerState(question.id, "skipped");
+    return;
+  }
+  const started = Date.parse(question.created_at);
+  const language = question.language ?? "en";
+  const assistant = await loadAnsweringAssistant(cx.env.DB, conv.workspace_id, conv.assistant_id);
+
+  const handoff = handoffReason(assistant !== null, question.content);
+  if (!assistant || handoff) {
+    finishWithHandoff(cx, question, language, handoff ?? "no_match", started);
+    return;
+  }
+
+  // No model call without the workspace's budget: over it, the question gets no answer at all.
+  let budget: ModelBudgetGrant;
+  try {
+    budget = await checkModelBudget(cx.env, conv.workspace_id);
+  } catch (err) {
+    if (!(err instanceof ModelBudgetExceeded)) throw err;
+    refuseOverBudget(cx, question, err);
+    return;
+  }
+
+  const answerId = newId("message");
+  store.insertMessage({ id: answerId, sender_type: "assistant", content: "", status: "streaming", language, reply_to: question.id, created_at: nowIso() });
+  fanOut.broadcast({ type: "typing", sender_type: "assistant" }, undefined, question.id);
+  const signal = cx.generation.start(answerId);
+
+  const history = promptHistory(store.recentMessages(HISTORY_MESSAGES, question.seq));
+  const generator = generateAnswer(cx.env, { assistant, question: question.content, language, history, signal }, budget);
+  let seq = 0;
+  let step = await generator.next();
+  while (!step.done) {
+    store.appendChunk(answerId, seq, step.value);
+    fanOut.broadcast({ type: "delta", message_id: answerId, delta: step.value, seq }, undefined, question.id);
+    seq += 1;
+    step = await generator.next();
+  }
+  const outcome = step.value;
+  cx.generation.end();
+
+  const final = store.finishAnswer(answerId, finishedAnswerFields(outcome, Date.now() - started), nowIso());
+  store.setAnswerState(question.id, "answered");
+  store.outbox.enqueue("message", answerId);
+  store.outbox.enqueue("conversation", conv.id);
+  if (outcome.error) {
+    fanOut.broadcast({ type: "error", code: outcome.error.code, message: outcome.error.message, message_id: answerId }, undefined, question.id);
+  }
+  fanOut.broadcast({ type: "response", message: final }, undefined, question.id);
+  cx.emit(answeredEvent(outcome, question.content, final.latency_ms));
+
+  const reason = escalationAfterAnswer(outcome, assistant.escalation_threshold, question.content, requireConversation(store).status);
+  if (reason) openEscalation(cx, reason, null, question.id);
+  cx.flushSoon();
+}
+
+/** Leaves a question unanswered because the workspace's model budget is used up (see `budgetRefusalOutcome`). */
+function refuseOverBudget(cx: ConversationContext, question: MessageView, refusal: ModelBudgetExceeded): void {
+  const { answerState, event, analytics } = budgetRefusalOutcome(question, refusal);
+  cx.store.setAnswerState(question.id, answerState);
+  cx.fanOut.broadcast(event, undefined, question.id);
+  cx.emit(analytics);
+}
+
+/** Answers a request for a person with a short hand-off line, then escalates. */
+function finishWithHandoff(cx: ConversationContext, question: MessageView, language: string, reason: EscalationReason, started: number): void {
+  const { store } = cx;
+  const message = store.insertMessage({
+    id: newId("message"),
+    sender_type: "assistant",
+    content: handoffText(language),
+    status: "complete",
+    language,
+    reply_to: question.id,
+    created_at: nowIso(),
+  });
+  const final = store.finishAnswer(message.id, { content: message.content, status: "complete", confidence: 0, latency_ms: Date.now() - started }, nowIso());
+  store.setAnswerState(question.id, "answered");
+  store.outbox.enqueue("message", message.id);
+  cx.fanOut.broadcast({ type: "response", message: final }, undefined, question.id);
+  openEscalation(cx, reason, null, question.id);
+  cx.flushSoon();
+}

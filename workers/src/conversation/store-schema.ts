@@ -1,0 +1,84 @@
+/**
+ * The tables of a conversation object's SQLite, created and migrated on start: one statement
+ * list per version, applied in order and recorded in `schema_version`.
+ */
+
+/** Bump with a new entry in MIGRATIONS when the object's tables change. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE IF NOT EXISTS conversation (
+     id TEXT PRIMARY KEY,
+     workspace_id TEXT NOT NULL,
+     assistant_id TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     visitor_id TEXT NOT NULL,
+     status TEXT NOT NULL DEFAULT 'active',
+     human_takeover INTEGER NOT NULL DEFAULT 0,
+     satisfaction_score INTEGER,
+     satisfaction_comment TEXT,
+     metadata TEXT NOT NULL DEFAULT '{}',
+     external_ref TEXT,
+     language TEXT,
+     resolved_at TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     sender_type TEXT NOT NULL,
+     sender_id TEXT,
+     content TEXT NOT NULL,
+     status TEXT NOT NULL,
+     sources TEXT NOT NULL DEFAULT '[]',
+     confidence REAL,
+     tokens_used INTEGER NOT NULL DEFAULT 0,
+     latency_ms INTEGER,
+     cost_usd REAL NOT NULL DEFAULT 0,
+     model TEXT,
+     client_id TEXT UNIQUE,
+     language TEXT,
+     answer_state TEXT,
+     reply_to TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS messages_pending_idx ON messages(answer_state) WHERE answer_state = 'pending';
+   CREATE TABLE IF NOT EXISTS stream_chunks (
+     message_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     delta TEXT NOT NULL,
+     PRIMARY KEY (message_id, seq)
+   );
+   CREATE TABLE IF NOT EXISTS escalations (
+     id TEXT PRIMARY KEY,
+     reason TEXT NOT NULL,
+     note TEXT,
+     status TEXT NOT NULL DEFAULT 'open',
+     ticket_id TEXT,
+     created_at TEXT NOT NULL,
+     resolved_at TEXT
+   );
+   CREATE TABLE IF NOT EXISTS outbox (
+     kind TEXT NOT NULL,
+     ref_id TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     last_error TEXT,
+     PRIMARY KEY (kind, ref_id)
+   );`,
+  // v2: the display name of a human agent, shown to the visitor beside their messages.
+  `ALTER TABLE messages ADD COLUMN sender_name TEXT;`,
+];
+
+/** Brings the object's tables up to the latest version. */
+export function migrateConversationTables(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const current = (sql.exec("SELECT max(version) AS v FROM schema_version").one().v as number | null) ?? 0;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    sql.exec(MIGRATIONS[v]!);
+    sql.exec("INSERT INTO schema_version (version) VALUES (?)", v + 1);
+  }
+}
+
+/** Every table holding the conversation's data, for erasure. */
+export const CONVERSATION_TABLES = ["conversation", "messages", "stream_chunks", "escalations", "outbox"] as const;
