@@ -127,7 +127,7 @@ async function main() {
       const hybrid = scored.find((r) => r.mode === "hybrid");
       const beats = hybrid ? hybrid.hit1 > reference.hit1 && hybrid.hit5 > reference.hit5 && hybrid.mrr > reference.mrr : null;
       if (beats === false) beatsEverywhere = false;
-      perHalf[half] = { reference, results: scored.map(({ ranks, ...r }) => r) };
+      perHalf[half] = { reference, results: scored.map(({ ranks: _ranks, ...r }) => r) };
       tables.push({
         title: `Retrieval on ${set.documents.length} documents (${chunkCount} chunks), ${reference.n} queries (half: ${half}), k = ${TOP_K}`,
         columns: ["retrieval", "hit@1", "hit@5", "MRR", "p50 ms", "p95 ms"],

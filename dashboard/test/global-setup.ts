@@ -30,7 +30,7 @@ export default async function setup(project: TestProject) {
   const started = await Promise.allSettled([startLocalServer(), startLocalServer({ ...BILLING_VARS, STRIPE_API_BASE: stripe.url })]);
   const failed = started.find((s) => s.status === "rejected");
   if (failed) {
-    await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));
+    await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : Promise.resolve())));
     await stripe.close();
     throw failed.reason;
   }

@@ -18,7 +18,6 @@ export interface CallOptions {
 
 /** Calls the Worker through its real fetch handler and parses the JSON answer. */
 // Bodies are checked with `expect` shapes, so tests read them loosely typed.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function call<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
   const headers = new Headers(opts.headers);
   if (opts.token) headers.set("Authorization", `Bearer ${opts.token}`);

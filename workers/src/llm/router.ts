@@ -45,7 +45,7 @@ const REASONING =
 const CODE =
   /```|`[^`\n]+`|=>|\bfunction\s*\w*\s*\(|\b(?:const|let|var)\s+\w+\s*=|\bdef\s+\w+\s*\(|\b(?:curl|npm|sudo|pip)\s+-{0,2}\w|[{};]\s*$|\bTraceback\b|\b\w+(?:Error|Exception):|\bHTTP\/\d|\bstatus(?: code)? [45]\d\d\b/mu;
 /** Arithmetic, percentages and amounts: a number that must be computed with. */
-const QUANTITY = /\d\s*[%+*\/×÷=]|[$€£¥]\s*\d|\d\s*(?:usd|eur|gbp|dollars?|euros?)\b/iu;
+const QUANTITY = /\d\s*[%+*/×÷=]|[$€£¥]\s*\d|\d\s*(?:usd|eur|gbp|dollars?|euros?)\b/iu;
 
 /** The complexity of `question`, from its length, question count, wording, code and numbers. */
 export function assessComplexity(question: string): Complexity {

@@ -1,6 +1,5 @@
 import { decodeText } from "./decode-text";
 import { ParseError } from "./parse-error";
-import type { FileType } from "./types";
 import { listZipEntries, looksLikeZip } from "./zip-reader";
 
 /**
