@@ -555,6 +555,42 @@ export const SearchHitSchema = z
 
 export type KnowledgeDocument = z.infer<typeof DocumentSchema>;
 
+/** Longest learned phrasing, in characters: a question, not an article. */
+export const PHRASING_MAX_CHARS = 500;
+
+/** A learned phrasing: a visitor's wording of a question the document answers, used in retrieval. */
+export const PhrasingSchema = z
+  .object({
+    id: z.string().openapi({ example: "phr_3fK9wQ2mZ8pL1xR7tY4v" }),
+    document_id: z.string(),
+    text: z.string(),
+    /** The conversation it was learned from; null when staff wrote it. */
+    conversation_id: z.string().nullable(),
+    created_at: isoTimestamp,
+  })
+  .openapi("Phrasing");
+
+export const PhrasingCreateBody = z
+  .strictObject({
+    text: z.string().min(1).max(PHRASING_MAX_CHARS),
+    /** The conversation whose visitor asked it this way; the phrasing is then erased with that visitor's data. */
+    conversation_id: idOf("conv").optional(),
+  })
+  .openapi("PhrasingCreate");
+
+/** `POST /conversations/:id/resolve`: optionally, the document that answers the question the AI could not. */
+export const ResolveBody = z
+  .strictObject({
+    /** Keeps the visitor's unanswered question as a learned phrasing of this document (manager+). */
+    document_id: idOf("doc").optional(),
+  })
+  .openapi("Resolve");
+
+/** A resolved conversation; with `document_id` given, also the phrasing learned (null when the visitor asked nothing to learn). */
+export const ResolvedConversationSchema = ConversationSchema.extend({ learned_phrasing: PhrasingSchema.nullable().optional() }).openapi("ResolvedConversation");
+
+export type Phrasing = z.infer<typeof PhrasingSchema>;
+
 // ---- team, invites and workspace settings --------------------------------------------------
 
 /** A member of the workspace as the team page shows it. */
@@ -843,6 +879,8 @@ export const VisitorExportSchema = z
     conversations: z.array(
       ConversationSchema.extend({ satisfaction_comment: z.string().nullable(), messages: z.array(MessageSchema) }),
     ),
+    /** The visitor's questions kept as learned phrasings of knowledge-base documents. */
+    phrasings: z.array(PhrasingSchema),
   })
   .openapi("VisitorExport");
 
@@ -855,6 +893,7 @@ export const VisitorErasureSchema = z
     messages: z.number().int(),
     attachments: z.number().int(),
     analytics_events: z.number().int(),
+    phrasings: z.number().int(),
   })
   .openapi("VisitorErasure");
 

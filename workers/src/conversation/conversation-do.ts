@@ -13,6 +13,7 @@ import { escalationAllowance, escalationWindowStart, type EscalationOutcome } fr
 import { handoffText } from "./handoff-text";
 import { asksForHuman, soundsFrustrated } from "./intent";
 import { detectLanguage } from "./language";
+import { questionToLearn } from "./learnable-question";
 import { flushOutbox } from "./outbox";
 import {
   ClientFrame,
@@ -37,6 +38,8 @@ import { ConversationStore, type ConversationRow } from "./store";
 const HISTORY_MESSAGES = 20;
 /** How soon the alarm retries work left over by a restart (pending answers, outbox). */
 const RECOVERY_DELAY_MS = 100;
+/** Visitor messages read back when looking for the question a resolution answers: far more than a hand-off holds. */
+const QUESTION_LOOKBACK_MESSAGES = 50;
 
 /** Who is on a socket; kept in the socket's attachment so it survives hibernation. */
 export interface SocketAttachment {
@@ -310,6 +313,16 @@ export class ConversationDO extends DurableObject<Env> {
       this.flushSoon();
     }
     return this.view();
+  }
+
+  /**
+   * The visitor's question the AI could not answer (see `questionToLearn`), or null: what a
+   * person resolving the conversation with an article teaches that article.
+   */
+  async unansweredQuestion(): Promise<{ message_id: string; content: string } | null> {
+    this.requireConversation();
+    const question = questionToLearn(this.store.recentVisitorMessages(QUESTION_LOOKBACK_MESSAGES), this.store.latestEscalation());
+    return question ? { message_id: question.id, content: question.content } : null;
   }
 
   /** Records the visitor's rating (0..5) and comment. */
@@ -795,7 +808,7 @@ export class ConversationDO extends DurableObject<Env> {
       return { escalation: null, retry_after_seconds: allowance.retryAfterSeconds };
     }
     const now = new Date(nowMs).toISOString();
-    const escalation = this.store.insertEscalation({ id: newId("escalation"), reason, note, created_at: now });
+    const escalation = this.store.insertEscalation({ id: newId("escalation"), reason, note, created_at: now, question_id: replyTo ?? null });
     this.store.updateConversation({ status: "escalated" }, now);
     this.store.enqueueOutbox("escalation", escalation.id);
     this.store.enqueueOutbox("conversation", conv.id);

@@ -1,16 +1,18 @@
 import { DurableObject } from "cloudflare:workers";
 import { createLogger } from "../../lib/logger";
+import { nowIso } from "../../lib/time";
 import { toUnitVector } from "../embeddings/vector-math";
-import type { RetrieveRequest, ScoredChunk } from "../retrieval/backend";
+import type { RetrieveRequest, ScoredChunk, ScoredPhrasing } from "../retrieval/backend";
 import { createReranker } from "../retrieval/create-reranker";
 import { retrieve, type RetrieveExtras } from "../retrieval/pipeline";
 import type { SearchHit } from "../search";
 import { MAX_DIMENSIONS, chunked } from "../vector-store/limits";
-import { createVectorStore, type VectorStore } from "../vector-store/vector-store";
+import { createVectorStore, type VectorMatch, type VectorStore } from "../vector-store/vector-store";
 import { CodeMatrix } from "./code-matrix";
-import type { ChunkInput, IndexDocument, IndexScope, IndexStats } from "./index-types";
+import type { AddedPhrasing, ChunkInput, IndexDocument, IndexScope, IndexStats, PhrasingInput, PhrasingPage, PhrasingRecord } from "./index-types";
 import { importLegacyChunks, removeLegacyChunks } from "./legacy-import";
 import { int4RowBytes, int8Cosine, quantizeInt8 } from "./quantize";
+import { MAX_PHRASINGS_PER_INDEX, PhrasingStore } from "./phrasing-store";
 import { INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from "./schema";
 import { SqliteRetrievalBackend } from "./sqlite-backend";
 import { TermCounts } from "./term-counts";
@@ -59,10 +61,12 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   // Keyword statistics (chunk count, chunks per query word), forgotten on every write.
   private readonly termCounts = new TermCounts();
   private readonly log = createLogger({ component: "knowledge.index" });
+  private readonly phrasings: PhrasingStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.migrate();
+    this.phrasings = new PhrasingStore(ctx.storage.sql);
   }
 
   /**
@@ -141,16 +145,16 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     return total;
   }
 
-  /** Removes a document's chunks, keyword rows and vectors; returns how many chunks it had. */
+  /** Removes a document's chunks, keyword rows, vectors and learned phrasings; returns how many chunks it had. */
   async deleteDocument(scope: IndexScope, documentId: string): Promise<number> {
     await this.open(scope);
-    const removed = this.ctx.storage.transactionSync(() => {
+    const { removed, phrasings } = this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("DELETE FROM staged_chunks WHERE document_id = ?", documentId);
-      return this.removeDocumentRows(documentId);
+      return { removed: this.removeDocumentRows(documentId), phrasings: this.phrasings.delete({ documentId }) };
     });
     this.termCounts.invalidate();
     this.syncMatrix(removed.map((r) => r.seq), []);
-    await this.deleteVectorize(scope, removed.map((r) => r.id));
+    await this.deleteVectorize(scope, [...removed.map((r) => r.id), ...phrasings]);
     return removed.length;
   }
 
@@ -165,12 +169,16 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     await this.legacy?.catch(() => undefined);
     const vectorize = this.vectorize();
     if (vectorize) {
-      const ids = this.ctx.storage.sql.exec<{ id: string }>("SELECT id FROM chunks UNION SELECT id FROM staged_chunks").toArray().map((r) => r.id);
+      const ids = this.ctx.storage.sql
+        .exec<{ id: string }>("SELECT id FROM chunks UNION SELECT id FROM staged_chunks UNION SELECT id FROM phrasings")
+        .toArray()
+        .map((r) => r.id);
       for (const batch of chunked(ids, 1000)) await vectorize.deleteByIds(scope.assistantId, batch);
     }
     await removeLegacyChunks(this.env, scope, vectorize);
     await this.ctx.storage.deleteAll();
     this.termCounts.invalidate();
+    this.phrasings.invalidate();
     this.matrix = null;
     this.schemaReady = false;
     this.legacy = null;
@@ -180,7 +188,12 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   /** Ranks the assistant's chunks for a question with the retrieval strategy; hits best first. */
   async search(scope: IndexScope, request: RetrieveRequest): Promise<SearchHit[]> {
     await this.open(scope);
-    const backend = new SqliteRetrievalBackend(this.ctx.storage.sql, (q, limit) => this.vectorLeg(scope, q, limit), this.termCounts);
+    // With Vectorize, one query per search answers both the chunks' and the phrasings' vector legs.
+    const vectorizeMatches = onePerSearch((store: VectorStore, q: readonly number[], limit: number) => store.query(scope.assistantId, [...q], { topK: limit }));
+    const backend = new SqliteRetrievalBackend(this.ctx.storage.sql, (q, limit) => this.vectorLeg(scope, q, limit, vectorizeMatches), this.termCounts, {
+      store: this.phrasings,
+      nearest: (q, limit) => this.phrasingLeg(scope, q, limit, vectorizeMatches),
+    });
     const extras: RetrieveExtras = {
       reranker: this.reranker(),
       onRerankError: (err: unknown) => this.log.warn("reranking failed; first-pass order", { error: err }),
@@ -204,6 +217,59 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     const vectors = sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunk_vectors").one().n;
     const dimensions = this.meta("dimensions");
     return { chunks, documents, vectors, dimensions: dimensions === null ? null : Number(dimensions), legacyImported: this.meta("legacy_import") === "1" };
+  }
+
+  // ---- learned phrasings ------------------------------------------------------------------
+
+  /**
+   * Stores a learned phrasing of a document (with its vector: int8 here, or in Vectorize under
+   * the phrasing's own `phr_` id, which no chunk id can take), or returns the one that already
+   * says the same (`created: false`); `phrasing: null` when the index holds `MAX_PHRASINGS_PER_INDEX`.
+   */
+  async addPhrasing(scope: IndexScope, input: PhrasingInput): Promise<AddedPhrasing> {
+    await this.open(scope);
+    const known = this.phrasings.find(input.documentId, input.text);
+    if (known) return { phrasing: known, created: false };
+    if (this.phrasings.size() >= MAX_PHRASINGS_PER_INDEX) return { phrasing: null, created: false };
+    const vectorize = this.vectorize();
+    const local = !vectorize && input.vector ? this.prepareVector(input.vector) : null;
+    if (vectorize && input.vector) {
+      await vectorize.upsert(scope.assistantId, [
+        { id: input.id, values: input.vector, metadata: { document_id: input.documentId, chunk_id: input.id, workspace_id: scope.workspaceId } },
+      ]);
+    }
+    const { record, created } = this.ctx.storage.transactionSync(() => this.phrasings.insert(input, local, nowIso()));
+    return { phrasing: record, created };
+  }
+
+  /** A document's learned phrasings, newest first. */
+  async listPhrasings(scope: IndexScope, documentId: string, limit: number, after?: { created_at: string; id: string }): Promise<PhrasingPage> {
+    await this.open(scope);
+    return this.phrasings.page(documentId, limit, after);
+  }
+
+  /** Removes one learned phrasing of a document; returns it, or null when the document has none with that id. */
+  async deletePhrasing(scope: IndexScope, documentId: string, id: string): Promise<PhrasingRecord | null> {
+    await this.open(scope);
+    const phrasing = this.phrasings.get(id);
+    if (!phrasing || phrasing.document_id !== documentId) return null;
+    this.phrasings.delete({ id });
+    await this.deleteVectorize(scope, [id]);
+    return phrasing;
+  }
+
+  /** The learned phrasings in a visitor's words (data export). */
+  async visitorPhrasings(scope: IndexScope, visitorId: string): Promise<PhrasingRecord[]> {
+    await this.open(scope);
+    return this.phrasings.byVisitor(visitorId);
+  }
+
+  /** Erases the learned phrasings in a visitor's words; returns how many there were. */
+  async deleteVisitorPhrasings(scope: IndexScope, visitorId: string): Promise<number> {
+    await this.open(scope);
+    const removed = this.phrasings.delete({ visitorId });
+    await this.deleteVectorize(scope, removed);
+    return removed.length;
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -396,9 +462,9 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   }
 
   /** The vector leg: int4 candidates re-scored from int8 rows, or Vectorize. */
-  private async vectorLeg(scope: IndexScope, queryVector: readonly number[], limit: number): Promise<ScoredChunk[]> {
+  private async vectorLeg(scope: IndexScope, queryVector: readonly number[], limit: number, ask: VectorizeQuery): Promise<ScoredChunk[]> {
     const vectorize = this.vectorize();
-    if (vectorize) return this.vectorizeLeg(vectorize, scope, queryVector, limit);
+    if (vectorize) return this.vectorizeLeg(await ask(vectorize, queryVector, limit), scope);
     const matrix = this.loadMatrix();
     if (!matrix || matrix.size === 0) return [];
     if (queryVector.length !== matrix.dimensions) {
@@ -418,9 +484,21 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     return scored.sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0)).slice(0, limit);
   }
 
+  /** The phrasings' vector leg: exact int8 cosine over the phrasings' vectors, or Vectorize. */
+  private async phrasingLeg(scope: IndexScope, queryVector: readonly number[], limit: number, ask: VectorizeQuery): Promise<ScoredPhrasing[]> {
+    const vectorize = this.vectorize();
+    if (!vectorize) return this.phrasings.nearest(toUnitVector(queryVector), limit);
+    const matches = (await ask(vectorize, queryVector, limit)).filter((m) => m.metadata.workspace_id === scope.workspaceId);
+    const live = this.phrasings.documentsOf(matches.map((m) => m.id));
+    return matches.flatMap((m) => {
+      const documentId = live.get(m.id);
+      return documentId ? [{ phrasingId: m.id, documentId, score: m.score }] : [];
+    });
+  }
+
   /** Vectorize's nearest chunks of this assistant, kept only when the chunk is in this index. */
-  private async vectorizeLeg(store: VectorStore, scope: IndexScope, queryVector: readonly number[], limit: number): Promise<ScoredChunk[]> {
-    const matches = (await store.query(scope.assistantId, [...queryVector], { topK: limit })).filter((m) => m.metadata.workspace_id === scope.workspaceId);
+  private async vectorizeLeg(nearest: VectorMatch[], scope: IndexScope): Promise<ScoredChunk[]> {
+    const matches = nearest.filter((m) => m.metadata.workspace_id === scope.workspaceId);
     if (matches.length === 0) return [];
     const live = new Map<string, string>();
     for (const part of chunked(matches.map((m) => m.id), IDS_PER_QUERY)) {
@@ -469,6 +547,19 @@ type StagedRow = {
 };
 
 type HitRow = { id: string; document_id: string; title: string; heading: string | null; content: string; source_url: string | null };
+
+/** Vectorize's nearest vectors of the assistant's namespace (chunks and phrasings alike). */
+type VectorizeQuery = (store: VectorStore, queryVector: readonly number[], limit: number) => Promise<VectorMatch[]>;
+
+/** `query`, asked once per `limit`: the legs of one search share its answer. */
+function onePerSearch(query: VectorizeQuery): VectorizeQuery {
+  const asked = new Map<number, Promise<VectorMatch[]>>();
+  return (store, queryVector, limit) => {
+    let answer = asked.get(limit);
+    if (!answer) asked.set(limit, (answer = query(store, queryVector, limit)));
+    return answer;
+  };
+}
 
 function snippetOf(content: string): string {
   return content.length <= SNIPPET_CHARS ? content : `${content.slice(0, SNIPPET_CHARS).replace(/\s+\S*$/, "")}…`;
