@@ -63,6 +63,16 @@ async function phrasingRows(assistantId: string) {
   });
 }
 
+/** The stored int8 vector of a phrasing, as bytes. */
+async function phrasingVector(assistantId: string, phrasingId: string): Promise<number[]> {
+  return runInDurableObject(env.KNOWLEDGE_INDEX.getByName(assistantId), async (_instance: KnowledgeIndexDO, state) => {
+    const row = state.storage.sql
+      .exec<{ codes: ArrayBuffer }>("SELECT v.codes FROM phrasing_vectors v JOIN phrasings p ON p.seq = v.phrasing_seq WHERE p.id = ?", phrasingId)
+      .toArray()[0];
+    return row ? [...new Int8Array(row.codes)] : [];
+  });
+}
+
 /** A web conversation of `assistantId` in which the visitor asked `questions`, one after the other. */
 async function conversationAsking(token: string, assistantId: string, visitorId: string, questions: string[]) {
   const conv = await call("POST", "/api/v1/conversations", { token, body: { assistant_id: assistantId, visitor_id: visitorId, channel: "api" } });
@@ -150,14 +160,29 @@ describe("learned phrasings in retrieval", () => {
     expect(matches).toEqual([{ phrasingId: expect.stringMatching(/^phr_/), documentId: returns, length: 6, frequencies: [2, 2, 0] }]);
   });
 
-  it("keeps phrasings when the document is processed again, and deletes them with the document", async () => {
+  it("keeps phrasings when the document is processed again, embeds them with its new text, and deletes them with the document", async () => {
     const { token, assistantId, returns } = await shop();
     const added = await call("POST", `/api/v1/documents/${returns}/phrasings`, { token, body: { text: "how do I swap a cracked helmet" } });
     expect(added.status).toBe(201);
+    const first = await phrasingVector(assistantId, added.body.id);
+    expect(first.length).toBeGreaterThan(0);
     expect((await call("POST", `/api/v1/documents/${returns}/reindex`, { token })).status).toBe(202);
     await ready(token, returns);
     expect((await phrasingsOf(token, returns)).body.data.map((p: { id: string }) => p.id)).toEqual([added.body.id]);
+    expect(await phrasingVector(assistantId, added.body.id)).toEqual(first);
     expect((await search(token, assistantId, HELMET_QUESTION, "keyword"))[0]?.document_id).toBe(returns);
+
+    // A new version of the article (same title): the phrasing stays, its vector follows the new text.
+    const replaced = await call("POST", `/api/v1/assistants/${assistantId}/documents`, {
+      token,
+      body: { title: "Returns and refunds", content: "Return unused items within 60 days; damaged gear is exchanged for free." },
+    });
+    expect(replaced.body.id).toBe(returns);
+    await ready(token, returns);
+    expect((await phrasingsOf(token, returns)).body.data.map((p: { id: string }) => p.id)).toEqual([added.body.id]);
+    const second = await phrasingVector(assistantId, added.body.id);
+    expect(second.length).toBe(first.length);
+    expect(second).not.toEqual(first);
 
     expect((await call("DELETE", `/api/v1/documents/${returns}`, { token })).status).toBe(204);
     expect(await phrasingRows(assistantId)).toEqual({ phrasings: 0, vectors: 0 });

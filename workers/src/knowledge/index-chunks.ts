@@ -2,6 +2,7 @@ import { newId } from "../lib/ids";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import type { Chunk } from "./chunker";
 import type { ChunkInput, IndexScope } from "./knowledge-index/index-types";
+import { refreshPhrasingVectors } from "./phrasing-vectors";
 import { createVectorStore } from "./vector-store/vector-store";
 
 /**
@@ -33,7 +34,8 @@ export function knowledgeIndex(env: Pick<Env, "KNOWLEDGE_INDEX">, assistantId: s
 
 /**
  * Replaces a document's chunks: embeds the new ones and swaps them into the assistant's
- * knowledge index in one transaction there, so searches see either version, never a mix.
+ * knowledge index in one transaction there, so searches see either version, never a mix; then
+ * embeds the document's learned phrasings again with its new text.
  */
 export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & { content_hash: string })[]): Promise<void> {
   const embedder = cachedEmbedderFor(env, owner.assistantId);
@@ -48,6 +50,13 @@ export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & 
     vector: vectors[i] ?? null,
   }));
   await writeDocument(env, owner, inputs);
+  // The document's learned phrasings are embedded with its head: they follow its new text.
+  const first = [...chunks].sort((a, b) => a.ordinal - b.ordinal)[0] ?? null;
+  await refreshPhrasingVectors(knowledgeIndex(env, owner.assistantId), embedder, { workspaceId: owner.workspaceId, assistantId: owner.assistantId }, {
+    documentId: owner.documentId,
+    title: owner.title,
+    head: first,
+  });
 }
 
 /** Sends a document's chunks to its index: in one call, or staged in parts and swapped in by the last. */

@@ -15,6 +15,7 @@ import { createDb } from "../storage/db";
 import { getDocument } from "./documents";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import { knowledgeIndex } from "./index-chunks";
+import { phrasingEmbeddingText } from "./phrasing-vectors";
 import type { PhrasingRecord } from "./knowledge-index/index-types";
 import { MAX_PHRASINGS_PER_INDEX } from "./knowledge-index/phrasing-store";
 
@@ -63,7 +64,7 @@ export async function addPhrasing(env: Env, workspaceId: string, documentId: str
   const text = phrasingText(input.text);
   if (!text) throw new ApiError("invalid_request", "`text` has no words", { field: "text" });
   const visitorId = input.conversationId ? await visitorOf(env, workspaceId, input.conversationId) : null;
-  return storePhrasing(env, { workspaceId, assistantId: doc.assistant_id }, documentId, { text, visitorId, conversationId: input.conversationId, createdBy: input.createdBy });
+  return storePhrasing(env, { workspaceId, assistantId: doc.assistant_id }, doc, { text, visitorId, conversationId: input.conversationId, createdBy: input.createdBy });
 }
 
 /**
@@ -81,7 +82,7 @@ export async function learnFromResolution(env: Env, conv: ConversationView, docu
   const question = await conversationStub(env, conv.id).unansweredQuestion();
   const text = question ? phrasingText(question.content) : "";
   if (!text) return null;
-  return storePhrasing(env, { workspaceId: conv.workspace_id, assistantId: conv.assistant_id }, documentId, {
+  return storePhrasing(env, { workspaceId: conv.workspace_id, assistantId: conv.assistant_id }, doc, {
     text,
     visitorId: conv.visitor_id,
     conversationId: conv.id,
@@ -92,15 +93,16 @@ export async function learnFromResolution(env: Env, conv: ConversationView, docu
 /** A phrasing as stored, and whether this call stored it (false: the same text was already there). */
 export type StoredPhrasing = { phrasing: PhrasingRecord; created: boolean };
 
-/** Embeds and stores a phrasing in the assistant's index; 409 when the index is full. */
+/** Embeds (with its document's head, see phrasing-vectors.ts) and stores a phrasing in the assistant's index; 409 when the index is full. */
 async function storePhrasing(
   env: Env,
   scope: { workspaceId: string; assistantId: string },
-  documentId: string,
+  document: { id: string; title: string },
   p: { text: string; visitorId: string | null; conversationId: string | null; createdBy: string },
 ): Promise<StoredPhrasing> {
-  const vector = await embed(env, scope.assistantId, p.text);
-  const added = await knowledgeIndex(env, scope.assistantId).addPhrasing(scope, { id: newId("phrasing"), documentId, ...p, vector });
+  const index = knowledgeIndex(env, scope.assistantId);
+  const vector = await embed(env, scope.assistantId, phrasingEmbeddingText(p.text, document.title, await index.documentHead(scope, document.id)));
+  const added = await index.addPhrasing(scope, { id: newId("phrasing"), documentId: document.id, ...p, vector });
   if (!added.phrasing) {
     throw new ApiError("conflict", `a knowledge base holds at most ${MAX_PHRASINGS_PER_INDEX} learned phrasings; remove some first`, {
       limit: MAX_PHRASINGS_PER_INDEX,

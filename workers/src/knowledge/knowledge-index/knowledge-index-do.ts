@@ -242,6 +242,36 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     return { phrasing: record, created };
   }
 
+  /**
+   * Replaces the vectors of some phrasings (their document's text changed); ids no longer
+   * stored are skipped. A null vector leaves the phrasing to keyword search.
+   */
+  async setPhrasingVectors(scope: IndexScope, vectors: { id: string; vector: Float32Array | null }[]): Promise<void> {
+    await this.open(scope);
+    const documentOf = this.phrasings.documentsOf(vectors.map((v) => v.id));
+    const live = vectors.filter((v) => documentOf.has(v.id));
+    const vectorize = this.vectorize();
+    if (vectorize) {
+      const records = live.flatMap((v) =>
+        v.vector ? [{ id: v.id, values: v.vector, metadata: { document_id: documentOf.get(v.id)!, chunk_id: v.id, workspace_id: scope.workspaceId } }] : [],
+      );
+      if (records.length > 0) await vectorize.upsert(scope.assistantId, records);
+      await this.deleteVectorize(scope, live.filter((v) => !v.vector).map((v) => v.id));
+      return;
+    }
+    this.ctx.storage.transactionSync(() => {
+      for (const v of live) this.phrasings.setVector(v.id, v.vector ? this.prepareVector(v.vector) : null);
+    });
+  }
+
+  /** The first chunk of a document (what its phrasings are embedded with), or null before it has chunks. */
+  async documentHead(scope: IndexScope, documentId: string): Promise<{ heading: string | null; content: string } | null> {
+    await this.open(scope);
+    return this.ctx.storage.sql
+      .exec<{ heading: string | null; content: string }>("SELECT heading, content FROM chunks WHERE document_id = ? ORDER BY ord, seq LIMIT 1", documentId)
+      .toArray()[0] ?? null;
+  }
+
   /** A document's learned phrasings, newest first. */
   async listPhrasings(scope: IndexScope, documentId: string, limit: number, after?: { created_at: string; id: string }): Promise<PhrasingPage> {
     await this.open(scope);

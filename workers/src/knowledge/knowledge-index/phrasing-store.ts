@@ -69,6 +69,15 @@ export class PhrasingStore {
     return { record: this.get(input.id)!, created: true };
   }
 
+  /** Replaces (or, with null, removes) a phrasing's vector. */
+  setVector(id: string, vector: QuantizedVector | null): void {
+    const seq = this.sql.exec<{ seq: number }>("SELECT seq FROM phrasings WHERE id = ?", id).toArray()[0]?.seq;
+    if (seq === undefined) return;
+    if (vector) this.sql.exec("INSERT OR REPLACE INTO phrasing_vectors (phrasing_seq, scale, codes) VALUES (?, ?, ?)", seq, vector.scale, toBlob(vector.codes));
+    else this.sql.exec("DELETE FROM phrasing_vectors WHERE phrasing_seq = ?", seq);
+    this.vectors = null;
+  }
+
   /** The phrasing of `documentId` that says exactly `text`, or null. */
   find(documentId: string, text: string): PhrasingRecord | null {
     return this.sql.exec<PhrasingRecord>(`SELECT ${COLUMNS} FROM phrasings WHERE document_id = ? AND text = ?`, documentId, text).toArray()[0] ?? null;
