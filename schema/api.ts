@@ -590,6 +590,7 @@ export const ResolveBody = z
 export const ResolvedConversationSchema = ConversationSchema.extend({ learned_phrasing: PhrasingSchema.nullable().optional() }).openapi("ResolvedConversation");
 
 export type Phrasing = z.infer<typeof PhrasingSchema>;
+export type ResolvedConversation = z.infer<typeof ResolvedConversationSchema>;
 
 // ---- team, invites and workspace settings --------------------------------------------------
 
