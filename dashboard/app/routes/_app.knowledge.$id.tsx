@@ -106,7 +106,7 @@ function PhrasingItem({ phrasing: p, manage }: { phrasing: Phrasing; manage: boo
   // Removing hides the phrasing at once; it comes back with the error if the API refused.
   if (fetcher.state !== "idle" || (fetcher.data?.ok && fetcher.data.intent === "remove_phrasing")) return null;
   return (
-    <li className="row" data-phrasing={p.id}>
+    <li className="actions" data-phrasing={p.id}>
       <span>“{p.text}”</span>
       <span className="muted small">
         {dateTime(p.created_at)}
