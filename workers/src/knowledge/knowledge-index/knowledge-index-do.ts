@@ -1,18 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
 import { createLogger } from "../../lib/logger";
-import { nowIso } from "../../lib/time";
 import { toUnitVector } from "../embeddings/vector-math";
-import type { RetrieveRequest, ScoredChunk, ScoredPhrasing } from "../retrieval/backend";
+import type { RetrieveRequest, ScoredChunk } from "../retrieval/backend";
 import { createReranker } from "../retrieval/create-reranker";
 import { retrieve, type RetrieveExtras } from "../retrieval/pipeline";
 import type { SearchHit } from "../search";
 import { MAX_DIMENSIONS, chunked } from "../vector-store/limits";
 import { createVectorStore, type VectorMatch, type VectorStore } from "../vector-store/vector-store";
+import { citationsOf } from "./citations";
 import { CodeMatrix } from "./code-matrix";
 import type { AddedPhrasing, ChunkInput, IndexDocument, IndexScope, IndexStats, PhrasingInput, PhrasingPage, PhrasingRecord } from "./index-types";
 import { importLegacyChunks, removeLegacyChunks } from "./legacy-import";
 import { int4RowBytes, int8Cosine, quantizeInt8 } from "./quantize";
-import { MAX_PHRASINGS_PER_INDEX, PhrasingStore } from "./phrasing-store";
+import { onePerSearch, PhrasingIndex, type VectorizeQuery } from "./phrasing-index";
+import { PhrasingStore } from "./phrasing-store";
 import { INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from "./schema";
 import { SqliteRetrievalBackend } from "./sqlite-backend";
 import { TermCounts } from "./term-counts";
@@ -34,7 +35,6 @@ const RESCORE_FACTOR = 4;
 const MIN_RESCORE = 40;
 /** Ids per `IN (…)` list: under the 100 bound parameters a Durable Object's SQLite allows. */
 const IDS_PER_QUERY = 90;
-const SNIPPET_CHARS = 240;
 
 type MetaKey = "schema_version" | "workspace_id" | "dimensions" | "legacy_import" | "legacy_cursor";
 
@@ -61,12 +61,18 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   // Keyword statistics (chunk count, chunks per query word), forgotten on every write.
   private readonly termCounts = new TermCounts();
   private readonly log = createLogger({ component: "knowledge.index" });
-  private readonly phrasings: PhrasingStore;
+  private readonly phrasingRows: PhrasingStore;
+  private readonly phrasings: PhrasingIndex;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.migrate();
-    this.phrasings = new PhrasingStore(ctx.storage.sql);
+    this.phrasingRows = new PhrasingStore(ctx.storage.sql);
+    this.phrasings = new PhrasingIndex(this.phrasingRows, {
+      vectorize: () => this.vectorize(),
+      quantize: (vector) => this.prepareVector(vector),
+      transaction: (write) => this.ctx.storage.transactionSync(write),
+    });
   }
 
   /**
@@ -150,7 +156,7 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     await this.open(scope);
     const { removed, phrasings } = this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("DELETE FROM staged_chunks WHERE document_id = ?", documentId);
-      return { removed: this.removeDocumentRows(documentId), phrasings: this.phrasings.delete({ documentId }) };
+      return { removed: this.removeDocumentRows(documentId), phrasings: this.phrasingRows.delete({ documentId }) };
     });
     this.termCounts.invalidate();
     this.syncMatrix(removed.map((r) => r.seq), []);
@@ -178,7 +184,7 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     await removeLegacyChunks(this.env, scope, vectorize);
     await this.ctx.storage.deleteAll();
     this.termCounts.invalidate();
-    this.phrasings.invalidate();
+    this.phrasingRows.invalidate();
     this.matrix = null;
     this.schemaReady = false;
     this.legacy = null;
@@ -191,8 +197,8 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     // With Vectorize, one query per search answers both the chunks' and the phrasings' vector legs.
     const vectorizeMatches = onePerSearch((store: VectorStore, q: readonly number[], limit: number) => store.query(scope.assistantId, [...q], { topK: limit }));
     const backend = new SqliteRetrievalBackend(this.ctx.storage.sql, (q, limit) => this.vectorLeg(scope, q, limit, vectorizeMatches), this.termCounts, {
-      store: this.phrasings,
-      nearest: (q, limit) => this.phrasingLeg(scope, q, limit, vectorizeMatches),
+      store: this.phrasingRows,
+      nearest: (q, limit) => this.phrasings.nearest(scope, q, limit, vectorizeMatches),
     });
     const extras: RetrieveExtras = {
       reranker: this.reranker(),
@@ -204,7 +210,7 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
       this.log.warn("vector search failed; keyword only", { error: err });
       return retrieve(backend, { ...request, mode: "keyword", queryVector: null }, extras);
     });
-    return this.hits(ranked);
+    return citationsOf(this.ctx.storage.sql, ranked);
   }
 
   /** Size of the index. */
@@ -219,49 +225,18 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     return { chunks, documents, vectors, dimensions: dimensions === null ? null : Number(dimensions), legacyImported: this.meta("legacy_import") === "1" };
   }
 
-  // ---- learned phrasings ------------------------------------------------------------------
+  // ---- learned phrasings (see phrasing-index.ts) ----------------------------------------
 
-  /**
-   * Stores a learned phrasing of a document (with its vector: int8 here, or in Vectorize under
-   * the phrasing's own `phr_` id, which no chunk id can take), or returns the one that already
-   * says the same (`created: false`); `phrasing: null` when the index holds `MAX_PHRASINGS_PER_INDEX`.
-   */
+  /** Stores a learned phrasing, or finds the same one (`created: false`); `phrasing: null` when the index is full. */
   async addPhrasing(scope: IndexScope, input: PhrasingInput): Promise<AddedPhrasing> {
     await this.open(scope);
-    const known = this.phrasings.find(input.documentId, input.text);
-    if (known) return { phrasing: known, created: false };
-    if (this.phrasings.size() >= MAX_PHRASINGS_PER_INDEX) return { phrasing: null, created: false };
-    const vectorize = this.vectorize();
-    const local = !vectorize && input.vector ? this.prepareVector(input.vector) : null;
-    if (vectorize && input.vector) {
-      await vectorize.upsert(scope.assistantId, [
-        { id: input.id, values: input.vector, metadata: { document_id: input.documentId, chunk_id: input.id, workspace_id: scope.workspaceId } },
-      ]);
-    }
-    const { record, created } = this.ctx.storage.transactionSync(() => this.phrasings.insert(input, local, nowIso()));
-    return { phrasing: record, created };
+    return this.phrasings.add(scope, input);
   }
 
-  /**
-   * Replaces the vectors of some phrasings (their document's text changed); ids no longer
-   * stored are skipped. A null vector leaves the phrasing to keyword search.
-   */
+  /** Replaces phrasings' vectors (their document's text changed); ids no longer stored are skipped. */
   async setPhrasingVectors(scope: IndexScope, vectors: { id: string; vector: Float32Array | null }[]): Promise<void> {
     await this.open(scope);
-    const documentOf = this.phrasings.documentsOf(vectors.map((v) => v.id));
-    const live = vectors.filter((v) => documentOf.has(v.id));
-    const vectorize = this.vectorize();
-    if (vectorize) {
-      const records = live.flatMap((v) =>
-        v.vector ? [{ id: v.id, values: v.vector, metadata: { document_id: documentOf.get(v.id)!, chunk_id: v.id, workspace_id: scope.workspaceId } }] : [],
-      );
-      if (records.length > 0) await vectorize.upsert(scope.assistantId, records);
-      await this.deleteVectorize(scope, live.filter((v) => !v.vector).map((v) => v.id));
-      return;
-    }
-    this.ctx.storage.transactionSync(() => {
-      for (const v of live) this.phrasings.setVector(v.id, v.vector ? this.prepareVector(v.vector) : null);
-    });
+    await this.phrasings.setVectors(scope, vectors);
   }
 
   /** The first chunk of a document (what its phrasings are embedded with), or null before it has chunks. */
@@ -275,31 +250,25 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   /** A document's learned phrasings, newest first. */
   async listPhrasings(scope: IndexScope, documentId: string, limit: number, after?: { created_at: string; id: string }): Promise<PhrasingPage> {
     await this.open(scope);
-    return this.phrasings.page(documentId, limit, after);
+    return this.phrasingRows.page(documentId, limit, after);
   }
 
-  /** Removes one learned phrasing of a document; returns it, or null when the document has none with that id. */
+  /** Removes one learned phrasing of a document; null when the document has none with that id. */
   async deletePhrasing(scope: IndexScope, documentId: string, id: string): Promise<PhrasingRecord | null> {
     await this.open(scope);
-    const phrasing = this.phrasings.get(id);
-    if (!phrasing || phrasing.document_id !== documentId) return null;
-    this.phrasings.delete({ id });
-    await this.deleteVectorize(scope, [id]);
-    return phrasing;
+    return this.phrasings.remove(scope, documentId, id);
   }
 
   /** The learned phrasings in a visitor's words (data export). */
   async visitorPhrasings(scope: IndexScope, visitorId: string): Promise<PhrasingRecord[]> {
     await this.open(scope);
-    return this.phrasings.byVisitor(visitorId);
+    return this.phrasingRows.byVisitor(visitorId);
   }
 
   /** Erases the learned phrasings in a visitor's words; returns how many there were. */
   async deleteVisitorPhrasings(scope: IndexScope, visitorId: string): Promise<number> {
     await this.open(scope);
-    const removed = this.phrasings.delete({ visitorId });
-    await this.deleteVectorize(scope, removed);
-    return removed.length;
+    return this.phrasings.removeVisitor(scope, visitorId);
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -514,18 +483,6 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     return scored.sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0)).slice(0, limit);
   }
 
-  /** The phrasings' vector leg: exact int8 cosine over the phrasings' vectors, or Vectorize. */
-  private async phrasingLeg(scope: IndexScope, queryVector: readonly number[], limit: number, ask: VectorizeQuery): Promise<ScoredPhrasing[]> {
-    const vectorize = this.vectorize();
-    if (!vectorize) return this.phrasings.nearest(toUnitVector(queryVector), limit);
-    const matches = (await ask(vectorize, queryVector, limit)).filter((m) => m.metadata.workspace_id === scope.workspaceId);
-    const live = this.phrasings.documentsOf(matches.map((m) => m.id));
-    return matches.flatMap((m) => {
-      const documentId = live.get(m.id);
-      return documentId ? [{ phrasingId: m.id, documentId, score: m.score }] : [];
-    });
-  }
-
   /** Vectorize's nearest chunks of this assistant, kept only when the chunk is in this index. */
   private async vectorizeLeg(nearest: VectorMatch[], scope: IndexScope): Promise<ScoredChunk[]> {
     const matches = nearest.filter((m) => m.metadata.workspace_id === scope.workspaceId);
@@ -543,24 +500,6 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
       return documentId ? [{ chunkId: m.id, documentId, score: m.score }] : [];
     });
   }
-
-  /** What a citation needs for each ranked chunk, in rank order. */
-  private hits(ranked: ScoredChunk[]): SearchHit[] {
-    const rows = new Map<string, HitRow>();
-    for (const part of chunked(ranked.map((r) => r.chunkId), IDS_PER_QUERY)) {
-      const found = this.ctx.storage.sql.exec<HitRow>(
-        `SELECT id, document_id, title, heading, content, source_url FROM chunks WHERE id IN (${part.map(() => "?").join(", ")})`,
-        ...part,
-      );
-      for (const r of found) rows.set(r.id, r);
-    }
-    return ranked.flatMap((hit) => {
-      const r = rows.get(hit.chunkId);
-      return r
-        ? [{ chunk_id: r.id, document_id: r.document_id, title: r.title, heading: r.heading, content: r.content, snippet: snippetOf(r.content), source: r.source_url, score: hit.score }]
-        : [];
-    });
-  }
 }
 
 type StagedRow = {
@@ -575,25 +514,6 @@ type StagedRow = {
   scale: number | null;
   codes: ArrayBuffer | null;
 };
-
-type HitRow = { id: string; document_id: string; title: string; heading: string | null; content: string; source_url: string | null };
-
-/** Vectorize's nearest vectors of the assistant's namespace (chunks and phrasings alike). */
-type VectorizeQuery = (store: VectorStore, queryVector: readonly number[], limit: number) => Promise<VectorMatch[]>;
-
-/** `query`, asked once per `limit`: the legs of one search share its answer. */
-function onePerSearch(query: VectorizeQuery): VectorizeQuery {
-  const asked = new Map<number, Promise<VectorMatch[]>>();
-  return (store, queryVector, limit) => {
-    let answer = asked.get(limit);
-    if (!answer) asked.set(limit, (answer = query(store, queryVector, limit)));
-    return answer;
-  };
-}
-
-function snippetOf(content: string): string {
-  return content.length <= SNIPPET_CHARS ? content : `${content.slice(0, SNIPPET_CHARS).replace(/\s+\S*$/, "")}…`;
-}
 
 /** The bytes of an int8 vector, as SQLite stores them. */
 function toBlob(codes: Int8Array): ArrayBuffer {
