@@ -1,11 +1,16 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { KnowledgeIndexDO } from "../src/knowledge/knowledge-index/knowledge-index-do";
+import { eraseWorkspace } from "../src/compliance/workspace-erasure";
+import { onePerSearch, PhrasingIndex } from "../src/knowledge/knowledge-index/phrasing-index";
 import { PhrasingStore } from "../src/knowledge/knowledge-index/phrasing-store";
+import { quantizeInt8 } from "../src/knowledge/knowledge-index/quantize";
+import { createVectorStore } from "../src/knowledge/vector-store/vector-store";
 import { TermCounts } from "../src/knowledge/knowledge-index/term-counts";
 import { fts5Idf, phrasingKeywordScore } from "../src/knowledge/retrieval/phrasing-evidence";
 import { queryTerms } from "../src/knowledge/retrieval/tokens";
 import { call, createAssistant, createSecretKey, signUp } from "./helpers";
+import { VectorizeDouble } from "./vectorize-double";
 
 /** Help articles; none of them uses the words visitors use for a helmet swap. */
 const ARTICLES = [
@@ -307,6 +312,62 @@ describe("phrasings and the visitor's data", () => {
     expect((await phrasingsOf(token, elsewhere!)).body.data).toEqual([]);
     expect((await call("GET", "/api/v1/visitors/visitor-erased/export", { token })).body.phrasings).toEqual([]);
     expect((await search(token, assistantId, HELMET_QUESTION, "keyword")).map((h) => h.document_id)).not.toContain(returns);
+  });
+});
+
+describe("phrasing vectors in Vectorize", () => {
+  it("keeps them under their own ids in the assistant's namespace, finds them through one shared query, and removes them with their rows", async () => {
+    const { token, assistantId, returns, s } = await shop();
+    const double = new VectorizeDouble(4);
+    const vectorize = createVectorStore({ VECTOR_INDEX: env.VECTOR_INDEX, VECTOR_STORE: "vectorize", VECTORIZE: double });
+    const scope = { workspaceId: s.workspace.id as string, assistantId };
+    await runInDurableObject(env.KNOWLEDGE_INDEX.getByName(assistantId), async (_instance: KnowledgeIndexDO, state) => {
+      const index = new PhrasingIndex(new PhrasingStore(state.storage.sql), {
+        vectorize: () => vectorize,
+        quantize: (v) => quantizeInt8(v),
+        transaction: (write) => state.storage.transactionSync(write),
+      });
+      const input = { documentId: returns, visitorId: "v1", conversationId: null, createdBy: "usr_test", vector: Float32Array.from([1, 0, 0, 0]) };
+      const added = await index.add(scope, { ...input, id: "phr_vectorizeTest0001", text: "swap a cracked helmet" });
+      expect(added).toMatchObject({ created: true, phrasing: { id: "phr_vectorizeTest0001" } });
+      const stored = await double.getByIds(["phr_vectorizeTest0001"]);
+      expect(stored).toEqual([
+        expect.objectContaining({ id: "phr_vectorizeTest0001", namespace: assistantId, metadata: { document_id: returns, chunk_id: "phr_vectorizeTest0001", workspace_id: scope.workspaceId } }),
+      ]);
+      // Nothing of it in the object's own vectors: Vectorize holds them.
+      expect(state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM phrasing_vectors").one().n).toBe(0);
+
+      const queries = double.calls.filter((c) => c.method === "query").length;
+      const ask = onePerSearch((store, q, limit) => store.query(assistantId, [...q], { topK: limit }));
+      const near = await index.nearest(scope, [0.9, 0.1, 0, 0], 5, ask);
+      expect(near).toEqual([{ phrasingId: "phr_vectorizeTest0001", documentId: returns, score: expect.any(Number) }]);
+      expect(await ask(vectorize, [0.9, 0.1, 0, 0], 5)).toHaveLength(1); // the chunks' leg: the same answer, not a second query
+      expect(double.calls.filter((c) => c.method === "query").length).toBe(queries + 1);
+
+      await index.setVectors(scope, [{ id: "phr_vectorizeTest0001", vector: null }]);
+      expect(await double.getByIds(["phr_vectorizeTest0001"])).toEqual([]);
+      await index.setVectors(scope, [{ id: "phr_vectorizeTest0001", vector: Float32Array.from([0, 1, 0, 0]) }]);
+      expect(await double.getByIds(["phr_vectorizeTest0001"])).toHaveLength(1);
+      expect(await index.removeVisitor(scope, "v1")).toBe(1);
+      expect(await double.getByIds(["phr_vectorizeTest0001"])).toEqual([]);
+    });
+    expect((await phrasingsOf(token, returns)).body.data).toEqual([]);
+  });
+});
+
+describe("phrasings and the workspace", () => {
+  it("are erased with a closed workspace, and documented in the OpenAPI document", async () => {
+    const { s, token, assistantId, returns } = await shop();
+    expect((await call("POST", `/api/v1/documents/${returns}/phrasings`, { token, body: { text: "swap a cracked helmet" } })).status).toBe(201);
+    const spec = await call("GET", "/api/v1/openapi.json");
+    expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(["/api/v1/documents/{id}/phrasings", "/api/v1/documents/{id}/phrasings/{phrasing_id}"]));
+    expect(spec.body.components.schemas).toHaveProperty("Phrasing");
+    expect(spec.body.paths["/api/v1/conversations/{id}/resolve"].post.requestBody.content["application/json"].schema).toBeTruthy();
+
+    const name = (await env.DB.prepare("select name from workspaces where id = ?").bind(s.workspace.id).first<{ name: string }>())!.name;
+    expect((await call("DELETE", "/api/v1/workspace", { token, body: { confirm_name: name } })).status).toBe(204);
+    expect((await eraseWorkspace(env, s.workspace.id)).complete).toBe(true);
+    expect(await phrasingRows(assistantId)).toEqual({ phrasings: 0, vectors: 0 });
   });
 });
 
