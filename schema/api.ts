@@ -570,6 +570,7 @@ export const PhrasingSchema = z
   })
   .openapi("Phrasing");
 
+/** `POST /documents/:id/phrasings`: a wording of a question the document answers. */
 export const PhrasingCreateBody = z
   .strictObject({
     text: z.string().min(1).max(PHRASING_MAX_CHARS),

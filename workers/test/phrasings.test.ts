@@ -119,7 +119,7 @@ describe("learned phrasings in retrieval", () => {
   });
 
   it("scores a phrasing exactly as FTS5 scores a chunk whose only text is that phrasing as its title", async () => {
-    const { token, assistantId } = await shop();
+    const { assistantId } = await shop();
     const phrasing = "swap a cracked helmet, or return a cracked battery?";
     const question = "cracked helmet battery swap";
     const index = env.KNOWLEDGE_INDEX.getByName(assistantId);

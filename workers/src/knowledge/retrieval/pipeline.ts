@@ -8,7 +8,9 @@ import { FUNCTION_WORDS, matchExpression, queryTerms, tokens } from "./tokens";
  * The ranking strategy, the same against every index: BM25F keyword search (FTS5, titles
  * weighted up) and vector search, each turned from chunks into documents, then fused by
  * normalised score rather than by rank. Optional pseudo-relevance feedback (RM3-style) widens
- * the keyword query with terms that the best first-pass documents share.
+ * the keyword query with terms that the best first-pass documents share. Learned phrasings
+ * (visitors' wordings of questions a document answers) add evidence for their documents in
+ * both legs (phrasing-evidence.ts); an index without them ranks as if they did not exist.
  *
  * Every constant below was chosen on the tuning half of the development set (StackFAQ split by
  * FAQ id, see BENCHMARKS.md) and checked on its other half and on a variant without titles.
@@ -201,7 +203,8 @@ async function withKeywordPhrasings(
   const idf = informative.map((t) => t.idf);
   const titleWeight = options.keywordWeights[0] ?? 1;
   const evidence = bestPerDocument(matches.map((m) => ({ documentId: m.documentId, score: phrasingKeywordScore(m, idf, titleWeight, averageLength) })));
-  const missing = documentsMissing(docs, evidence);
+  // Documents the phrasings bring in join like candidates: the best `candidates` of them.
+  const missing = documentsMissing(docs, evidence).slice(0, options.candidates);
   const representative = missing.length > 0 ? await source.representativeChunks(missing, match, options.keywordWeights) : [];
   return withPhrasingEvidence(docs, evidence, representative);
 }
