@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildPdf } from "../src/knowledge/parsers/test-fixtures";
+import { buildPdf } from "./document-fixtures";
 
 /**
  * A small help-center website for the crawler tests: the kind of site a business points its
