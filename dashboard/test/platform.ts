@@ -47,9 +47,11 @@ function resolveRemixCli(): string {
   return existsSync(local) ? local : REMIX;
 }
 
-/** Serves the built dashboard with `wrangler pages dev` on a free port, calling `apiUrl`. */
-export async function startDashboard(apiUrl: string): Promise<LocalDashboard> {
-  const port = await freePort();
+/** Serves the built dashboard with `wrangler pages dev` on `port` (or a free one), calling `apiUrl`. */
+export async function startDashboard(apiUrl: string, port?: number): Promise<LocalDashboard> {
+  port ??= await freePort();
+  // An explicit inspector port: the default (9229) races when two dashboards start at once.
+  const inspectorPort = await freePort();
   const state = mkdtempSync(join(tmpdir(), "edgedesk-dashboard-"));
   const child = spawn(
     process.execPath,
@@ -60,6 +62,8 @@ export async function startDashboard(apiUrl: string): Promise<LocalDashboard> {
       "./build/client",
       "--port",
       String(port),
+      "--inspector-port",
+      String(inspectorPort),
       "--ip",
       "127.0.0.1",
       "--persist-to",

@@ -5,7 +5,7 @@ import { ModelError } from "../src/llm/model-error";
 
 /**
  * Helpers for the model tests (`workers/src/llm/*.test.ts`): scenarios on the fake LLM
- * server started by `workers/test/llm-global-setup.ts`, a sample request, and stream collection.
+ * server started by `workers/test/global-setup.ts`, a sample request, and stream collection.
  */
 
 /** Base URLs that make the fake play `steps` for one fresh scenario, and what it received. */
