@@ -1,0 +1,1 @@
+/work/fast/node_modules/vitest/vitest.mjs
