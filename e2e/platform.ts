@@ -49,7 +49,7 @@ declare module "vitest" {
 /** What a project needs: the two Workers, or the dashboards in front of them too. */
 export type PlatformPart = "workers" | "dashboards";
 
-type Urls = Omit<ProvidedContext, "platformReadyUrl">;
+type Urls = Pick<ProvidedContext, "apiUrl" | "billingApiUrl" | "fakeStripeUrl" | "dashboardUrl" | "billingDashboardUrl">;
 
 /** A part starting, and how it ended: `undefined` while starting, `null` once up. */
 interface Starting {
