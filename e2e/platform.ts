@@ -9,12 +9,13 @@
  * it comes up. Each test file of those projects first waits for it (`wait-for-platform.ts`),
  * through a small status server that also reports why it failed to start, if it did.
  */
+import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import type { ProvidedContext } from "vitest";
 import type { TestProject } from "vitest/node";
-import { buildWidget } from "../widget/scripts/build.mjs";
-import { buildDashboard, startDashboard, type LocalDashboard } from "../dashboard/test/platform";
+import { asBuild, buildDashboard, startDashboard, type LocalDashboard } from "../dashboard/test/platform";
 import { startFakeStripe, type FakeStripeServer } from "../workers/test/fake-stripe-server";
 import { freePort, startLocalServer, type LocalServer } from "./local-server";
 
@@ -25,6 +26,8 @@ export const BILLING_VARS = {
   STRIPE_PRICE_PRO: "price_test_pro",
   STRIPE_PRICE_ENTERPRISE: "price_test_enterprise",
 };
+
+const WIDGET_BUILD_SCRIPT = fileURLToPath(new URL("../widget/scripts/build.mjs", import.meta.url));
 
 /** How long a status request waits for the platform before answering "still starting". */
 const STATUS_LONG_POLL_MS = 20_000;
@@ -97,7 +100,7 @@ async function createPlatform(): Promise<Platform> {
 
   const startWorkers = async () => {
     // The Workers serve the widget from public/widget/, a build output that is not committed.
-    await buildWidget();
+    await buildWidgetApart();
     await Promise.all([
       track(startLocalServer({}, apiPort)),
       track(startLocalServer({ ...BILLING_VARS, STRIPE_API_BASE: stripe.url }, billingApiPort)),
@@ -124,6 +127,20 @@ async function createPlatform(): Promise<Platform> {
       await new Promise<void>((resolve) => statusServer.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Builds the widget in a process of its own, at a lower priority: a Vite build inside the Vitest
+ * process would hold up the modules it serves to the Worker tests starting meanwhile.
+ */
+function buildWidgetApart(): Promise<void> {
+  const child = asBuild(spawn(process.execPath, [WIDGET_BUILD_SCRIPT], { env: { ...process.env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] }));
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  return new Promise((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`widget build failed (${code}):\n${output.slice(-3000)}`)))),
+  );
 }
 
 /** `GET /<part>`: 200 once that part is up, 202 while it is still starting, 500 with the reason if it failed. */
