@@ -1,1 +1,0 @@
-/work/fast/node_modules/vitest/vitest.mjs
