@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
 import { freshRuntimeFor } from "./workers/test/fresh-runtime";
@@ -7,10 +8,11 @@ import { TEST_POSTGRES_URL } from "./workers/test/postgres-url";
 import RunOrder from "./vitest.sequencer";
 
 /**
- * Test files run at once, across all projects. The machine this suite is tuned on has 2 cores;
- * a third slot keeps them busy while files wait on sockets, queues and the browser.
+ * Test files run at once, across all projects: one more than the cores (3 on the 2-core machine
+ * the suite is tuned on), which keeps them busy while files wait on sockets, queues and the
+ * browser. `--maxWorkers` overrides it.
  */
-const TEST_SLOTS = 3;
+const TEST_SLOTS = availableParallelism() + 1;
 
 /**
  * wrangler.toml's queue consumers, delivering at once: production batches for up to a few
