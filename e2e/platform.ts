@@ -111,17 +111,24 @@ async function createPlatform(): Promise<Platform> {
     await buildDashboard();
     await Promise.all([track(startDashboard(urls.apiUrl, dashboardPort)), track(startDashboard(urls.billingApiUrl, billingDashboardPort))]);
   };
+  // Everything started, awaited before stopping so that nothing is left running.
+  const launched: Promise<void>[] = [];
+  const launch = (start: () => Promise<void>) => {
+    const started = start();
+    launched.push(started);
+    return started;
+  };
   const statusServer = await serveStatus(parts);
   return {
     urls,
     statusUrl: `http://127.0.0.1:${(statusServer.address() as AddressInfo).port}`,
     users: 0,
     start(part) {
-      parts.workers ??= starting(startWorkers());
-      if (part === "dashboards") parts.dashboards ??= starting(Promise.all([parts.workers.done, startDashboards()]).then(() => undefined));
+      parts.workers ??= starting(launch(startWorkers));
+      if (part === "dashboards") parts.dashboards ??= starting(Promise.all([parts.workers.done, launch(startDashboards)]).then(() => undefined));
     },
     async stop() {
-      await Promise.allSettled(Object.values(parts).map((p) => p.done));
+      await Promise.allSettled(launched);
       await Promise.all(running.map((s) => s.stop()));
       await stripe.close();
       await new Promise<void>((resolve) => statusServer.close(() => resolve()));
