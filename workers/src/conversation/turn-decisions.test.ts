@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnswerOutcome } from "./answer";
+import { messageView } from "../../test/message-fixture";
 import type { MessageView } from "./protocol";
 import {
   answeredEvent,
@@ -13,25 +14,7 @@ import {
 } from "./turn-decisions";
 
 function message(sender_type: MessageView["sender_type"], content: string): MessageView {
-  return {
-    id: `msg_${content.length}`,
-    conversation_id: "conv_1",
-    seq: 1,
-    sender_type,
-    sender_id: null,
-    sender_name: null,
-    content,
-    status: "complete",
-    sources: [],
-    confidence: null,
-    tokens_used: 0,
-    latency_ms: null,
-    cost_usd: 0,
-    model: null,
-    client_id: null,
-    language: "en",
-    created_at: "2026-01-01T00:00:00.000Z",
-  };
+  return messageView({ id: `msg_${content.length}`, sender_type, content, language: "en" });
 }
 
 function outcome(fields: Partial<AnswerOutcome> = {}): AnswerOutcome {

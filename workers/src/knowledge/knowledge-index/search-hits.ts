@@ -4,7 +4,7 @@
  */
 import type { ScoredChunk } from "../retrieval/backend";
 import type { SearchHit } from "../search";
-import { chunked } from "../vector-store/limits";
+import { chunked } from "../../lib/chunked";
 import { IDS_PER_QUERY } from "./chunk-rows";
 
 /** Longest snippet shown with a citation, in characters (cut at a word). */

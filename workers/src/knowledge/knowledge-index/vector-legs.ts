@@ -5,7 +5,7 @@
  */
 import { toUnitVector } from "../embeddings/vector-math";
 import type { ScoredChunk } from "../retrieval/backend";
-import { chunked } from "../vector-store/limits";
+import { chunked } from "../../lib/chunked";
 import type { VectorStore } from "../vector-store/vector-store";
 import { IDS_PER_QUERY } from "./chunk-rows";
 import { CodeMatrix } from "./code-matrix";

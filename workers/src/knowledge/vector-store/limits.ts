@@ -78,9 +78,6 @@ export function clampTopK(topK: number): number {
   return Math.min(Math.floor(topK), MAX_TOP_K);
 }
 
-/** Batches of at most `size`: the index object still imports it from here. */
-export { chunked } from "../../lib/chunked";
-
 /** Only the metadata fields the contract stores, whatever else the caller's object carries. */
 export function pickMetadata({ metadata }: VectorRecord): VectorMetadata {
   return { document_id: metadata.document_id, chunk_id: metadata.chunk_id, workspace_id: metadata.workspace_id };
