@@ -9,6 +9,7 @@
  *   npm run eval -- --json out.json                also write the numbers (and per-query ranks)
  *   npm run eval -- --half tune|test|all           only the queries of one half of the set (default: all,
  *                                                  reported per half as well)
+ *   npm run eval -- --half test --phrasings        what learned phrasings are worth (see below)
  *
  * What it does: starts its own `wrangler dev` (fresh database in a temporary folder, burst rate
  * limits off, the offline defaults of wrangler.toml: `hash` embedder, `local` vector store),
@@ -32,8 +33,15 @@
  * set's reference next to it: plain BM25 (k1 1.2, b 0.75, lower-cased alphanumeric tokens, no
  * stemming) over title + content, computed here on the same queries.
  *
+ * Learned phrasings (`--phrasings`): for every FAQ of the half, its queries alternate, by their
+ * order in the set, between taught (1st, 3rd, 5th…) and held out (2nd, 4th…). The held-out
+ * queries are asked in each mode, then every taught query is added as a learned phrasing of its
+ * FAQ's document through `POST /api/v1/documents/:id/phrasings`, then the held-out queries are
+ * asked again: the table shows each mode without and with the phrasings.
+ *
  * Exit status: 0 when hybrid search beats the reference on hit@1, hit@5 and MRR on every half
- * reported, 1 when it does not, 2 on errors.
+ * reported (with `--phrasings`: when no mode's hit@1 is lower with the phrasings than without),
+ * 1 when it does not, 2 on errors.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
@@ -49,7 +57,7 @@ const READY_TIMEOUT_MS = 900_000;
 const WARM_UP_QUERIES = 20; // per mode, not recorded: JIT, D1 statement cache, the vector matrix load
 
 function parseArgs(argv) {
-  const options = { set: process.env.EVAL_SET ?? null, modes: ALL_MODES, json: null, half: "all" };
+  const options = { set: process.env.EVAL_SET ?? null, modes: ALL_MODES, json: null, half: "all", phrasings: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--modes") options.modes = argv[++i].split(",");
@@ -58,6 +66,7 @@ function parseArgs(argv) {
     else if (arg === "--half") options.half = argv[++i];
     else if (arg.startsWith("--half=")) options.half = arg.slice("--half=".length);
     else if (arg.startsWith("--json=")) options.json = arg.slice("--json=".length);
+    else if (arg === "--phrasings") options.phrasings = true;
     else if (arg.startsWith("-")) throw new Error(`unknown option ${arg}`);
     else options.set = arg;
   }
@@ -95,6 +104,9 @@ async function main() {
     const ingestSeconds = (performance.now() - started) / 1000;
     const chunkCount = await countChunks(api, token, assistantId);
     log(`${ids.length} documents (${chunkCount} chunks) ready in ${ingestSeconds.toFixed(1)} s`);
+    if (options.phrasings) {
+      return await phrasingExperiment({ api, token, assistantId, set, queries, evalIdsOf, options, chunkCount, loadAtStart });
+    }
 
     const results = [];
     for (const mode of options.modes) {
@@ -166,6 +178,85 @@ async function main() {
   });
 }
 
+/**
+ * `--phrasings`: the held-out half of each FAQ's queries, asked without and then with the taught
+ * half as learned phrasings of the FAQ's document. Returns the exit status.
+ */
+async function phrasingExperiment({ api, token, assistantId, set, queries, evalIdsOf, options, chunkCount, loadAtStart }) {
+  const { taught, heldOut } = splitByFaq(queries);
+  const ourIdOf = new Map();
+  for (const [ours, evalIds] of evalIdsOf) for (const evalId of evalIds) ourIdOf.set(evalId, ours);
+  const askAll = async (label) => {
+    const out = {};
+    for (const mode of options.modes) {
+      const ask = (query) =>
+        api.call("GET", `/api/v1/assistants/${assistantId}/search?${new URLSearchParams({ q: query, k: String(TOP_K), mode })}`, { token });
+      for (const q of heldOut.slice(0, WARM_UP_QUERIES)) await ask(q.query);
+      log(`${label}, mode ${mode}: ${heldOut.length} held-out queries (load ${loadAverage()})`);
+      const ranks = [];
+      for (const q of heldOut) {
+        const res = await ask(q.query);
+        if (res.status !== 200) throw new Error(`search (${mode}) answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+        ranks.push(rankOf(res.body.data, q.relevant, evalIdsOf));
+      }
+      out[mode] = { ranks, ...scoreRanks(ranks) };
+    }
+    return out;
+  };
+
+  const without = await askAll("without phrasings");
+  const started = performance.now();
+  await mapLimit(taught, UPLOAD_PARALLEL, async (q) => {
+    const documentId = ourIdOf.get(q.relevant[0]);
+    const res = await api.call("POST", `/api/v1/documents/${documentId}/phrasings`, { token, body: { text: q.query.trim().slice(0, 500) } });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`adding a phrasing answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+  });
+  log(`${taught.length} phrasings added in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const withPhrasings = await askAll("with phrasings");
+
+  const faqs = new Set(queries.map((q) => q.relevant[0])).size;
+  const rows = options.modes.flatMap((mode) => {
+    const a = without[mode];
+    const b = withPhrasings[mode];
+    return [
+      [mode, "without", f3(a.hit1), f3(a.hit5), f3(a.mrr)],
+      [mode, "with phrasings", f3(b.hit1), f3(b.hit5), f3(b.mrr)],
+      [mode, "gain", signed(b.hit1 - a.hit1), signed(b.hit5 - a.hit5), signed(b.mrr - a.mrr)],
+    ];
+  });
+  const bm25 = textbookBm25(set.documents);
+  const reference = scoreRanks(heldOut.map((q) => bm25(q.query, q.relevant)));
+  console.log(
+    formatTable({
+      title: `Learned phrasings: ${set.documents.length} documents (${chunkCount} chunks), half ${options.half}: ${faqs} FAQs, ${taught.length} queries taught as phrasings, ${heldOut.length} held out and asked, k = ${TOP_K}`,
+      columns: ["retrieval", "phrasings", "hit@1", "hit@5", "MRR"],
+      rows: [...rows, [REFERENCE_NAME, "–", f3(reference.hit1), f3(reference.hit5), f3(reference.mrr)]],
+      notes: [`Each FAQ's queries alternate by their order in the set: taught, held out, taught… Load average ${loadAtStart} at start, ${loadAverage()} at end (${nodeInfo()}).`],
+    }),
+  );
+  if (options.json) {
+    const scores = (r) => Object.fromEntries(Object.entries(r).map(([mode, { ranks, ...rest }]) => [mode, { ...rest, ranks }]));
+    const out = { date: new Date().toISOString(), set: options.set, half: options.half, taught: taught.length, held_out: heldOut.length, without: scores(without), with: scores(withPhrasings) };
+    writeFileSync(options.json, `${JSON.stringify(out, null, 2)}\n`);
+    log(`wrote ${options.json}`);
+  }
+  return options.modes.every((m) => withPhrasings[m].hit1 >= without[m].hit1) ? 0 : 1;
+}
+
+/** Each FAQ's queries, in the set's order, alternately taught (1st, 3rd…) and held out (2nd, 4th…). */
+function splitByFaq(queries) {
+  const seen = new Map();
+  const taught = [];
+  const heldOut = [];
+  for (const q of queries) {
+    const faq = q.relevant[0];
+    const index = seen.get(faq) ?? 0;
+    seen.set(faq, index + 1);
+    (index % 2 === 0 ? taught : heldOut).push(q);
+  }
+  return { taught, heldOut };
+}
+
 /** 1-based rank of the first relevant document among the distinct documents of `hits`, or 0. */
 function rankOf(hits, relevant, evalIdsOf) {
   const seen = [];
@@ -189,6 +280,7 @@ async function countChunks(api, token, assistantId) {
 }
 
 const f3 = (x) => x.toFixed(3);
+const signed = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(3)}`;
 const delta = (x, ref) => `${x >= ref ? "+" : ""}${(x - ref).toFixed(3)} (${x >= ref ? "+" : ""}${(((x - ref) / ref) * 100).toFixed(1)} %)`;
 const nodeInfo = () => `node ${process.version}`;
 

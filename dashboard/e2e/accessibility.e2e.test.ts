@@ -28,11 +28,12 @@ describe("accessibility", () => {
     // Content on every page: an assistant, a ready document, a conversation with an answer,
     // an escalation, keys, an invitation, integration settings, audit entries.
     const assistant = await api("POST", "/assistants", { token, body: { name: "Helper", allowed_origins: [ORIGIN] } });
-    await api("POST", `/assistants/${assistant.id}/documents`, {
+    const shipping = await api("POST", `/assistants/${assistant.id}/documents`, {
       token,
       body: { title: "Shipping", content: "Standard shipping takes 3 to 5 business days. Express arrives the next day." },
     });
     await waitForDocuments(token, assistant.id, 1);
+    await api("POST", `/documents/${shipping.id}/phrasings`, { token, body: { text: "When will my order arrive?" } });
     const pk = await api("POST", "/api-keys", { token, body: { name: "Widget", type: "publishable", assistant_id: assistant.id } });
     await api("POST", "/api-keys", { token, body: { name: "Server", scope: "viewer" } });
     const conv = await api("POST", "/conversations", {
@@ -49,6 +50,7 @@ describe("accessibility", () => {
       "/conversations",
       `/conversations/${conv.conversation_id}`,
       `/knowledge?assistant=${assistant.id}&q=shipping`,
+      `/knowledge/${shipping.id}`,
       "/assistants",
       `/assistants/${assistant.id}`,
       "/analytics",

@@ -9,6 +9,7 @@ import * as exportRoute from "../app/routes/_app.conversations.$id.export";
 import * as tokenRoute from "../app/routes/_app.conversations.$id.token";
 import * as inbox from "../app/routes/_app.conversations._index";
 import * as integrations from "../app/routes/_app.integrations";
+import * as documentPage from "../app/routes/_app.knowledge.$id";
 import * as knowledge from "../app/routes/_app.knowledge._index";
 import * as upload from "../app/routes/_app.knowledge.upload";
 import * as overview from "../app/routes/_app.overview";
@@ -30,6 +31,14 @@ async function workspaceWithConversation() {
   });
   await apiCall("POST", `/conversations/${conv.body.conversation_id}/messages`, { token: conv.body.token, body: { content: "Where is my parcel #Z-77?" } });
   return { ...s, assistantId: a.body.id as string, conversationId: conv.body.conversation_id as string, visitorToken: conv.body.token as string };
+}
+
+/** Adds a `{title, content}` article through the API and waits until it is ready; its id. */
+async function readyArticle(token: string, assistantId: string, title: string, content: string): Promise<string> {
+  const created = await apiCall("POST", `/assistants/${assistantId}/documents`, { token, body: { title, content } });
+  const id = created.body.id as string;
+  await waitFor(() => apiCall("GET", `/documents/${id}`, { token }), (r) => r.body.status === "ready", 30_000);
+  return id;
 }
 
 async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
@@ -108,6 +117,25 @@ describe("conversations", () => {
     expect(conv.body.status).toBe("resolved");
   });
 
+  it("resolves with the article that answers the question, which then keeps the visitor's wording", async () => {
+    const w = await workspaceWithConversation();
+    const article = await readyArticle(w.token, w.assistantId, "Tracking a parcel", "Every order gets a tracking link by email once it leaves the depot.");
+    const path = `/conversations/${w.conversationId}`;
+    const params = { id: w.conversationId };
+    const page = await w.browser.load(conversation.loader, path, params);
+    expect(page.data.articles).toEqual([{ id: article, title: "Tracking a parcel" }]);
+
+    const resolved = await w.browser.submit(conversation.action, path, { intent: "resolve", document_id: article }, { params });
+    expect(resolved.data).toMatchObject({ ok: true, intent: "resolve", message: "Marked as resolved. The article now also answers “Where is my parcel #Z-77?”." });
+    expect((await apiCall("GET", path, { token: w.token })).body.status).toBe("resolved");
+    const learned = await apiCall("GET", `/documents/${article}/phrasings`, { token: w.token });
+    expect(learned.body.data).toEqual([expect.objectContaining({ text: "Where is my parcel #Z-77?", conversation_id: w.conversationId })]);
+
+    const viewer = await memberBrowser(w.token, "viewer");
+    expect((await viewer.browser.load(conversation.loader, path, params)).data.articles).toEqual([]);
+    expect((await viewer.browser.submit(conversation.action, path, { intent: "resolve", document_id: article }, { params })).status).toBe(403);
+  });
+
   it("exports the conversation as a JSON download and renews the agent token", async () => {
     const w = await workspaceWithConversation();
     const params = { id: w.conversationId };
@@ -172,6 +200,40 @@ describe("knowledge base", () => {
     const badFile = await w.browser.submit(upload.action, "/knowledge/upload", { assistant_id: w.assistantId, file: new File([new Uint8Array([0, 1, 2, 3])], "x.exe") });
     expect(badFile.status).toBeGreaterThanOrEqual(400);
     expect(badFile.data.error.message).toBeTruthy();
+  });
+
+  it("shows a document's learned phrasings, and lets managers add and remove them", async () => {
+    const w = await workspaceWithConversation();
+    const doc = await readyArticle(w.token, w.assistantId, "Tracking a parcel", "Every order gets a tracking link by email once it leaves the depot.");
+    const path = `/knowledge/${doc}`;
+    const params = { id: doc };
+    const empty = await w.browser.load(documentPage.loader, path, params);
+    expect(empty.status).toBe(200);
+    expect(empty.data).toMatchObject({ document: { id: doc, title: "Tracking a parcel" }, phrasings: [], role: "admin" });
+
+    const blank = await w.browser.submit(documentPage.action, path, { intent: "add_phrasing", text: "  " }, { params });
+    expect(blank.status).toBe(400);
+    expect(blank.data.error.fields.text).toBeTruthy();
+    const tooLong = await w.browser.submit(documentPage.action, path, { intent: "add_phrasing", text: "x".repeat(501) }, { params });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.data.error.fields.text).toBeTruthy();
+    const added = await w.browser.submit(documentPage.action, path, { intent: "add_phrasing", text: "where is my package" }, { params });
+    expect(added.data).toMatchObject({ ok: true, intent: "add_phrasing", result: { text: "where is my package", document_id: doc } });
+    const listed = await w.browser.load(documentPage.loader, path, params);
+    expect(listed.data.phrasings).toEqual([expect.objectContaining({ id: added.data.result.id, text: "where is my package" })]);
+    const search = await w.browser.load(knowledge.loader, `/knowledge?assistant=${w.assistantId}&q=${encodeURIComponent("where is my package")}&mode=keyword`);
+    expect(search.data.hits[0]).toMatchObject({ title: "Tracking a parcel" });
+
+    const viewer = await memberBrowser(w.token, "viewer");
+    const readOnly = await viewer.browser.load(documentPage.loader, path, params);
+    expect(readOnly.data).toMatchObject({ role: "viewer", phrasings: [expect.objectContaining({ text: "where is my package" })] });
+    expect((await viewer.browser.submit(documentPage.action, path, { intent: "remove_phrasing", phrasing_id: added.data.result.id }, { params })).status).toBe(403);
+
+    const removed = await w.browser.submit(documentPage.action, path, { intent: "remove_phrasing", phrasing_id: added.data.result.id }, { params });
+    expect(removed.data).toMatchObject({ ok: true, intent: "remove_phrasing" });
+    expect((await w.browser.load(documentPage.loader, path, params)).data.phrasings).toEqual([]);
+    const missing = await w.browser.load(documentPage.loader, "/knowledge/doc_AAAAAAAAAAAAAAAAAAAA", { id: "doc_AAAAAAAAAAAAAAAAAAAA" });
+    expect(missing.status).toBe(404);
   });
 
   it("is read-only for viewers", async () => {

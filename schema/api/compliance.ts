@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { isoTimestamp } from "./common";
 import { ConversationSchema, VisitorIdSchema } from "./conversations";
 import { MessageSchema } from "./messages";
+import { PhrasingSchema } from "./phrasings";
 
 /** One audited action: who did what to which object, from where. */
 export const AuditLogSchema = z
@@ -33,6 +34,8 @@ export const VisitorExportSchema = z
     conversations: z.array(
       ConversationSchema.extend({ satisfaction_comment: z.string().nullable(), messages: z.array(MessageSchema) }),
     ),
+    /** The visitor's questions kept as learned phrasings of knowledge-base documents. */
+    phrasings: z.array(PhrasingSchema),
   })
   .openapi("VisitorExport");
 
@@ -45,6 +48,7 @@ export const VisitorErasureSchema = z
     messages: z.number().int(),
     attachments: z.number().int(),
     analytics_events: z.number().int(),
+    phrasings: z.number().int(),
   })
   .openapi("VisitorErasure");
 

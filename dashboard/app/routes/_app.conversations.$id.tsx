@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useRef } from "react";
-import type { Assistant, Conversation, Message, Page } from "../../../schema/api";
+import type { Assistant, Conversation, KnowledgeDocument, Message, Page, ResolvedConversation } from "../../../schema/api";
 import { useLiveConversation, type SocketInfo } from "../components/live-conversation";
-import { Badge, Csrf, errorsOf, Notice, PageHeader, TextAreaField, useCsrf } from "../components/ui";
+import { Badge, Csrf, errorsOf, Notice, PageHeader, SelectField, TextAreaField, useCsrf } from "../components/ui";
 import { api, loaderFailure, requireMe } from "../lib/auth.server";
 import { dateTime, ms } from "../lib/format";
 import { attempt, intentAction, invalid, text } from "../lib/forms.server";
@@ -14,6 +14,8 @@ export const meta: MetaFunction = () => [{ title: "Conversation · EdgeDesk" }];
 
 /** Messages loaded with the page; a longer history is in the export. */
 const MAX_PAGES = 5;
+/** Articles offered as "Answered by article" when resolving. */
+const ARTICLES_OFFERED = 100;
 
 export async function loader(args: LoaderFunctionArgs) {
   const id = args.params.id ?? "";
@@ -32,13 +34,30 @@ export async function loader(args: LoaderFunctionArgs) {
       agentSocket(args, id),
       requireMe(args),
     ]);
-    return { conversation, messages, more: cursor !== null, assistantName: assistant?.name ?? conversation.assistant_id, socket, role: me.user.role };
+    // The assistant's ready articles, for "Answered by article" (only who may resolve sees it).
+    const articles = can(me.user.role, "reply")
+      ? (await api<Page<KnowledgeDocument>>(args, "GET", `/assistants/${conversation.assistant_id}/documents`, { query: { limit: ARTICLES_OFFERED } }).catch(() => null))?.data
+          .filter((d) => d.status === "ready")
+          .map((d) => ({ id: d.id, title: d.title })) ?? []
+      : [];
+    return {
+      conversation,
+      messages,
+      more: cursor !== null,
+      assistantName: assistant?.name ?? conversation.assistant_id,
+      socket,
+      role: me.user.role,
+      articles,
+    };
   } catch (err) {
     return loaderFailure(err);
   }
 }
 
-/** Reply (which takes over from the AI), hand back, resolve: managers and admins. */
+/**
+ * Reply (which takes over from the AI), hand back, resolve: managers and admins. Resolving with
+ * an article keeps the visitor's unanswered question as a learned phrasing of it.
+ */
 export const action = intentAction("manager", {
   reply: ({ args, form, intent }) => {
     const content = text(form, "content");
@@ -46,8 +65,22 @@ export const action = intentAction("manager", {
     return attempt(intent, () => api<Message>(args, "POST", `/conversations/${args.params.id ?? ""}/agent-messages`, { body: { content } }));
   },
   handback: ({ args, intent }) => attempt(intent, () => api(args, "POST", `/conversations/${args.params.id ?? ""}/handback`), "The assistant answers again."),
-  resolve: ({ args, intent }) => attempt(intent, () => api(args, "POST", `/conversations/${args.params.id ?? ""}/resolve`), "Marked as resolved."),
+  resolve: async ({ args, form, intent }) => {
+    const documentId = text(form, "document_id");
+    const result = await attempt(intent, () =>
+      api<ResolvedConversation>(args, "POST", `/conversations/${args.params.id ?? ""}/resolve`, documentId ? { body: { document_id: documentId } } : {}),
+    );
+    if (result.data.ok) result.data.message = resolvedMessage(result.data.result, documentId !== undefined);
+    return result;
+  },
 });
+
+/** What resolving says: with an article, which question it learned. */
+function resolvedMessage(resolved: ResolvedConversation | undefined, withArticle: boolean): string {
+  if (!withArticle) return "Marked as resolved.";
+  const learned = resolved?.learned_phrasing;
+  return learned ? `Marked as resolved. The article now also answers “${learned.text}”.` : "Marked as resolved; the visitor asked nothing to learn from.";
+}
 
 const SENDER: Record<Message["sender_type"], string> = {
   visitor: "Visitor",
@@ -188,8 +221,24 @@ export default function ConversationPage() {
                 </control.Form>
               ) : null}
               {state.status !== "resolved" ? (
-                <control.Form method="post">
+                <control.Form method="post" className="stack">
                   <Csrf />
+                  {data.articles.length > 0 ? (
+                    <SelectField
+                      label="Answered by article"
+                      name="document_id"
+                      defaultValue=""
+                      hint="The visitor's question is kept with the article, so search finds it for the next one who asks that way."
+                      error={controlErrors.field("document_id")}
+                    >
+                      <option value="">None</option>
+                      {data.articles.map((a) => (
+                        <option key={a.id} value={a.id}>
+                          {a.title}
+                        </option>
+                      ))}
+                    </SelectField>
+                  ) : null}
                   <button className="button" type="submit" name="intent" value="resolve" disabled={control.state !== "idle"}>
                     Resolve
                   </button>

@@ -232,7 +232,7 @@ function DocumentRow({ doc, manage }: { doc: KnowledgeDocument; manage: boolean 
   return (
     <tr data-document={doc.id} data-status={doc.status}>
       <td>
-        {doc.title}
+        <Link to={`/knowledge/${doc.id}`}>{doc.title}</Link>
         {doc.error ? <p className="field-error">{doc.error}</p> : null}
         {errors.message ? (
           <p className="field-error" role="alert">

@@ -10,6 +10,7 @@ import { createAnalyticsSink } from "../analytics/create-sink";
 import { D1AnalyticsSink } from "../analytics/d1-sink";
 import type { Principal } from "../auth/principal";
 import { conversationStub } from "../conversation/service";
+import { eraseVisitorPhrasings, toPhrasing, visitorPhrasings } from "../knowledge/phrasings";
 import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import { createLogger } from "../lib/logger";
@@ -50,7 +51,7 @@ async function messagesOf(env: Env, workspaceId: string, conversationId: string)
   }
 }
 
-/** Every conversation and message of a visitor of the workspace, oldest first. */
+/** Every conversation and message of a visitor of the workspace, oldest first, and their questions kept as learned phrasings. */
 export async function exportVisitor(env: Env, workspaceId: string, visitorId: string): Promise<VisitorExport> {
   const rows = await visitorConversations(env, workspaceId, visitorId);
   const db = createDb(env.DB);
@@ -97,7 +98,8 @@ export async function exportVisitor(env: Env, workspaceId: string, visitorId: st
       messages: list,
     });
   }
-  return { visitor_id: visitorId, exported_at: nowIso(), conversations: out };
+  const phrasings = (await visitorPhrasings(env, workspaceId, visitorId)).map(toPhrasing);
+  return { visitor_id: visitorId, exported_at: nowIso(), conversations: out, phrasings };
 }
 
 /** A stable stand-in for a visitor id in the audit log: proves an erasure without keeping the id. */
@@ -116,7 +118,8 @@ async function eraseVisitorEvents(env: Env, workspaceId: string, visitorId: stri
 
 /**
  * Erases a visitor of the workspace everywhere: each conversation's object, files and D1 rows,
- * and their analytics events; then audits the erasure by counts. The analytics store is swept
+ * their questions kept as learned phrasings, and their analytics events; then audits the
+ * erasure by counts. The analytics store is swept
  * once more by the scheduled handler, for events still queued at this moment.
  */
 export async function eraseVisitor(
@@ -134,6 +137,7 @@ export async function eraseVisitor(
     messageCount += erased.messages;
     files += erased.files;
   }
+  const phrasings = await eraseVisitorPhrasings(env, workspaceId, visitorId);
   const events = await eraseVisitorEvents(env, workspaceId, visitorId);
   await createDb(env.DB)
     .insert(erasure_followups)
@@ -146,6 +150,7 @@ export async function eraseVisitor(
     messages: messageCount,
     attachments: files,
     analytics_events: events,
+    phrasings,
   };
   await recordAudit(
     env,
@@ -154,7 +159,7 @@ export async function eraseVisitor(
       action: "visitor.erased",
       targetType: "visitor",
       targetId: await visitorFingerprint(workspaceId, visitorId),
-      metadata: { conversations: result.conversations, messages: result.messages, attachments: files, analytics_events: events },
+      metadata: { conversations: result.conversations, messages: result.messages, attachments: files, analytics_events: events, phrasings },
     },
     ctx,
   );

@@ -19,6 +19,7 @@ import {
 import type { EscalationOutcome } from "./escalation-limit";
 import { createEventStream } from "./event-stream";
 import { InOrder } from "./in-order";
+import { questionToLearn } from "./learnable-question";
 import { openEscalation } from "./open-escalation";
 import type { EscalationView, MessageView } from "./protocol";
 import { recoverAfterRestart } from "./recovery";
@@ -27,6 +28,9 @@ import { sanitizeMessage } from "./sanitize";
 import { attachmentFromUpgrade, parseClientFrame, typingEventOf, type SocketAttachment } from "./socket-frames";
 import { admitStaffFrame, armStaffRecheck, recheckStaffSockets, staffHolderOf } from "./staff-recheck";
 import { acceptVisitorMessage, receiveSocketMessage } from "./visitor-messages";
+
+/** Visitor messages read back when looking for the question a resolution answers: far more than a hand-off holds. */
+const QUESTION_LOOKBACK_MESSAGES = 50;
 
 /**
  * One conversation: the source of truth for its messages, the WebSockets of everyone watching
@@ -189,6 +193,16 @@ export class ConversationDO extends DurableObject<Env> {
       this.cx.flushSoon();
     }
     return this.view();
+  }
+
+  /**
+   * The visitor's question the AI could not answer (see `questionToLearn`), or null: what a
+   * person resolving the conversation with an article teaches that article.
+   */
+  async unansweredQuestion(): Promise<{ message_id: string; content: string } | null> {
+    requireConversation(this.cx.store);
+    const question = questionToLearn(this.cx.store.recentVisitorMessages(QUESTION_LOOKBACK_MESSAGES), this.cx.store.latestEscalation());
+    return question ? { message_id: question.id, content: question.content } : null;
   }
 
   /** Records the visitor's rating (0..5) and comment. */

@@ -23,7 +23,7 @@ export function openEscalation(cx: ConversationContext, reason: EscalationReason
     return { escalation: null, retry_after_seconds: allowance.retryAfterSeconds };
   }
   const now = new Date(nowMs).toISOString();
-  const escalation = cx.store.insertEscalation({ id: newId("escalation"), reason, note, created_at: now });
+  const escalation = cx.store.insertEscalation({ id: newId("escalation"), reason, note, created_at: now, question_id: replyTo ?? null });
   cx.store.updateConversation({ status: "escalated" }, now);
   cx.store.outbox.enqueue("escalation", escalation.id);
   cx.store.outbox.enqueue("conversation", conv.id);

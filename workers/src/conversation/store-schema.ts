@@ -68,6 +68,8 @@ const MIGRATIONS: string[] = [
    );`,
   // v2: the display name of a human agent, shown to the visitor beside their messages.
   `ALTER TABLE messages ADD COLUMN sender_name TEXT;`,
+  // v3: the visitor message an escalation was opened for (the question the AI could not answer).
+  `ALTER TABLE escalations ADD COLUMN question_id TEXT;`,
 ];
 
 /** Brings the object's tables up to the latest version. */

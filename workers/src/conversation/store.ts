@@ -1,3 +1,4 @@
+import type { EscalationAnchor, VisitorQuestion } from "./learnable-question";
 import { OutboxStore } from "./outbox-store";
 import type { EscalationView, MessageView } from "./protocol";
 import { CONVERSATION_TABLES, migrateConversationTables } from "./store-schema";
@@ -211,16 +212,30 @@ export class ConversationStore {
     return (this.sql.exec("SELECT created_at FROM escalations WHERE created_at >= ?", since).toArray() as Row[]).map((r) => r.created_at as string);
   }
 
-  /** Stores a new open escalation. */
-  insertEscalation(e: { id: string; reason: EscalationView["reason"]; note: string | null; created_at: string }): EscalationView {
+  /** Stores a new open escalation; `question_id` is the visitor message it was opened for, if any. */
+  insertEscalation(e: { id: string; reason: EscalationView["reason"]; note: string | null; created_at: string; question_id?: string | null }): EscalationView {
     this.sql.exec(
-      "INSERT INTO escalations (id, reason, note, status, created_at) VALUES (?, ?, ?, 'open', ?)",
+      "INSERT INTO escalations (id, reason, note, status, created_at, question_id) VALUES (?, ?, ?, 'open', ?, ?)",
       e.id,
       e.reason,
       e.note,
       e.created_at,
+      e.question_id ?? null,
     );
     return this.escalation(e.id)!;
+  }
+
+  /** The latest escalation, open or not, as `questionToLearn` reads it. */
+  latestEscalation(): EscalationAnchor | null {
+    const rows = this.sql.exec("SELECT question_id, created_at FROM escalations ORDER BY created_at DESC, rowid DESC LIMIT 1").toArray() as Row[];
+    const r = rows[0];
+    return r ? { question_id: (r.question_id as string | null) ?? null, created_at: r.created_at as string } : null;
+  }
+
+  /** The last `limit` visitor messages, oldest first. */
+  recentVisitorMessages(limit: number): VisitorQuestion[] {
+    const rows = this.sql.exec("SELECT id, content, created_at FROM messages WHERE sender_type = 'visitor' ORDER BY seq DESC LIMIT ?", limit).toArray() as Row[];
+    return rows.reverse().map((r) => ({ id: r.id as string, content: r.content as string, created_at: r.created_at as string }));
   }
 
   /** Closes every open escalation. */

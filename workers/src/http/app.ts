@@ -25,6 +25,7 @@ import { escalationsRoutes } from "./routes/escalations";
 import { integrationsRoutes } from "./routes/integrations";
 import { integrationsTestRoutes } from "./routes/integrations-test";
 import { openaiCompatRoutes } from "./routes/openai-compat";
+import { phrasingsRoutes } from "./routes/phrasings";
 import { health, VERSION } from "./routes/health";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { teamRoutes } from "./routes/team";
@@ -58,6 +59,7 @@ export function createApp() {
   api.route("/", attachmentsRoutes);
   api.route("/", analyticsRoutes);
   api.route("/", documentsRoutes);
+  api.route("/", phrasingsRoutes);
   api.route("/", teamRoutes);
   api.route("/", workspaceRoutes);
   api.route("/", integrationsRoutes);

@@ -3,6 +3,7 @@ import { newId } from "../lib/ids";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import type { Chunk } from "./chunker";
 import type { ChunkInput, IndexScope } from "./knowledge-index/index-types";
+import { refreshPhrasingVectors } from "./phrasing-vectors";
 import { createVectorStore } from "./vector-store/create-vector-store";
 
 /**
@@ -34,8 +35,9 @@ export function knowledgeIndex(env: Pick<Env, "KNOWLEDGE_INDEX">, assistantId: s
 
 /**
  * Replaces a document's chunks: embeds the new ones and swaps them into the assistant's
- * knowledge index in one transaction there, so searches see either version, never a mix.
- * Returns how many chunks the index holds for the document after the swap.
+ * knowledge index in one transaction there, so searches see either version, never a mix; then
+ * embeds the document's learned phrasings again with its new text. Returns how many chunks the
+ * index holds for the document after the swap.
  */
 export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & { content_hash: string })[]): Promise<number> {
   const embedder = cachedEmbedderFor(env, owner.assistantId);
@@ -49,7 +51,15 @@ export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & 
     tokenCount: c.token_count,
     vector: vectors[i] ?? null,
   }));
-  return writeDocument(env, owner, inputs);
+  const held = await writeDocument(env, owner, inputs);
+  // The document's learned phrasings are embedded with its head: they follow its new text.
+  const first = [...chunks].sort((a, b) => a.ordinal - b.ordinal)[0] ?? null;
+  await refreshPhrasingVectors(knowledgeIndex(env, owner.assistantId), embedder, { workspaceId: owner.workspaceId, assistantId: owner.assistantId }, {
+    documentId: owner.documentId,
+    title: owner.title,
+    head: first,
+  });
+  return held;
 }
 
 /** Sends a document's chunks to its index: in one call, or staged in parts and swapped in by the last. */

@@ -6,6 +6,7 @@ export const ID_PREFIX = {
   message: "msg",
   document: "doc",
   chunk: "chk",
+  phrasing: "phr",
   key: "key",
   escalation: "esc",
   user: "usr",

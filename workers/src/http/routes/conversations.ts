@@ -8,12 +8,16 @@ import {
   EscalateBody,
   EscalationSchema,
   page,
+  ResolveBody,
+  ResolvedConversationSchema,
   SatisfactionBody,
 } from "../../../../schema/api";
 import { recordAudit } from "../../analytics/audit";
+import { actorOf } from "../../auth/principal";
 import type { MessageView } from "../../conversation/protocol";
 import { sanitizeMessage } from "../../conversation/sanitize";
 import { authorizeConversation, conversationStub, listConversations, startConversation, wsUrl } from "../../conversation/service";
+import { learnFromResolution, toPhrasing } from "../../knowledge/phrasings";
 import { ApiError } from "../../lib/errors";
 import { checkModelBudget } from "../../limits/model-budget";
 import { ANYONE, authenticate } from "../middleware/authenticate";
@@ -159,14 +163,40 @@ export const conversationsRoutes = router()
       method: "post",
       path: "/conversations/{id}/resolve",
       tags: ["conversations"],
+      summary:
+        "Mark the conversation resolved; with `document_id` (manager+), the visitor's question the AI could not answer is kept as a learned phrasing of that document",
       middleware: [visitorOrStaff],
-      request: { params: ConversationIdParam },
-      responses: { 200: json(ConversationSchema), ...errorResponses(400, 401, 403, 404) },
+      request: { params: ConversationIdParam, body: { required: false, content: { "application/json": { schema: ResolveBody } } } },
+      responses: { 200: json(ResolvedConversationSchema), ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await authorizeConversation(c.env, c.get("principal"), id, "write");
-      return c.json(toConversation(await conversationStub(c.env, id).resolve()), 200);
+      // The body is optional: callers that send none resolve as before.
+      const { document_id } = ResolveBody.parse(await c.req.json());
+      const principal = c.get("principal");
+      // Teaching the knowledge base is a manager's act, whoever may resolve.
+      const conv = await authorizeConversation(c.env, principal, id, document_id ? "manage" : "write");
+      let learned: ReturnType<typeof toPhrasing> | null = null;
+      if (document_id) {
+        const agentId = principal.kind === "conversation" ? principal.agentId! : actorOf(principal).actor_id;
+        const stored = await learnFromResolution(c.env, conv, document_id, agentId);
+        if (stored?.created) {
+          await recordAudit(
+            c.env,
+            principal,
+            {
+              action: "phrasing.created",
+              targetType: "phrasing",
+              targetId: stored.phrasing.id,
+              metadata: { document_id, source: "resolution", conversation_id: id },
+            },
+            auditContext(c),
+          );
+        }
+        learned = stored ? toPhrasing(stored.phrasing) : null;
+      }
+      const resolved = toConversation(await conversationStub(c.env, id).resolve());
+      return c.json(document_id ? { ...resolved, learned_phrasing: learned } : resolved, 200);
     },
   )
   .openapi(

@@ -36,3 +36,38 @@ export interface IndexStats {
   /** Whether rows of the former shared D1 index were looked for and moved in. */
   legacyImported: boolean;
 }
+
+/** A learned phrasing to store: a wording of a question that `documentId` answers. */
+export interface PhrasingInput {
+  id: string;
+  documentId: string;
+  text: string;
+  /** The visitor whose words these are (erased with their data), or null for staff-written ones. */
+  visitorId: string | null;
+  /** The conversation it was learned from, or null. */
+  conversationId: string | null;
+  /** Who added it: a user, an API key, or the agent who resolved the conversation. */
+  createdBy: string;
+  /** Its embedding (null: found by keywords only). */
+  vector: Float32Array | null;
+}
+
+/** A stored learned phrasing. */
+export type PhrasingRecord = {
+  id: string;
+  document_id: string;
+  text: string;
+  visitor_id: string | null;
+  conversation_id: string | null;
+  created_by: string;
+  created_at: string;
+};
+
+/** What adding a phrasing did: stored it, found the same one (`created: false`), or found the index full (`phrasing: null`). */
+export type AddedPhrasing = { phrasing: PhrasingRecord; created: boolean } | { phrasing: null; created: false };
+
+/** One page of a document's phrasings, newest first; `after` is where the next page starts. */
+export interface PhrasingPage {
+  data: PhrasingRecord[];
+  after: { created_at: string; id: string } | null;
+}

@@ -13,8 +13,10 @@ import { checkCapacity, insertChunk, insertVector, removeDocumentRows, toBlob, t
 import type { CodeMatrix } from "./code-matrix";
 import * as indexMeta from "./index-meta";
 import type { MetaKey } from "./index-meta";
-import type { ChunkInput, IndexDocument, IndexScope, IndexStats } from "./index-types";
+import type { AddedPhrasing, ChunkInput, IndexDocument, IndexScope, IndexStats, PhrasingInput, PhrasingPage, PhrasingRecord } from "./index-types";
 import { importLegacyChunks, removeLegacyChunks } from "./legacy-import";
+import { onePerSearch, PhrasingIndex, type VectorizeQuery } from "./phrasing-index";
+import { PhrasingStore } from "./phrasing-store";
 import { quantizeInt8 } from "./quantize";
 import { INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from "./schema";
 import { hits } from "./search-hits";
@@ -45,10 +47,18 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   // Keyword statistics (chunk count, chunks per query word), forgotten on every write.
   private readonly termCounts = new TermCounts();
   private readonly log = createLogger({ component: "knowledge.index" });
+  private readonly phrasingRows: PhrasingStore;
+  private readonly phrasings: PhrasingIndex;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.migrate();
+    this.phrasingRows = new PhrasingStore(ctx.storage.sql);
+    this.phrasings = new PhrasingIndex(this.phrasingRows, {
+      vectorize: () => this.vectorize(),
+      quantize: (vector) => this.prepareVector(vector),
+      transaction: (write) => this.ctx.storage.transactionSync(write),
+    });
   }
 
   /**
@@ -127,16 +137,16 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     return total;
   }
 
-  /** Removes a document's chunks, keyword rows and vectors; returns how many chunks it had. */
+  /** Removes a document's chunks, keyword rows, vectors and learned phrasings; returns how many chunks it had. */
   async deleteDocument(scope: IndexScope, documentId: string): Promise<number> {
     await this.open(scope);
-    const removed = this.ctx.storage.transactionSync(() => {
+    const { removed, phrasings } = this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("DELETE FROM staged_chunks WHERE document_id = ?", documentId);
-      return removeDocumentRows(this.ctx.storage.sql, documentId);
+      return { removed: removeDocumentRows(this.ctx.storage.sql, documentId), phrasings: this.phrasingRows.delete({ documentId }) };
     });
     this.termCounts.invalidate();
     this.syncMatrix(removed.map((r) => r.seq), []);
-    await this.deleteVectorize(scope, removed.map((r) => r.id));
+    await this.deleteVectorize(scope, [...removed.map((r) => r.id), ...phrasings]);
     return removed.length;
   }
 
@@ -151,12 +161,16 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     await this.legacy?.catch(() => undefined);
     const vectorize = this.vectorize();
     if (vectorize) {
-      const ids = this.ctx.storage.sql.exec<{ id: string }>("SELECT id FROM chunks UNION SELECT id FROM staged_chunks").toArray().map((r) => r.id);
+      const ids = this.ctx.storage.sql
+        .exec<{ id: string }>("SELECT id FROM chunks UNION SELECT id FROM staged_chunks UNION SELECT id FROM phrasings")
+        .toArray()
+        .map((r) => r.id);
       for (const batch of chunked(ids, 1000)) await vectorize.deleteByIds(scope.assistantId, batch);
     }
     await removeLegacyChunks(this.env, scope, vectorize);
     await this.ctx.storage.deleteAll();
     this.termCounts.invalidate();
+    this.phrasingRows.invalidate();
     this.matrix = null;
     this.schemaReady = false;
     this.legacy = null;
@@ -166,7 +180,12 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   /** Ranks the assistant's chunks for a question with the retrieval strategy; hits best first. */
   async search(scope: IndexScope, request: RetrieveRequest): Promise<SearchHit[]> {
     await this.open(scope);
-    const backend = new SqliteRetrievalBackend(this.ctx.storage.sql, (q, limit) => this.vectorLeg(scope, q, limit), this.termCounts);
+    // With Vectorize, one query per search answers both the chunks' and the phrasings' vector legs.
+    const vectorizeMatches = onePerSearch((store: VectorStore, q: readonly number[], limit: number) => store.query(scope.assistantId, [...q], { topK: limit }));
+    const backend = new SqliteRetrievalBackend(this.ctx.storage.sql, (q, limit) => this.vectorLeg(scope, q, limit, vectorizeMatches), this.termCounts, {
+      store: this.phrasingRows,
+      nearest: (q, limit) => this.phrasings.nearest(scope, q, limit, vectorizeMatches),
+    });
     const extras: RetrieveExtras = {
       reranker: this.reranker(),
       onRerankError: (err: unknown) => this.log.warn("reranking failed; first-pass order", { error: err }),
@@ -190,6 +209,52 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
     const vectors = sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunk_vectors").one().n;
     const dimensions = this.meta("dimensions");
     return { chunks, documents, vectors, dimensions: dimensions === null ? null : Number(dimensions), legacyImported: this.meta("legacy_import") === "1" };
+  }
+
+  // ---- learned phrasings (see phrasing-index.ts) ----------------------------------------
+
+  /** Stores a learned phrasing, or finds the same one (`created: false`); `phrasing: null` when the index is full. */
+  async addPhrasing(scope: IndexScope, input: PhrasingInput): Promise<AddedPhrasing> {
+    await this.open(scope);
+    return this.phrasings.add(scope, input);
+  }
+
+  /** Replaces phrasings' vectors (their document's text changed); ids no longer stored are skipped. */
+  async setPhrasingVectors(scope: IndexScope, vectors: { id: string; vector: Float32Array | null }[]): Promise<void> {
+    await this.open(scope);
+    await this.phrasings.setVectors(scope, vectors);
+  }
+
+  /** The first chunk of a document (what its phrasings are embedded with), or null before it has chunks. */
+  async documentHead(scope: IndexScope, documentId: string): Promise<{ heading: string | null; content: string } | null> {
+    await this.open(scope);
+    return this.ctx.storage.sql
+      .exec<{ heading: string | null; content: string }>("SELECT heading, content FROM chunks WHERE document_id = ? ORDER BY ord, seq LIMIT 1", documentId)
+      .toArray()[0] ?? null;
+  }
+
+  /** A document's learned phrasings, newest first. */
+  async listPhrasings(scope: IndexScope, documentId: string, limit: number, after?: { created_at: string; id: string }): Promise<PhrasingPage> {
+    await this.open(scope);
+    return this.phrasingRows.page(documentId, limit, after);
+  }
+
+  /** Removes one learned phrasing of a document; null when the document has none with that id. */
+  async deletePhrasing(scope: IndexScope, documentId: string, id: string): Promise<PhrasingRecord | null> {
+    await this.open(scope);
+    return this.phrasings.remove(scope, documentId, id);
+  }
+
+  /** The learned phrasings in a visitor's words (data export). */
+  async visitorPhrasings(scope: IndexScope, visitorId: string): Promise<PhrasingRecord[]> {
+    await this.open(scope);
+    return this.phrasingRows.byVisitor(visitorId);
+  }
+
+  /** Erases the learned phrasings in a visitor's words; returns how many there were. */
+  async deleteVisitorPhrasings(scope: IndexScope, visitorId: string): Promise<number> {
+    await this.open(scope);
+    return this.phrasings.removeVisitor(scope, visitorId);
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -315,9 +380,9 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   }
 
   /** The vector leg: int4 candidates re-scored from int8 rows, or Vectorize (`vector-legs.ts`). */
-  private async vectorLeg(scope: IndexScope, queryVector: readonly number[], limit: number): Promise<ScoredChunk[]> {
+  private async vectorLeg(scope: IndexScope, queryVector: readonly number[], limit: number, ask: VectorizeQuery): Promise<ScoredChunk[]> {
     const vectorize = this.vectorize();
-    if (vectorize) return vectorizeLeg(this.ctx.storage.sql, vectorize, scope, queryVector, limit);
+    if (vectorize) return vectorizeLeg(this.ctx.storage.sql, await ask(vectorize, queryVector, limit), scope);
     return localVectorLeg(this.ctx.storage.sql, this.loadMatrix(), queryVector, limit);
   }
 }

@@ -4,7 +4,7 @@
  */
 
 /** Schema version the code expects; bump with a new entry in `INDEX_MIGRATIONS`. */
-export const INDEX_SCHEMA_VERSION = 1;
+export const INDEX_SCHEMA_VERSION = 2;
 
 /** Statements of each schema version, index 0 being version 1. */
 export const INDEX_MIGRATIONS: readonly (readonly string[])[] = [
@@ -65,5 +65,42 @@ export const INDEX_MIGRATIONS: readonly (readonly string[])[] = [
        codes BLOB,
        PRIMARY KEY (staging_id, id)
      )`,
+  ],
+  [
+    // v2, learned phrasings: a visitor's wording of a question that a document answers, kept as
+    // further evidence for that document. They outlive re-indexing (not tied to chunk rows) and
+    // go with their document. `visitor_id` is what erasure looks them up by.
+    `CREATE TABLE IF NOT EXISTS phrasings (
+       seq INTEGER PRIMARY KEY,
+       id TEXT NOT NULL UNIQUE,
+       document_id TEXT NOT NULL,
+       text TEXT NOT NULL,
+       visitor_id TEXT,
+       conversation_id TEXT,
+       created_by TEXT NOT NULL,
+       created_at TEXT NOT NULL,
+       UNIQUE (document_id, text)
+     )`,
+    "CREATE INDEX IF NOT EXISTS phrasings_document ON phrasings (document_id, created_at, id)",
+    "CREATE INDEX IF NOT EXISTS phrasings_visitor ON phrasings (visitor_id) WHERE visitor_id IS NOT NULL",
+    // The local vector store's phrasing vectors, as `chunk_vectors` keeps the chunks'.
+    `CREATE TABLE IF NOT EXISTS phrasing_vectors (
+       phrasing_seq INTEGER PRIMARY KEY,
+       scale REAL NOT NULL,
+       codes BLOB NOT NULL
+     )`,
+    // Its own keyword index, tokenised like the chunks' so the same query terms match the same words.
+    `CREATE VIRTUAL TABLE IF NOT EXISTS phrasings_fts USING fts5(
+       text,
+       content='phrasings', content_rowid='seq',
+       tokenize='porter unicode61 remove_diacritics 2'
+     )`,
+    `CREATE TRIGGER IF NOT EXISTS phrasings_ai AFTER INSERT ON phrasings BEGIN
+       INSERT INTO phrasings_fts(rowid, text) VALUES (new.seq, new.text);
+     END`,
+    `CREATE TRIGGER IF NOT EXISTS phrasings_ad AFTER DELETE ON phrasings BEGIN
+       INSERT INTO phrasings_fts(phrasings_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+       DELETE FROM phrasing_vectors WHERE phrasing_seq = old.seq;
+     END`,
   ],
 ];

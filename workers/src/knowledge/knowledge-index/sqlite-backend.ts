@@ -1,9 +1,26 @@
 import { chunked } from "../../lib/chunked";
-import { KEYWORD_COLUMNS, type IndexedChunk, type RetrievalBackend, type ScoredChunk } from "../retrieval/backend";
+import {
+  KEYWORD_COLUMNS,
+  type IndexedChunk,
+  type PhrasingSource,
+  type RetrievalBackend,
+  type ScoredChunk,
+  type ScoredPhrasing,
+} from "../retrieval/backend";
+import type { PhrasingStore } from "./phrasing-store";
 import { TermCounts } from "./term-counts";
 
 /** Nearest chunks to a unit query vector, best first: the index's vector leg (local or Vectorize). */
 export type VectorLeg = (queryVector: readonly number[], limit: number) => Promise<ScoredChunk[]>;
+
+/** Nearest learned phrasings to a query vector, best first (local or Vectorize). */
+export type PhrasingVectorLeg = (queryVector: readonly number[], limit: number) => Promise<ScoredPhrasing[]>;
+
+/** An index's learned phrasings and their vector leg, for `SqliteRetrievalBackend`. */
+export interface SqlitePhrasings {
+  store: PhrasingStore;
+  nearest: PhrasingVectorLeg;
+}
 
 /** Ids per `IN (…)` list: well under SQLite's 100 bound parameters per statement in Durable Objects. */
 const IDS_PER_QUERY = 90;
@@ -13,12 +30,18 @@ const IDS_PER_QUERY = 90;
  * vector leg. Everything it sees is one assistant's, so BM25 statistics are that assistant's alone.
  */
 export class SqliteRetrievalBackend implements RetrievalBackend {
+  readonly phrasings?: PhrasingSource;
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly vectorLeg: VectorLeg,
     /** The object's counts, kept across searches; a fresh (uncached) one by default. */
     private readonly counts: TermCounts = new TermCounts(),
-  ) {}
+    /** The index's learned phrasings; none by default. */
+    phrasings?: SqlitePhrasings,
+  ) {
+    if (phrasings) this.phrasings = this.phrasingSource(phrasings);
+  }
 
   async keyword(match: string, weights: readonly number[], limit: number): Promise<ScoredChunk[]> {
     if (weights.length !== KEYWORD_COLUMNS.length) throw new RangeError(`keyword() takes ${KEYWORD_COLUMNS.length} column weights`);
@@ -64,5 +87,39 @@ export class SqliteRetrievalBackend implements RetrievalBackend {
 
   async stats(): Promise<{ chunks: number; documents: number }> {
     return this.sql.exec<{ chunks: number; documents: number }>("SELECT count(*) AS chunks, count(DISTINCT document_id) AS documents FROM chunks").one();
+  }
+
+  private phrasingSource({ store, nearest }: SqlitePhrasings): PhrasingSource {
+    return {
+      count: async () => store.size(),
+      matching: async (terms, limit) => store.matching(terms, limit),
+      nearest: async (queryVector, limit) => (limit < 1 || queryVector.every((v) => v === 0) ? [] : nearest(queryVector, limit)),
+      averageChunkLength: async () => this.counts.averageChunkLength(this.sql),
+      representativeChunks: async (documentIds, match, weights) => documentIds.flatMap((id) => this.representativeChunk(id, match, weights) ?? []),
+    };
+  }
+
+  /** A document's chunk that best matches `match`, else its first chunk; null for a document without chunks. */
+  private representativeChunk(documentId: string, match: string | null, weights: readonly number[]): ScoredChunk | null {
+    if (match) {
+      const [title, heading, content] = weights;
+      const best = this.sql
+        .exec<{ id: string; rank: number }>(
+          `SELECT c.id, bm25(chunks_fts, ?, ?, ?) AS rank
+             FROM chunks_fts JOIN chunks c ON c.seq = chunks_fts.rowid
+            WHERE chunks_fts MATCH ? AND c.document_id = ?
+            ORDER BY rank
+            LIMIT 1`,
+          title ?? 1,
+          heading ?? 1,
+          content ?? 1,
+          match,
+          documentId,
+        )
+        .toArray()[0];
+      if (best) return { chunkId: best.id, documentId, score: -best.rank };
+    }
+    const first = this.sql.exec<{ id: string }>("SELECT id FROM chunks WHERE document_id = ? ORDER BY ord, seq LIMIT 1", documentId).toArray()[0];
+    return first ? { chunkId: first.id, documentId, score: 0 } : null;
   }
 }

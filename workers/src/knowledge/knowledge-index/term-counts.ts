@@ -12,11 +12,33 @@ const MAX_CACHED_TERMS = 10_000;
 export class TermCounts {
   private chunks: number | null = null;
   private readonly matching = new Map<string, number>();
+  private averageLength: number | null | undefined = undefined;
 
   /** Forgets every count: call after chunks are added or removed. */
   invalidate(): void {
     this.chunks = null;
     this.matching.clear();
+    this.averageLength = undefined;
+  }
+
+  /**
+   * Tokens per chunk (all columns) as FTS5's bm25() averages them, from the totals FTS5 keeps in
+   * its averages record (row 1 of `chunks_fts_data`: the row count, then each column's token
+   * total, as SQLite varints). Null for an empty index or a record that cannot be read.
+   */
+  averageChunkLength(sql: SqlStorage): number | null {
+    if (this.averageLength !== undefined) return this.averageLength;
+    let average: number | null = null;
+    try {
+      const block = sql.exec<{ block: ArrayBuffer }>("SELECT block FROM chunks_fts_data WHERE id = 1").toArray()[0]?.block;
+      const [rows = 0, ...columns] = block ? readVarints(new Uint8Array(block)) : [];
+      const total = columns.reduce((sum, n) => sum + n, 0);
+      average = rows > 0 && total > 0 ? total / rows : null;
+    } catch {
+      average = null;
+    }
+    this.averageLength = average;
+    return average;
   }
 
   /** N and each term's n in `sql`'s `chunks_fts`, from memory where known. */
@@ -32,4 +54,25 @@ export class TermCounts {
     });
     return { chunks: this.chunks, matching };
   }
+}
+
+/** The SQLite varints of `bytes` in order (big-endian, 7 bits a byte, the 9th byte whole). */
+export function readVarints(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    let value = 0;
+    for (let k = 0; ; k++) {
+      const b = bytes[i++];
+      if (b === undefined) return out; // truncated: keep what was whole
+      if (k === 8) {
+        value = value * 256 + b;
+        break;
+      }
+      value = value * 128 + (b & 0x7f);
+      if ((b & 0x80) === 0) break;
+    }
+    out.push(value);
+  }
+  return out;
 }

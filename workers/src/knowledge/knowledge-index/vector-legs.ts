@@ -6,7 +6,7 @@
 import { toUnitVector } from "../embeddings/vector-math";
 import type { ScoredChunk } from "../retrieval/backend";
 import { chunked } from "../../lib/chunked";
-import type { VectorStore } from "../vector-store/vector-store";
+import type { VectorMatch } from "../vector-store/vector-store";
 import { IDS_PER_QUERY } from "./chunk-rows";
 import { CodeMatrix } from "./code-matrix";
 import type { IndexScope } from "./index-types";
@@ -54,9 +54,12 @@ export function localVectorLeg(sql: SqlStorage, matrix: CodeMatrix | null, query
   return scored.sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0)).slice(0, limit);
 }
 
-/** Vectorize's nearest chunks of this assistant, kept only when the chunk is in this index. */
-export async function vectorizeLeg(sql: SqlStorage, store: VectorStore, scope: IndexScope, queryVector: readonly number[], limit: number): Promise<ScoredChunk[]> {
-  const matches = (await store.query(scope.assistantId, [...queryVector], { topK: limit })).filter((m) => m.metadata.workspace_id === scope.workspaceId);
+/**
+ * Vectorize's nearest matches of this assistant (one query answers chunks and learned phrasings
+ * alike), kept only when they are chunks of this index.
+ */
+export function vectorizeLeg(sql: SqlStorage, nearest: readonly VectorMatch[], scope: IndexScope): ScoredChunk[] {
+  const matches = nearest.filter((m) => m.metadata.workspace_id === scope.workspaceId);
   if (matches.length === 0) return [];
   const live = new Map<string, string>();
   for (const part of chunked(matches.map((m) => m.id), IDS_PER_QUERY)) {

@@ -46,6 +46,48 @@ export interface RetrievalBackend {
    * same way): the N and n of BM25's IDF.
    */
   termCounts(terms: readonly string[]): Promise<{ chunks: number; matching: number[] }>;
+  /** The index's learned phrasings; absent for an index that keeps none. */
+  phrasings?: PhrasingSource;
+}
+
+/** A learned phrasing that shares words with a question. */
+export interface PhrasingMatch {
+  phrasingId: string;
+  documentId: string;
+  /** Tokens in the phrasing, counted as the keyword index counts them. */
+  length: number;
+  /** How often each term asked for occurs in the phrasing (stemmed as `keyword()` matches), in the order given. */
+  frequencies: number[];
+}
+
+/** A learned phrasing near a query vector; `score` is the cosine, as the chunks' vector scores. */
+export interface ScoredPhrasing {
+  phrasingId: string;
+  documentId: string;
+  score: number;
+}
+
+/**
+ * Learned phrasings (a visitor's wording of a question a document answers) as retrieval sees
+ * them: evidence for their document, never results of their own.
+ */
+export interface PhrasingSource {
+  /** How many phrasings the index holds; with none, retrieval asks nothing else and ranks as without them. */
+  count(): Promise<number>;
+  /** Phrasings containing any of `terms`, at most `limit` per term. */
+  matching(terms: readonly string[], limit: number): Promise<PhrasingMatch[]>;
+  /** Phrasings nearest to an embedded query, best first. */
+  nearest(queryVector: readonly number[], limit: number): Promise<ScoredPhrasing[]>;
+  /**
+   * Average tokens per chunk of the keyword index (all columns), as FTS5's bm25() computes it;
+   * null when it cannot be read.
+   */
+  averageChunkLength(): Promise<number | null>;
+  /**
+   * For each document: its chunk that best matches `match` (FTS5 expression; null for none), or,
+   * when none matches, its first chunk. Scores are -bm25() with `weights`, 0 for a first chunk.
+   */
+  representativeChunks(documentIds: readonly string[], match: string | null, weights: readonly number[]): Promise<ScoredChunk[]>;
 }
 
 /** What a strategy is asked for. */

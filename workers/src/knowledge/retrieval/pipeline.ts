@@ -1,5 +1,6 @@
-import type { IndexedChunk, RetrievalBackend, RetrieveRequest, ScoredChunk } from "./backend";
+import type { IndexedChunk, PhrasingSource, RetrievalBackend, RetrieveRequest, ScoredChunk } from "./backend";
 import { aggregateByDocument, combineLegs, type RankedDocument, type ScoreNormalization } from "./fusion";
+import { bestPerDocument, documentsMissing, fts5Idf, phrasingKeywordScore, withPhrasingEvidence } from "./phrasing-evidence";
 import type { Reranker } from "./reranker";
 import { FUNCTION_WORDS, matchExpression, queryTerms, tokens } from "./tokens";
 
@@ -7,7 +8,9 @@ import { FUNCTION_WORDS, matchExpression, queryTerms, tokens } from "./tokens";
  * The ranking strategy, the same against every index: BM25F keyword search (FTS5, titles
  * weighted up) and vector search, each turned from chunks into documents, then fused by
  * normalised score rather than by rank. Optional pseudo-relevance feedback (RM3-style) widens
- * the keyword query with terms that the best first-pass documents share.
+ * the keyword query with terms that the best first-pass documents share. Learned phrasings
+ * (visitors' wordings of questions a document answers) add evidence for their documents in
+ * both legs (phrasing-evidence.ts); an index without them ranks as if they did not exist.
  *
  * Every constant below was chosen on the tuning half of the development set (StackFAQ split by
  * FAQ id, see BENCHMARKS.md) and checked on its other half and on a variant without titles.
@@ -70,6 +73,12 @@ export const RETRIEVAL_DEFAULTS: RetrievalOptions = {
 
 /** Documents of the first-pass ranking a reranker reads: enough to lift an answer from rank 20, few enough for one model call. */
 export const RERANK_DEPTH = 20;
+
+/**
+ * Learned phrasings read per query term: a bound on the work of one search, not a ranking
+ * choice (an index with fewer phrasings per term reads them all).
+ */
+export const PHRASINGS_PER_TERM = 200;
 
 /** What `retrieve` may use besides the index. */
 export interface RetrieveExtras {
@@ -155,11 +164,53 @@ function confidentShare(keyword: readonly RankedDocument[], vector: readonly Ran
   return k / (k + v);
 }
 
-/** BM25F over the chunks, as documents; with feedback, fused with a second, expanded query. */
+/**
+ * BM25F over the chunks, as documents; with feedback, fused with a second, expanded query; then
+ * with the evidence of learned phrasings.
+ */
 async function keywordLeg(backend: RetrievalBackend, query: string, options: RetrievalOptions): Promise<RankedDocument[]> {
   const terms = queryTerms(query).filter((t) => !options.dropFunctionWords || !FUNCTION_WORDS.has(t));
   const match = matchExpression(terms);
   if (!match) return [];
+  const docs = await keywordDocuments(backend, terms, match, options);
+  const source = backend.phrasings;
+  if (!source || (await source.count()) === 0) return docs;
+  return withKeywordPhrasings(backend, source, terms, match, docs, options);
+}
+
+/**
+ * Phrasings sharing the question's words count for their documents as a title would (see
+ * phrasing-evidence.ts). Only terms that can move a score are looked up: one in at least half
+ * the chunks has FTS5's floor IDF, and adds ~1e-6.
+ */
+async function withKeywordPhrasings(
+  backend: RetrievalBackend,
+  source: PhrasingSource,
+  terms: readonly string[],
+  match: string,
+  docs: RankedDocument[],
+  options: RetrievalOptions,
+): Promise<RankedDocument[]> {
+  const counts = await backend.termCounts(terms);
+  const informative = terms.flatMap((term, i) => (2 * (counts.matching[i] ?? 0) < counts.chunks ? [{ term, idf: fts5Idf(counts.chunks, counts.matching[i] ?? 0) }] : []));
+  if (informative.length === 0) return docs;
+  const matches = await source.matching(
+    informative.map((t) => t.term),
+    PHRASINGS_PER_TERM,
+  );
+  if (matches.length === 0) return docs;
+  const averageLength = await source.averageChunkLength();
+  const idf = informative.map((t) => t.idf);
+  const titleWeight = options.keywordWeights[0] ?? 1;
+  const evidence = bestPerDocument(matches.map((m) => ({ documentId: m.documentId, score: phrasingKeywordScore(m, idf, titleWeight, averageLength) })));
+  // Documents the phrasings bring in join like candidates: the best `candidates` of them.
+  const missing = documentsMissing(docs, evidence).slice(0, options.candidates);
+  const representative = missing.length > 0 ? await source.representativeChunks(missing, match, options.keywordWeights) : [];
+  return withPhrasingEvidence(docs, evidence, representative);
+}
+
+/** BM25F over the chunks, as documents; with feedback, fused with a second, expanded query. */
+async function keywordDocuments(backend: RetrievalBackend, terms: string[], match: string, options: RetrievalOptions): Promise<RankedDocument[]> {
   const chunks = await keywordCandidates(backend, terms, match, options);
   const docs = aggregateByDocument(chunks, options.documentSumWeight);
   if (!options.feedback || docs.length < 2) return docs;
@@ -204,10 +255,19 @@ function informativeTerms(terms: readonly string[], counts: { chunks: number; ma
   return terms.slice(rarest, rarest + 1);
 }
 
-/** Cosine kNN over the chunks, as documents. */
+/**
+ * Cosine kNN over the chunks, as documents; a learned phrasing near the question counts for its
+ * document with its own cosine (the same embedder, so the same scale as the chunks').
+ */
 async function vectorLeg(backend: RetrievalBackend, queryVector: readonly number[], options: RetrievalOptions): Promise<RankedDocument[]> {
   const chunks = await backend.vector(queryVector, options.candidates);
-  return aggregateByDocument(chunks, options.documentSumWeight);
+  const docs = aggregateByDocument(chunks, options.documentSumWeight);
+  const source = backend.phrasings;
+  if (!source || (await source.count()) === 0) return docs;
+  const evidence = bestPerDocument(await source.nearest(queryVector, options.candidates));
+  const missing = documentsMissing(docs, evidence);
+  const representative = missing.length > 0 ? await source.representativeChunks(missing, null, options.keywordWeights) : [];
+  return withPhrasingEvidence(docs, evidence, representative);
 }
 
 /**
