@@ -1,9 +1,41 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
+import { freshRuntimeFor } from "./workers/test/fresh-runtime";
+import { TEST_POSTGRES_URL } from "./workers/test/postgres-url";
+import RunOrder from "./vitest.sequencer";
 
-/** Postgres reached through a Hyperdrive binding with a local connection string. */
-export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/test";
+/**
+ * Test files run at once, across all projects: one more than the cores (3 on the 2-core machine
+ * the suite is tuned on), which keeps them busy while files wait on sockets, queues and the
+ * browser. `--maxWorkers` overrides it.
+ */
+const TEST_SLOTS = availableParallelism() + 1;
+
+/**
+ * wrangler.toml's queue consumers, delivering at once: production batches for up to a few
+ * seconds, which in the tests only adds a wait to every queue hop (ingestion, crawling, channels).
+ */
+function immediateQueueConsumers() {
+  const consumers: QueueConsumerConfig[] = unstable_readConfig({ config: "wrangler.toml" }).queues.consumers ?? [];
+  return Object.fromEntries(
+    consumers.map((c) => [
+      c.queue,
+      { maxBatchSize: c.max_batch_size, maxBatchTimeout: 0, maxRetries: c.max_retries, deadLetterQueue: c.dead_letter_queue, retryDelay: c.retry_delay },
+    ]),
+  );
+}
+
+/** A `[[queues.consumers]]` entry of wrangler.toml. */
+interface QueueConsumerConfig {
+  queue: string;
+  max_batch_size?: number;
+  max_retries?: number;
+  dead_letter_queue?: string;
+  retry_delay?: number;
+}
 
 /** Secrets generated once per test run (never fixed strings): the Worker has no stand-ins for them. */
 const RUN_JWT_SECRET = randomBytes(48).toString("base64url");
@@ -11,11 +43,14 @@ const RUN_ENCRYPTION_KEYS = `k1:${randomBytes(32).toString("base64")}`;
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("schema/migrations/d1");
+  const queueConsumers = immediateQueueConsumers();
   return {
     test: {
       // Request logs only for failing tests: the output stays readable in CI.
       silent: "passed-only" as const,
       reporters: ["default", "./e2e/summary-reporter.ts"],
+      maxWorkers: TEST_SLOTS,
+      sequence: { sequencer: RunOrder },
       projects: [
         {
           plugins: [
@@ -57,28 +92,37 @@ export default defineConfig(async () => {
                   ANTHROPIC_BASE_URL: `${inject("llmFakeUrl")}/conversation-anthropic/drip`,
                 },
                 hyperdrives: { TEST_HYPERDRIVE: TEST_POSTGRES_URL },
+                queueConsumers,
               },
             })),
+            freshRuntimeFor(),
           ],
           test: {
             name: "workers",
             include: ["workers/**/*.test.ts"],
-            globalSetup: ["workers/test/global-setup.ts", "workers/test/llm-global-setup.ts", "workers/test/site-global-setup.ts", "workers/test/providers-global-setup.ts", "workers/test/stripe-global-setup.ts"],
+            // One runtime per slot, reused file after file: importing the Worker into a fresh one
+            // costs seconds. Files that need storage of their own get one (fresh-runtime.ts).
+            isolate: false,
+            globalSetup: ["workers/test/global-setup.ts"],
             setupFiles: ["workers/test/apply-migrations.ts"],
             testTimeout: 20_000,
             hookTimeout: 30_000,
           },
         },
         {
-          // Browser and end-to-end tests, in Node, against the platform started like `npm start`.
+          // Browser and end-to-end tests, in Node, against the platform started like `npm start`
+          // (e2e/platform.ts, shared with the dashboard project).
           test: {
             name: "e2e",
             environment: "node",
             include: ["e2e/**/*.test.ts", "widget/**/*.e2e.test.ts", "dashboard/**/*.e2e.test.ts"],
             globalSetup: ["e2e/global-setup.ts"],
-            testTimeout: 60_000,
+            setupFiles: ["e2e/wait-for-platform.ts"],
+            // Some tests visit every dashboard page, which takes over a minute when the machine is
+            // busy; `expect.poll` waits on the browser and the platform, never on a timer of its own.
+            testTimeout: 120_000,
             hookTimeout: 180_000,
-            fileParallelism: false,
+            expect: { poll: { timeout: 10_000 } },
           },
         },
         {
@@ -89,6 +133,7 @@ export default defineConfig(async () => {
             include: ["dashboard/**/*.test.ts"],
             exclude: ["dashboard/**/*.e2e.test.ts", "**/node_modules/**"],
             globalSetup: ["dashboard/test/global-setup.ts"],
+            setupFiles: ["e2e/wait-for-platform.ts"],
             testTimeout: 30_000,
             hookTimeout: 180_000,
           },

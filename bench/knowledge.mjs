@@ -419,7 +419,7 @@ class TextGenerator {
 /**
  * A PDF of `pages` pages (a bold heading and ~44 lines of 10-point text each, blank lines
  * between paragraphs), made with the parsers' own test builder (`buildPdf` of
- * `workers/src/knowledge/parsers/test-fixtures.ts`, run with tsx).
+ * `workers/test/document-fixtures.ts`, run with tsx).
  */
 async function buildPdf(gen, pages, tmpDir) {
   const spec = [];
@@ -447,7 +447,7 @@ async function buildPdf(gen, pages, tmpDir) {
     script,
     [
       `import { readFileSync, writeFileSync } from "node:fs";`,
-      `import { buildPdf } from ${JSON.stringify(join(ROOT, "workers/src/knowledge/parsers/test-fixtures.ts"))};`,
+      `import { buildPdf } from ${JSON.stringify(join(ROOT, "workers/test/document-fixtures.ts"))};`,
       `const spec: { heading: string; lines: string[] }[] = JSON.parse(readFileSync(process.argv[2]!, "utf8"));`,
       `const pages = spec.map((p) => [`,
       `  { text: p.heading, x: 72, y: 740, size: 16, font: "bold" as const },`,

@@ -49,8 +49,11 @@ function finished(child: ChildProcess, label: string): Promise<string> {
   );
 }
 
-/** Starts `wrangler dev` on a fresh database and waits until `/healthz` answers. */
-export async function startLocalServer(vars: Record<string, string> = {}): Promise<LocalServer> {
+/**
+ * Starts `wrangler dev` on a fresh database and waits until `/healthz` answers: on `port`, or on
+ * a free one.
+ */
+export async function startLocalServer(vars: Record<string, string> = {}, port?: number): Promise<LocalServer> {
   const state = mkdtempSync(join(tmpdir(), "edgedesk-e2e-"));
   const envFile = join(state, ".dev.vars");
   writeFileSync(
@@ -68,7 +71,7 @@ export async function startLocalServer(vars: Record<string, string> = {}): Promi
     ].join("\n"),
   );
   await finished(run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { CI: "true" }), "migrations");
-  const port = await freePort();
+  port ??= await freePort();
   // An explicit inspector port: wrangler's default (9229) races when several servers start at once.
   const inspectorPort = await freePort();
   const child = run(

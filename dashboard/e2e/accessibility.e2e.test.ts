@@ -2,7 +2,7 @@
  * Every page of the dashboard, with content in it, checked by axe-core for WCAG 2.1 A and AA,
  * on a desktop and on a phone-sized screen.
  */
-import AxeBuilder from "@axe-core/playwright";
+import { analyzeAccessibility } from "../../e2e/axe";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { api, launchChromium, signUpInBrowser, uniqueEmail, waitForDocuments } from "./support";
@@ -11,7 +11,7 @@ const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 const ORIGIN = "https://shop.example.com";
 
 async function violations(page: Page) {
-  const result = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+  const result = await analyzeAccessibility(page, WCAG_TAGS);
   return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
 }
 

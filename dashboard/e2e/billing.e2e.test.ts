@@ -1,48 +1,42 @@
 /**
- * The billing page with billing on: a Worker with a Stripe key talking to the fake Stripe API,
- * and a dashboard of its own in front of it. Upgrading leaves for Stripe's page and comes back
- * to a confirmation; the plans, the usage and the invoices pass axe like every other page.
+ * The billing page with billing on: the run's Worker with a Stripe key talking to the fake
+ * Stripe API, and the dashboard in front of it (both from e2e/platform.ts). Upgrading leaves
+ * for Stripe's page and comes back to a confirmation; the plans, the usage and the invoices pass
+ * axe like every other page.
  */
-import AxeBuilder from "@axe-core/playwright";
+import { analyzeAccessibility } from "../../e2e/axe";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalServer, type LocalServer } from "../../e2e/local-server";
-import { startFakeStripe, type FakeStripeServer } from "../../workers/test/fake-stripe-server";
-import { BILLING_VARS } from "../test/global-setup";
-import { startDashboard, type LocalDashboard } from "../test/platform";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { BILLING_VARS } from "../../e2e/platform";
 import { checkoutCustomer, deliverStripeEvent, newSubscriptionId, seedInvoices, subscriptionObject } from "../test/stripe";
 import { launchChromium, PASSWORD, uniqueEmail } from "./support";
 
 const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
 async function violations(page: Page) {
-  const result = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+  const result = await analyzeAccessibility(page, WCAG_TAGS);
   return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
 }
 
 describe("billing with Stripe", () => {
-  let stripe: FakeStripeServer;
-  let server: LocalServer;
-  let dashboard: LocalDashboard;
+  const stripeUrl = inject("fakeStripeUrl");
+  const apiUrl = inject("billingApiUrl");
+  const dashboardUrl = inject("billingDashboardUrl");
   let browser: Browser;
   let page: Page;
   let workspaceId: string;
 
   beforeAll(async () => {
-    stripe = await startFakeStripe();
-    server = await startLocalServer({ ...BILLING_VARS, STRIPE_API_BASE: stripe.url });
-    // The build comes from the e2e global setup.
-    dashboard = await startDashboard(server.url);
     browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
     const email = uniqueEmail("billing");
-    await page.goto(`${dashboard.url}/signup`);
+    await page.goto(`${dashboardUrl}/signup`);
     await page.getByLabel("Workspace name").fill("Paying Co");
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Create workspace" }).click();
     await page.waitForURL("**/overview");
-    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    const login = await fetch(`${apiUrl}/api/v1/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email, password: PASSWORD }),
@@ -51,9 +45,6 @@ describe("billing with Stripe", () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await dashboard?.stop();
-    await server?.stop();
-    await stripe?.close();
   });
 
   it("offers the upgrade to an admin, sends them to Stripe Checkout and confirms on their return", async () => {
@@ -72,11 +63,11 @@ describe("billing with Stripe", () => {
     await page.waitForURL(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_/);
 
     // Stripe confirms the subscription and sends the admin back.
-    const customer = await checkoutCustomer(stripe.url, workspaceId);
+    const customer = await checkoutCustomer(stripeUrl, workspaceId);
     const sub = subscriptionObject({ id: newSubscriptionId(), customer, workspaceId, price: "price_test_pro", status: "active" });
-    await deliverStripeEvent(server.url, BILLING_VARS.STRIPE_WEBHOOK_SECRET, "customer.subscription.created", sub);
-    await seedInvoices(stripe.url, customer, 3);
-    await page.goto(`${dashboard.url}/billing?checkout=success&session_id=cs_test_back`);
+    await deliverStripeEvent(apiUrl, BILLING_VARS.STRIPE_WEBHOOK_SECRET, "customer.subscription.created", sub);
+    await seedInvoices(stripeUrl, customer, 3);
+    await page.goto(`${dashboardUrl}/billing?checkout=success&session_id=cs_test_back`);
     await page.getByRole("status").filter({ hasText: "Thank you, your payment went through." }).waitFor();
     expect(await page.locator('[data-billing="plan"] dd').innerText()).toBe("Pro");
     expect(await page.locator('[data-billing="status"] dd').innerText()).toMatch(/active/i);
@@ -88,7 +79,7 @@ describe("billing with Stripe", () => {
 
   it("fits a phone-sized screen", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${dashboard.url}/billing`);
+    await page.goto(`${dashboardUrl}/billing`);
     await page.getByRole("heading", { name: "Invoices" }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(1);

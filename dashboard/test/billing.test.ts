@@ -5,7 +5,7 @@
 import { describe, expect, inject, it } from "vitest";
 import * as billing from "../app/routes/_app.billing";
 import { can } from "../app/lib/roles";
-import { BILLING_VARS } from "./global-setup";
+import { BILLING_VARS } from "../../e2e/platform";
 import { apiCall, memberBrowser, signedUpBrowser } from "./harness";
 import { checkoutCustomer, deliverStripeEvent, newSubscriptionId, seedInvoices, stripeRequests, subscriptionObject } from "./stripe";
 

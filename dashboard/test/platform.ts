@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../e2e/local-server";
@@ -29,13 +29,31 @@ function collect(child: ChildProcess): () => string {
   return () => output;
 }
 
-/** Builds the dashboard (Remix + Vite) into `dashboard/build`. */
+/**
+ * Scheduling priority of the test builds (0 is normal, 19 the lowest): they yield the CPU to the
+ * tests that run while the platform starts.
+ */
+const BUILD_PRIORITY = 10;
+
+/** Runs a build process at `BUILD_PRIORITY` (best effort: it may already be gone). */
+export function asBuild(child: ChildProcess): ChildProcess {
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, BUILD_PRIORITY);
+  } catch {
+    // exited already, or not allowed: it builds at normal priority
+  }
+  return child;
+}
+
+/** Builds the dashboard (Remix + Vite) into `dashboard/build`, at a lower priority. */
 export async function buildDashboard(): Promise<void> {
-  const remix = spawn(process.execPath, [resolveRemixCli(), "vite:build"], {
-    cwd: DASHBOARD_DIR,
-    env: { ...process.env, FORCE_COLOR: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const remix = asBuild(
+    spawn(process.execPath, [resolveRemixCli(), "vite:build"], {
+      cwd: DASHBOARD_DIR,
+      env: { ...process.env, FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
   const output = collect(remix);
   const code = await new Promise<number | null>((resolve) => remix.on("exit", resolve));
   if (code !== 0) throw new Error(`dashboard build failed (${code}):\n${output().slice(-3000)}`);
@@ -47,9 +65,11 @@ function resolveRemixCli(): string {
   return existsSync(local) ? local : REMIX;
 }
 
-/** Serves the built dashboard with `wrangler pages dev` on a free port, calling `apiUrl`. */
-export async function startDashboard(apiUrl: string): Promise<LocalDashboard> {
-  const port = await freePort();
+/** Serves the built dashboard with `wrangler pages dev` on `port` (or a free one), calling `apiUrl`. */
+export async function startDashboard(apiUrl: string, port?: number): Promise<LocalDashboard> {
+  port ??= await freePort();
+  // An explicit inspector port: the default (9229) races when two dashboards start at once.
+  const inspectorPort = await freePort();
   const state = mkdtempSync(join(tmpdir(), "edgedesk-dashboard-"));
   const child = spawn(
     process.execPath,
@@ -60,6 +80,8 @@ export async function startDashboard(apiUrl: string): Promise<LocalDashboard> {
       "./build/client",
       "--port",
       String(port),
+      "--inspector-port",
+      String(inspectorPort),
       "--ip",
       "127.0.0.1",
       "--persist-to",

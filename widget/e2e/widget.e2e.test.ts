@@ -3,7 +3,7 @@
  * e2e/global-setup.ts after building the widget). The host pages live on their own origin, so the
  * widget runs cross-origin exactly as on a customer's site.
  */
-import AxeBuilder from "@axe-core/playwright";
+import { analyzeAccessibility } from "../../e2e/axe";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
@@ -229,12 +229,12 @@ describe("the widget in a browser", () => {
     for (const color of ["#2557d6", "#ffd400", "#7a7a7a"]) {
       site.setPage(`/axe-${color.slice(1)}`, shopPage(seeded, { color }));
       const page = await openPage(`/axe-${color.slice(1)}`);
-      const closed = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+      const closed = await analyzeAccessibility(page, WCAG_TAGS);
       expect(closed.violations, `${color} closed: ${JSON.stringify(closed.violations, null, 1)}`).toEqual([]);
       await launcher(page).click();
       await ask(page, QUESTION);
       await answers(page).last().locator(".src .chip").first().click();
-      const open = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+      const open = await analyzeAccessibility(page, WCAG_TAGS);
       expect(open.violations, `${color} open: ${JSON.stringify(open.violations, null, 1)}`).toEqual([]);
       await page.context().close();
     }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildPdf } from "../src/knowledge/parsers/test-fixtures";
+import { buildPdf } from "./document-fixtures";
 import { listenLocally, readBody, type RunningFake } from "./fake-http";
 
 /**

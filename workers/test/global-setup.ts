@@ -1,18 +1,51 @@
 /**
- * Vitest global setup (runs once, in Node, before any workerd test): brings the test Postgres,
- * the one `TEST_HYPERDRIVE` reaches, up to the current analytics schema. It runs the same
- * migrator as production, which is idempotent, so repeated and concurrent runs are safe.
+ * Vitest global setup of the Worker tests (runs once, in Node, before any workerd test): brings
+ * the test Postgres up to the current analytics schema and starts the local stand-ins for the
+ * services the Worker calls, all at once. Their URLs are provided to vitest.config.ts, which
+ * hands them to workerd as bindings.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { TEST_POSTGRES_URL } from "../../vitest.config";
+import { promisify } from "node:util";
+import type { TestProject } from "vitest/node";
+import { startFakeLlmServer } from "./fake-llm-server";
+import { startFakeProvidersServer } from "./fake-providers-server";
+import { startFakeSite } from "./fake-site-server";
+import { startFakeStripe } from "./fake-stripe-server";
+import { TEST_POSTGRES_URL } from "./postgres-url";
 
 const MIGRATOR = fileURLToPath(new URL("../../scripts/migrate-pg.mjs", import.meta.url));
 
-/** Applies the Postgres migrations; fails the run with a hint when Postgres is unreachable. */
-export default function setup(): void {
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Base URL of the fake OpenAI/Anthropic server (`http://127.0.0.1:<port>`). */
+    llmFakeUrl: string;
+    /** Base URL of the fake help-center website the crawler tests import pages from. */
+    siteUrl: string;
+    /** Base URL of the fake Slack/Twilio/SendGrid/Zendesk server. */
+    providersFakeUrl: string;
+    /** Base URL of the fake Stripe API. */
+    stripeUrl: string;
+  }
+}
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      /** Base URL of the fake LLM server, for the `llm/` tests. */
+      LLM_FAKE_URL: string;
+      /** Base URL of the fake website the crawler tests import pages from. */
+      SITE_URL: string;
+      /** Base URL of the fake Slack/Twilio/SendGrid/Zendesk server, for the channel tests. */
+      PROVIDERS_FAKE_URL: string;
+    }
+  }
+}
+
+/** Applies the Postgres migrations (the production migrator, idempotent); fails with a hint when Postgres is unreachable. */
+async function migratePostgres(): Promise<void> {
   try {
-    execFileSync(process.execPath, [MIGRATOR, TEST_POSTGRES_URL], { stdio: ["ignore", "ignore", "pipe"] });
+    await promisify(execFile)(process.execPath, [MIGRATOR, TEST_POSTGRES_URL]);
   } catch (err) {
     const stderr = err instanceof Error && "stderr" in err ? String(err.stderr) : String(err);
     throw new Error(
@@ -20,4 +53,23 @@ export default function setup(): void {
         "Start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`.",
     );
   }
+}
+
+/** Migrates Postgres and starts the fake servers; the returned teardown stops them. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe()] as const;
+  const [migrated, ...started] = await Promise.allSettled([migratePostgres(), ...starting]);
+  const running = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const stop = async () => void (await Promise.all(running.map((server) => server.close())));
+  const failed = [migrated, ...started].find((s) => s.status === "rejected");
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  const [llm, site, providers, stripe] = await Promise.all(starting);
+  project.provide("llmFakeUrl", llm.url);
+  project.provide("siteUrl", site.url);
+  project.provide("providersFakeUrl", providers.url);
+  project.provide("stripeUrl", stripe.url);
+  return stop;
 }

@@ -12,7 +12,7 @@ import {
   docxTable,
   rawZip,
   windowsExecutableBytes,
-} from "../src/knowledge/parsers/test-fixtures";
+} from "./document-fixtures";
 import { call, createAssistant, signUp } from "./helpers";
 import { indexRowCounts, indexedChunkIds } from "./knowledge-index-helpers";
 

@@ -4,7 +4,7 @@ import worker from "../index";
 import { consumeAnalytics, emitEvent } from "./consumer";
 import { createAnalyticsSink } from "./create-sink";
 import type { AnalyticsEvent } from "./sink";
-import { freshWorkspace, makeEvent } from "./test-fixtures";
+import { freshWorkspace, makeEvent } from "../../test/analytics-fixtures";
 
 const ANALYTICS_QUEUE = "edgedesk-analytics";
 const WINDOW = { from: "2026-01-01T00:00:00.000Z", to: "2027-01-01T00:00:00.000Z" };

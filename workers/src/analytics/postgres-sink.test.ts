@@ -3,7 +3,7 @@ import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
 import { monthPartitionOf } from "./pg-partitions";
 import { PostgresAnalyticsSink } from "./postgres-sink";
-import { freshWorkspace, makeEvent } from "./test-fixtures";
+import { freshWorkspace, makeEvent } from "../../test/analytics-fixtures";
 
 /** A direct client to the same database, for looking at the catalogue behind the sink's back. */
 function catalogue() {

@@ -4,7 +4,7 @@ import { ApiError } from "../lib/errors";
 import { D1AnalyticsSink } from "./d1-sink";
 import { PostgresAnalyticsSink } from "./postgres-sink";
 import type { AnalyticsEvent, AnalyticsSink, AuditEntry } from "./sink";
-import { byId, freshWorkspace, makeAudit, makeEvent } from "./test-fixtures";
+import { byId, freshWorkspace, makeAudit, makeEvent } from "../../test/analytics-fixtures";
 
 /** Every adapter behind `AnalyticsSink` must pass the same specification. */
 const adapters: { name: string; kind: AnalyticsSink["kind"]; create: () => AnalyticsSink }[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AnthropicChatModel, toAnthropicPrompt, type AnthropicChatModelOptions } from "./anthropic";
-import { collect, eventually, fakeScenario, sampleRequest } from "./test-support";
+import { collect, eventually, fakeScenario, sampleRequest } from "../../test/llm-helpers";
 
 // Mirrors workers/test/fake-llm-server.ts, which runs in Node and cannot be imported here.
 const FAKE_ANSWER = "Refunds are processed within 5 business days [1].";

@@ -4,7 +4,7 @@ import warrantyArticle from "../../../seed/docs/warranty-and-batteries.md?raw";
 import type { Passage } from "./chat-model";
 import { ExtractiveChatModel, NO_ANSWER, extractAnswer, isNoAnswerText, noAnswerText, wordGroups } from "./extractive";
 import { ModelError } from "./model-error";
-import { PASSAGES, collect, sampleRequest } from "./test-support";
+import { PASSAGES, collect, sampleRequest } from "../../test/llm-helpers";
 
 /** One passage per `## ` section of a markdown article, its heading kept apart as search returns it. */
 function sections(file: string, markdown: string): Passage[] {

@@ -6,7 +6,7 @@ import { FallbackChatModel } from "./fallback";
 import type { Logger } from "../lib/logger";
 import { ModelError, type ModelErrorKind } from "./model-error";
 import { OpenAIChatModel } from "./openai";
-import { collect, fakeScenario, sampleRequest } from "./test-support";
+import { collect, fakeScenario, sampleRequest } from "../../test/llm-helpers";
 
 const FAKE_ANSWER = "Refunds are processed within 5 business days [1]."; // as the fake server streams it
 const quiet: Logger = { info() {}, warn() {}, error() {}, with: () => quiet };

@@ -4,7 +4,7 @@ import type { Logger } from "../lib/logger";
 import type { AiRunner } from "./workers-ai";
 import { FallbackChatModel } from "./fallback";
 import { buildModel, createChatModel, parseModelName, planModels } from "./registry";
-import { collect, fakeScenario, sampleRequest } from "./test-support";
+import { collect, fakeScenario, sampleRequest } from "../../test/llm-helpers";
 
 const quiet: Logger = { info() {}, warn() {}, error() {}, with: () => quiet };
 const ai: AiRunner = { run: async () => ({ response: "ok" }) };

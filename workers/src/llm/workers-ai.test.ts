@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collect, sampleRequest } from "./test-support";
+import { collect, sampleRequest } from "../../test/llm-helpers";
 import { WorkersAIChatModel, type AiRunner } from "./workers-ai";
 
 const MODEL = "@cf/meta/llama-3.1-8b-instruct";

@@ -2,7 +2,7 @@ import { strToU8, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { detectType } from "./detect-type";
 import { ParseError } from "./parse-error";
-import { buildDocx, buildPdf, docxParagraph, linuxExecutableBytes, windowsExecutableBytes } from "./test-fixtures";
+import { buildDocx, buildPdf, docxParagraph, linuxExecutableBytes, windowsExecutableBytes } from "../../../test/document-fixtures";
 
 /** The ParseError `run` throws. */
 function refusal(run: () => unknown): ParseError {

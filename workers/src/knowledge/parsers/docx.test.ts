@@ -2,7 +2,7 @@ import { deflateSync, strToU8, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { parseDocx } from "./docx";
 import { ParseError } from "./parse-error";
-import { buildDocx, deflateRepeated, docxParagraph, docxTable, rawZip } from "./test-fixtures";
+import { buildDocx, deflateRepeated, docxParagraph, docxTable, rawZip } from "../../../test/document-fixtures";
 
 function parseError(run: () => unknown): ParseError {
   try {

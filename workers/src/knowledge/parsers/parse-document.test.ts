@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { chunkDocument, contentHash } from "../chunker";
 import { parseDocument } from "./parse-document";
 import { ParseError } from "./parse-error";
-import { buildDocx, buildPdf, docxParagraph, docxTable, windowsExecutableBytes } from "./test-fixtures";
+import { buildDocx, buildPdf, docxParagraph, docxTable, windowsExecutableBytes } from "../../../test/document-fixtures";
 
 async function parseError(work: Promise<unknown>): Promise<ParseError> {
   try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ParseError } from "./parse-error";
 import { parsePdf } from "./pdf";
 import { SectionBuilder } from "./section-builder";
-import { buildPdf, type PdfRun } from "./test-fixtures";
+import { buildPdf, type PdfRun } from "../../../test/document-fixtures";
 
 async function parseError(work: Promise<unknown>): Promise<ParseError> {
   try {

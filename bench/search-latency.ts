@@ -2,15 +2,15 @@
  * Search latency of the local index's in-memory matrix, run with Node (same V8 as workerd; the
  * Workers runtime freezes timers during CPU work, so it cannot time itself):
  *
- *   npx tsx workers/src/knowledge/vector-store/search-latency.bench.ts
+ *   npx tsx bench/search-latency.ts
  *
  * For 1,000 and 10,000 stored vectors at 768, 1024 and 1536 dimensions, times top-10 searches
  * with dense queries (OpenAI, bge) and with hash-embedder questions (sparse), and the rebuild of
  * the matrix from float32 rows as after an eviction. Prints p50 and p99 in milliseconds.
  */
-import { HashEmbedder } from "../embeddings/hash-embedder";
-import { normalizeInPlace } from "../embeddings/vector-math";
-import { VectorMatrix } from "./vector-matrix";
+import { HashEmbedder } from "../workers/src/knowledge/embeddings/hash-embedder";
+import { normalizeInPlace } from "../workers/src/knowledge/embeddings/vector-math";
+import { VectorMatrix } from "../workers/src/knowledge/vector-store/vector-matrix";
 
 const QUERIES = 300;
 const TOP_K = 10;

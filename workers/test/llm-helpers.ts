@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
-import type { RecordedRequest } from "../../test/fake-llm-server";
-import type { ChatChunk, ChatRequest, Passage } from "./chat-model";
-import { ModelError } from "./model-error";
+import type { RecordedRequest } from "./fake-llm-server";
+import type { ChatChunk, ChatRequest, Passage } from "../src/llm/chat-model";
+import { ModelError } from "../src/llm/model-error";
 
 /**
- * Helpers for this folder's tests (imported only by `*.test.ts`): scenarios on the fake LLM
- * server started by `workers/test/llm-global-setup.ts`, a sample request, and stream collection.
+ * Helpers for the model tests (`workers/src/llm/*.test.ts`): scenarios on the fake LLM
+ * server started by `workers/test/global-setup.ts`, a sample request, and stream collection.
  */
 
 /** Base URLs that make the fake play `steps` for one fresh scenario, and what it received. */

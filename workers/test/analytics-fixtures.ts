@@ -2,8 +2,8 @@
  * Builders for the analytics tests: events and audit entries with unique ids, in a workspace
  * of their own, so test runs never collide in the shared Postgres database.
  */
-import { newId } from "../lib/ids";
-import type { AnalyticsEvent, AuditEntry } from "./sink";
+import { newId } from "../src/lib/ids";
+import type { AnalyticsEvent, AuditEntry } from "../src/analytics/sink";
 
 /** A fresh workspace id: every test writes under its own. */
 export function freshWorkspace(): string {

@@ -1,7 +1,7 @@
 /**
  * Offline retrieval check for embedders, run with Node:
  *
- *   npx tsx workers/src/knowledge/embeddings/retrieval-eval.ts [path/to/stackfaq.json] [dims,...]
+ *   npx tsx scripts/retrieval-eval.ts [path/to/stackfaq.json] [dims,...]
  *
  * Embeds every document's title and content with the hash embedder at each dimension, embeds
  * each query, ranks the documents by cosine similarity and prints hit@1, hit@5 and MRR of the
@@ -11,9 +11,9 @@
  * own fusion and keyword index live elsewhere; this only compares embedders.
  */
 import { readFileSync } from "node:fs";
-import type { Embedder } from "./embedder";
-import { HashEmbedder } from "./hash-embedder";
-import { dot } from "./vector-math";
+import type { Embedder } from "../workers/src/knowledge/embeddings/embedder";
+import { HashEmbedder } from "../workers/src/knowledge/embeddings/hash-embedder";
+import { dot } from "../workers/src/knowledge/embeddings/vector-math";
 
 interface EvalSet {
   documents: { id: string; title: string; content: string }[];
