@@ -4,6 +4,7 @@ import { conversationRoleOf, currentStaffRole } from "../../auth/staff-standing"
 import { signConversationToken, verifyConversationToken } from "../../auth/tokens";
 import { authorizeConversation, conversationStub, conversationTokenClaims, wsUrl } from "../../conversation/service";
 import { ApiError, notFound } from "../../lib/errors";
+import { socketCapRefusal } from "../../limits/open-sockets";
 import { subjectOf } from "../../limits/subject";
 import { createDb } from "../../storage/db";
 import { agentDisplayName } from "../../tenancy/workspaces";
@@ -70,6 +71,9 @@ conversationAccessRoutes.get("/conversations/:id/ws", async (c) => {
   const claims = token ? await verifyConversationToken(c.env, token) : null;
   if (!claims) throw new ApiError("unauthorized", "missing, invalid or expired conversation token");
   if (claims.conversationId !== id) throw notFound("conversation");
+  // Past the instance's cap a new socket is refused, so the sockets already open keep working.
+  const refusal = socketCapRefusal(c.env);
+  if (refusal) throw refusal;
   const db = createDb(c.env.DB);
   if (claims.role !== "visitor") {
     // A staff socket joins with what its holder may do now, not when the token was issued.
