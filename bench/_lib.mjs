@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { withRaisedDescriptorLimit } from "../scripts/lib/fd-limit.mjs";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -103,7 +104,10 @@ export function sleep(ms) {
  * its own child processes still alive. The process is also killed if this one exits first.
  */
 export function startWranglerDev(args, { onLine = () => {}, keepLines = 200, graceMs = 10_000, env = {} } = {}) {
-  const proc = spawn(nodeForWrangler(), [WRANGLER_BIN, "dev", ...args], {
+  // The soft descriptor limit raised to the hard one: each open WebSocket costs descriptors in
+  // the dev proxy and the runtime (scripts/lib/fd-limit.mjs).
+  const { command, args: argv } = withRaisedDescriptorLimit(nodeForWrangler(), [WRANGLER_BIN, "dev", ...args]);
+  const proc = spawn(command, argv, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {

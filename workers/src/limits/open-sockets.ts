@@ -21,11 +21,11 @@ import { limitOf } from "./limit-vars";
 
 /**
  * Open WebSockets per Worker instance when `MAX_OPEN_WEBSOCKETS` is unset: what one process
- * holds comfortably behind `wrangler dev` with 20,000 descriptors, the limit of the machines
- * this is developed on (bench/sockets.mjs, BENCHMARKS.md "WebSockets at scale"). `npm start`
- * sets it from the process's real descriptor limit.
+ * holds with a quarter of 20,000 descriptors to spare behind `wrangler dev`, at up to 4 per
+ * socket (scripts/lib/fd-limit.mjs; bench/sockets.mjs, BENCHMARKS.md "WebSockets at scale").
+ * `npm start` sets it from the process's real descriptor limit.
  */
-export const DEFAULT_MAX_OPEN_WEBSOCKETS = 4_000;
+export const DEFAULT_MAX_OPEN_WEBSOCKETS = 3_750;
 
 /** Seconds a refused client is told to wait: sockets close as visitors leave, within seconds to minutes. */
 export const SOCKET_CAP_RETRY_AFTER_SECONDS = 30;
