@@ -381,7 +381,7 @@ export function bundleEntry(dir) {
  * Worker is first bundled as `wrangler deploy` would and `wrangler dev` serves that file, so
  * edits to the working tree during a run cannot reload the server. Resolves once `/healthz`
  * answers, with `{base, server, stop()}`; on failure the server is stopped and the error
- * carries wrangler's last lines. Called again with the same `tmpDir` after `stop()`, it serves
+ * carries wrangler's last lines (`inspectorPort`: the DevTools inspector of the Worker's isolate). Called again with the same `tmpDir` after `stop()`, it serves
  * the same database, bundle and secrets (tokens issued before stay valid). `wrangler.toml` and
  * the static assets (`public/`) are copied into `tmpDir` too (the config's other relative paths
  * made absolute): wrangler dev restarts workerd when its config or assets change (a widget build,
@@ -458,7 +458,7 @@ export async function startLocalWorker({ tmpDir, log = () => {}, vars = {}, snap
     if (err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${server.tail().split("\n").slice(-25).join("\n")}`;
     throw err;
   }
-  return { base, server, stop: () => server.stop() };
+  return { base, server, inspectorPort, stop: () => server.stop() };
 }
 
 /**

@@ -84,6 +84,19 @@ describe("the cap on open WebSockets", () => {
     await until(() => openWebSockets() === before, "every close to be counted");
   });
 
+  it("admits no more than the cap from a burst of handshakes at once", async () => {
+    const conv = await startedConversation();
+    const before = openWebSockets();
+    const cap = before + 3;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => openWithCap(conv.conversationId, conv.token, cap)));
+    expect(answers.map((r) => r.status).sort()).toEqual([101, 101, 101, 429, 429, 429]);
+    const opened = answers.filter((r) => r.status === 101).map(client);
+    for (const socket of opened) await socket.waitFor((e) => e.type === "status");
+    expect(openWebSockets()).toBe(before + 3);
+    for (const socket of opened) socket.ws.close(1000, "done");
+    await until(() => openWebSockets() === before, "every close to be counted");
+  });
+
   it("counts sockets across conversations, and `off` lifts the cap", async () => {
     const a = await startedConversation();
     const b = await startedConversation();

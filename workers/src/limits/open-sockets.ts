@@ -36,6 +36,8 @@ export type SocketCapVars = Partial<Record<"MAX_OPEN_WEBSOCKETS", string>>;
 /** Sockets open per conversation object (by object id), as each last reported. */
 const openByObject = new Map<string, number>();
 let total = 0;
+/** Sockets admitted by the route whose object has not answered yet: counted so a burst of handshakes cannot overshoot the cap. */
+let admitting = 0;
 
 /** Records how many sockets the object `objectId` holds open now. */
 export function reportOpenSockets(objectId: string, open: number): void {
@@ -55,6 +57,23 @@ export function reportObjectSockets(objectId: string, sockets: readonly WebSocke
 /** WebSockets open in this isolate now, across every conversation object. */
 export function openWebSockets(): number {
   return total;
+}
+
+/**
+ * Admits one new socket against the cap: throws the refusal (`socketCapRefusal`) when the
+ * instance is full, else counts the socket as being opened until the returned `release` is
+ * called, once its object has answered (by then the object has reported it, if it opened).
+ */
+export function admitSocket(vars: SocketCapVars): () => void {
+  const refusal = socketCapRefusal(vars, total + admitting);
+  if (refusal) throw refusal;
+  admitting += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    admitting -= 1;
+  };
 }
 
 /** The cap after its override: null when switched off. */
