@@ -3,23 +3,26 @@
  * servers `npm start` and the benches spawn, the cap on open WebSockets that follows from it,
  * and counting what each process holds (Linux `/proc`).
  *
- * Why it matters: behind `wrangler dev` one client WebSocket holds a descriptor in the dev
- * proxy for the client's connection, one in the proxy for its connection to the runtime, and one
- * in the runtime (bench/sockets.mjs counts them, BENCHMARKS.md "WebSockets at scale"). When the
- * runtime cannot `accept()` any more it exits, and every conversation goes with it.
+ * Why it matters: behind `wrangler dev` one client WebSocket holds ~4 descriptors in the dev
+ * proxy and ~2 in the runtime (bench/sockets.mjs counts them, BENCHMARKS.md "WebSockets at
+ * scale"). When a process cannot `accept()` any more it exits, and every conversation goes
+ * with it.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /**
- * Descriptors one client WebSocket may cost the busiest process behind `wrangler dev`: the dev
- * proxy holds the client's connection and its own to the runtime, and handshakes a client gave
- * up on stay open in both until the runtime gets to them (bench/sockets.mjs measured 2 per held
- * socket at rest and far more per socket while overloaded handshakes pile up).
+ * Descriptors one open client WebSocket costs the busiest process behind `wrangler dev`: the dev
+ * proxy holds ~4 (measured 3.98 per socket at 3,801 sockets; the runtime ~2), so the proxy runs
+ * out first (bench/sockets.mjs, BENCHMARKS.md "WebSockets at scale").
  */
 export const DESCRIPTORS_PER_SOCKET = 4;
-/** The share of the limit kept free for everything else: pending handshakes, D1 and object SQLite files, HTTP calls, the inspector. */
-export const DESCRIPTOR_RESERVE_SHARE = 0.25;
+/**
+ * The share of the limit kept free for everything else: handshakes in flight and refused ones
+ * not yet closed (~2,000 descriptors in the proxy with 500 handshakes at once), D1 and object
+ * SQLite files, HTTP calls, the inspector.
+ */
+export const DESCRIPTOR_RESERVE_SHARE = 0.3;
 
 /** `{soft, hard}` "Max open files" of a process (this one by default); null fields when unknown or unlimited. */
 export function descriptorLimits(pid = "self") {
@@ -59,7 +62,7 @@ export function raisedDescriptorLimit() {
 
 /**
  * `MAX_OPEN_WEBSOCKETS` for a server whose processes may each hold `limit` descriptors: what
- * leaves a quarter of them free in the busiest process (3,750 for 20,000). Null when the limit is unknown.
+ * leaves 30 % of them free in the busiest process (3,500 for 20,000). Null when the limit is unknown.
  */
 export function socketCapFor(limit) {
   if (!limit) return null;

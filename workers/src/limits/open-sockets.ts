@@ -21,11 +21,11 @@ import { limitOf } from "./limit-vars";
 
 /**
  * Open WebSockets per Worker instance when `MAX_OPEN_WEBSOCKETS` is unset: what one process
- * holds with a quarter of 20,000 descriptors to spare behind `wrangler dev`, at up to 4 per
- * socket (scripts/lib/fd-limit.mjs; bench/sockets.mjs, BENCHMARKS.md "WebSockets at scale").
- * `npm start` sets it from the process's real descriptor limit.
+ * holds behind `wrangler dev` with 20,000 descriptors, 30 % of them to spare, at ~4 per socket
+ * in the dev proxy (scripts/lib/fd-limit.mjs; bench/sockets.mjs, BENCHMARKS.md "WebSockets at
+ * scale"). `npm start` sets it from the process's real descriptor limit.
  */
-export const DEFAULT_MAX_OPEN_WEBSOCKETS = 3_750;
+export const DEFAULT_MAX_OPEN_WEBSOCKETS = 3_500;
 
 /** Seconds a refused client is told to wait: sockets close as visitors leave, within seconds to minutes. */
 export const SOCKET_CAP_RETRY_AFTER_SECONDS = 30;
