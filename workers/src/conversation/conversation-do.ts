@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { reportObjectSockets } from "../limits/open-sockets";
 import { nowIso } from "../lib/time";
+import { reportObjectSockets } from "../limits/open-sockets";
 import { answerQuestion } from "./answer-turn";
 import {
   broadcastStatus,
