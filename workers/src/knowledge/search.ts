@@ -40,6 +40,21 @@ async function queryVectorOf(env: Env, query: string): Promise<number[] | null> 
   }
 }
 
+/** What an answer retrieves: the hits, and the assistant's config version (knowledge-index/config-version.ts). */
+export interface AnswerRetrieval {
+  hits: SearchHit[];
+  configVersion: string;
+}
+
+/**
+ * `searchKnowledge` (hybrid, top `DEFAULT_TOP_K`) for a conversation's answer, which also learns
+ * the assistant's config version in the same call to the index.
+ */
+export async function searchForAnswer(env: Env, scope: SearchScope, query: string): Promise<AnswerRetrieval> {
+  const queryVector = await queryVectorOf(env, query);
+  return knowledgeIndex(env, scope.assistantId).searchForAnswer(scope, { query, mode: "hybrid", k: DEFAULT_TOP_K, queryVector });
+}
+
 /**
  * Searches an assistant's knowledge base: BM25F keyword search and vector kNN, ranked by
  * `retrieve` (retrieval/pipeline.ts) inside the assistant's `KnowledgeIndexDO`. The one entry
