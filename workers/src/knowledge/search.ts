@@ -1,6 +1,7 @@
 import { createLogger } from "../lib/logger";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import { knowledgeIndex } from "./index-chunks";
+import type { SearchHit } from "./knowledge-index/index-types";
 
 /** Whose knowledge to search: always one assistant of one workspace. */
 export interface SearchScope {
@@ -8,20 +9,8 @@ export interface SearchScope {
   assistantId: string;
 }
 
-/** One retrieved chunk, with what a citation needs. */
-export interface SearchHit {
-  chunk_id: string;
-  document_id: string;
-  title: string;
-  /** The section heading the chunk sits under, when it has one. */
-  heading?: string | null;
-  content: string;
-  snippet: string;
-  /** Link to the original (URL documents), or null. */
-  source: string | null;
-  /** Higher is better; comparable within one query. */
-  score: number;
-}
+/** One retrieved chunk, with what a citation needs (defined beside the index that returns it). */
+export type { SearchHit } from "./knowledge-index/index-types";
 
 /** Which retrieval runs: both fused (the default), or one alone for comparison. */
 export type SearchMode = "hybrid" | "keyword" | "vector";
