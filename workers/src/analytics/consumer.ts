@@ -18,3 +18,9 @@ export async function consumeAnalytics(batch: MessageBatch<AnalyticsEvent>, env:
 export async function emitEvent(env: Env, event: AnalyticsEvent): Promise<void> {
   await env.ANALYTICS_QUEUE.send(event, { contentType: "json" });
 }
+
+/** Queues analytics events in one `sendBatch` (at most the queue's 100 messages and 256 KB). */
+export async function queueEvents(queue: Queue<AnalyticsEvent>, events: readonly AnalyticsEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await queue.sendBatch(events.map((body) => ({ body, contentType: "json" as const })));
+}

@@ -9,9 +9,11 @@
 import { checkModelBudget, ModelBudgetExceeded, type ModelBudgetGrant } from "../limits/model-budget";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
-import { generateAnswer } from "./answer";
-import { loadAnsweringAssistant } from "./assistant-config";
+import { searchForAnswer } from "../knowledge/search";
+import { generateAnswer, searchQuery, type AnswerOutcome } from "./answer";
+import { isCurrentConfig, loadAnsweringAssistant, type AssistantConfig } from "./assistant-config";
 import { requireConversation, type ConversationContext } from "./conversation-context";
+import { DeltaCoalescer } from "./delta-coalescer";
 import { handoffText } from "./handoff-text";
 import { openEscalation, type EscalationReason } from "./open-escalation";
 import type { MessageView } from "./protocol";
@@ -35,11 +37,12 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
   }
   const started = Date.parse(question.created_at);
   const language = question.language ?? "en";
-  const assistant = await loadAnsweringAssistant(cx.env.DB, conv.workspace_id, conv.assistant_id);
 
-  const handoff = handoffReason(assistant !== null, question.content);
-  if (!assistant || handoff) {
-    finishWithHandoff(cx, question, language, handoff ?? "no_match", started);
+  // An assistant known to be deleted never answers; any other is confirmed after retrieval.
+  const cached = store.assistantConfig.get();
+  const handoff = handoffReason(cached?.config !== null, question.content);
+  if (handoff) {
+    finishWithHandoff(cx, question, language, handoff, started);
     return;
   }
 
@@ -53,20 +56,31 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
     return;
   }
 
+  const scope = { workspaceId: conv.workspace_id, assistantId: conv.assistant_id };
+  const { hits, configVersion } = await searchForAnswer(cx.env, scope, searchQuery(question.content));
+  const assistant = await currentAssistant(cx, configVersion);
+  if (!assistant) {
+    finishWithHandoff(cx, question, language, "no_match", started);
+    return;
+  }
+
   const answerId = newId("message");
   store.insertMessage({ id: answerId, sender_type: "assistant", content: "", status: "streaming", language, reply_to: question.id, created_at: nowIso() });
   fanOut.broadcast({ type: "typing", sender_type: "assistant" }, undefined, question.id);
   const signal = cx.generation.start(answerId);
 
   const history = promptHistory(store.recentMessages(HISTORY_MESSAGES, question.seq));
-  const generator = generateAnswer(cx.env, { assistant, question: question.content, language, history, signal }, budget);
-  let seq = 0;
-  let step = await generator.next();
-  while (!step.done) {
-    store.appendChunk(answerId, seq, step.value);
-    fanOut.broadcast({ type: "delta", message_id: answerId, delta: step.value, seq }, undefined, question.id);
-    seq += 1;
-    step = await generator.next();
+  const generator = generateAnswer(cx.env, { assistant, question: question.content, language, history, signal, retrieved: hits }, budget);
+  const deltas = new DeltaCoalescer((delta, seq) => {
+    store.appendChunk(answerId, seq, delta);
+    fanOut.broadcast({ type: "delta", message_id: answerId, delta, seq }, undefined, question.id);
+  });
+  let step: IteratorResult<string, AnswerOutcome>;
+  try {
+    for (step = await generator.next(); !step.done; step = await generator.next()) deltas.push(step.value);
+  } finally {
+    // Held text goes out before the response, so the frames always add up to the answer.
+    deltas.flush();
   }
   const outcome = step.value;
   cx.generation.end();
@@ -84,6 +98,21 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
   const reason = escalationAfterAnswer(outcome, assistant.escalation_threshold, question.content, requireConversation(store).status);
   if (reason) openEscalation(cx, reason, null, question.id);
   cx.flushSoon();
+}
+
+/**
+ * The assistant's settings for this answer: the conversation's copy while it is current for
+ * `version` (the config version retrieval just returned), else read from D1 and kept (see
+ * `assistant-config.ts`). Null when the assistant is deleted.
+ */
+async function currentAssistant(cx: ConversationContext, version: string): Promise<AssistantConfig | null> {
+  const now = Date.now();
+  const cached = cx.store.assistantConfig.get();
+  if (isCurrentConfig(cached, version, now)) return cached.config;
+  const conv = requireConversation(cx.store);
+  const config = await loadAnsweringAssistant(cx.env.DB, conv.workspace_id, conv.assistant_id);
+  cx.store.assistantConfig.put({ version, config, loadedAt: now });
+  return config;
 }
 
 /** Leaves a question unanswered because the workspace's model budget is used up (see `budgetRefusalOutcome`). */

@@ -36,6 +36,8 @@ export interface AnswerInput {
   /** Earlier turns, oldest first. */
   history: ChatMessage[];
   signal?: AbortSignal;
+  /** The knowledge already retrieved for `question` (a conversation's turn retrieves first); searched here when absent. */
+  retrieved?: SearchHit[];
   temperature?: number;
   maxTokens?: number;
 }
@@ -127,8 +129,7 @@ export function budgetCharge(reportedTokens: number, prompt: readonly ChatMessag
  */
 export async function* generateAnswer(env: Env, input: AnswerInput, budget: ModelBudgetGrant): AsyncGenerator<string, AnswerOutcome> {
   if (budget.workspaceId !== input.assistant.workspace_id) throw new Error("model budget granted to another workspace");
-  const query = searchQuery(input.question);
-  const hits = await searchKnowledge(env, { workspaceId: input.assistant.workspace_id, assistantId: input.assistant.id }, query);
+  const hits = input.retrieved ?? (await searchKnowledge(env, { workspaceId: input.assistant.workspace_id, assistantId: input.assistant.id }, searchQuery(input.question)));
   const passages = hits.map(toPassage);
   const messages = assemblePrompt({
     systemPrompt: input.assistant.system_prompt,

@@ -11,9 +11,17 @@ import { createLogger, type Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { statusEvent } from "./conversation-view";
 import { FanOut } from "./fan-out";
-import { flushOutbox } from "./outbox";
+import { InOrder } from "./in-order";
+import { flushAnalytics, flushOutbox, FLUSH_BATCH_SIZE } from "./outbox";
 import { ConversationStore } from "./store";
 import type { ConversationRow } from "./store-rows";
+
+/**
+ * How long a change waits for others before its copy leaves (ms): long enough that a turn's
+ * writes (the question, the answer, the conversation row, their analytics events) usually share
+ * one D1 batch and one queue batch, short enough that the dashboard's copy is current at once.
+ */
+export const FLUSH_DELAY_MS = 20;
 
 /** An analytics event about the conversation: its type and whatever the conversation does not fill in. */
 export type ConversationEvent = Pick<AnalyticsEvent, "type"> & Partial<AnalyticsEvent>;
@@ -50,11 +58,11 @@ export interface ConversationContext {
   readonly logger: Logger;
   /** Keeps background work alive after the current call returns. */
   waitUntil(work: Promise<unknown>): void;
-  /** Queues an analytics event about this conversation (none before it exists). */
+  /** Records an analytics event about this conversation (none before it exists); it reaches the queue with the next flush. */
   emit(event: ConversationEvent): void;
-  /** Copies what changed to D1 now, and sets the alarm for whatever could not be copied. */
+  /** Copies what changed to D1 and the analytics queue now, and sets the alarm for whatever could not be copied. */
   flush(): Promise<void>;
-  /** `flush` in the background; the outbox keeps everything if D1 is unavailable. */
+  /** `flush` within `FLUSH_DELAY_MS` (at once when a full batch waits), in the background; the outboxes keep everything meanwhile. */
   flushSoon(): void;
 }
 
@@ -64,19 +72,47 @@ export function createConversationContext(state: DurableObjectState, env: Env): 
   const logger = createLogger({ component: "conversation" });
   const waitUntil = (work: Promise<unknown>) => state.waitUntil(work);
 
-  const flush = async () => {
-    const result = await flushOutbox(store, env.DB);
-    if (result.failed > 0) logger.warn("outbox flush failed; will retry", { pending: result.failed });
-    if (result.nextAt !== null) {
+  // One flush at a time: two at once would send the same analytics events twice.
+  const flushes = new InOrder();
+  const flushOnce = async () => {
+    const [rows, events] = await Promise.all([flushOutbox(store, env.DB), flushAnalytics(store, env.ANALYTICS_QUEUE)]);
+    if (rows.failed > 0) logger.warn("outbox flush failed; will retry", { pending: rows.failed });
+    if (events.failed > 0) logger.warn("analytics events not queued; will retry", { pending: events.failed });
+    const due = [rows.nextAt, events.nextAt].filter((t): t is number => t !== null);
+    if (due.length > 0) {
+      const nextAt = Math.min(...due);
       const current = await state.storage.getAlarm();
-      if (current === null || current > result.nextAt) await state.storage.setAlarm(result.nextAt);
+      if (current === null || current > nextAt) await state.storage.setAlarm(nextAt);
     }
+  };
+  const flush = () => flushes.run(flushOnce);
+  const flushInBackground = () => waitUntil(flush().catch((err) => logger.error("outbox flush crashed", { error: err })));
+
+  // Memory only: after an eviction the rows are still in the outboxes, and the object's
+  // recovery sets the alarm for them.
+  let scheduled: ReturnType<typeof setTimeout> | null = null;
+  const flushSoon = () => {
+    if (store.outbox.size() >= FLUSH_BATCH_SIZE) {
+      flushInBackground();
+      return;
+    }
+    if (scheduled !== null) return;
+    waitUntil(
+      new Promise<void>((resolve) => {
+        scheduled = setTimeout(() => {
+          scheduled = null;
+          flush()
+            .catch((err) => logger.error("outbox flush crashed", { error: err }))
+            .finally(resolve);
+        }, FLUSH_DELAY_MS);
+      }),
+    );
   };
 
   const emit = (e: ConversationEvent) => {
     const conv = store.conversation();
     if (!conv) return;
-    const event: AnalyticsEvent = {
+    store.analyticsOutbox.add({
       id: newId("event"),
       workspace_id: conv.workspace_id,
       assistant_id: conv.assistant_id,
@@ -85,12 +121,8 @@ export function createConversationContext(state: DurableObjectState, env: Env): 
       channel: conv.channel,
       created_at: nowIso(),
       ...e,
-    };
-    waitUntil(
-      env.ANALYTICS_QUEUE.send(event, { contentType: "json" }).catch((err) =>
-        logger.error("analytics event not queued", { error: err, type: event.type }),
-      ),
-    );
+    });
+    flushSoon();
   };
 
   return {
@@ -103,7 +135,7 @@ export function createConversationContext(state: DurableObjectState, env: Env): 
     waitUntil,
     emit,
     flush,
-    flushSoon: () => waitUntil(flush().catch((err) => logger.error("outbox flush crashed", { error: err }))),
+    flushSoon,
   };
 }
 

@@ -8,15 +8,16 @@ import type { ServerEvent } from "./protocol";
 
 const encoder = new TextEncoder();
 
-/** Writes one event as its own line. */
-export function writeEvent(controller: ReadableStreamDefaultController<Uint8Array>, event: ServerEvent): void {
-  controller.enqueue(encoder.encode(`${JSON.stringify(event)}\n`));
+/** Writes one event as its own line; `json` is the event already serialised, when the caller has it. */
+export function writeEvent(controller: ReadableStreamDefaultController<Uint8Array>, event: ServerEvent, json = JSON.stringify(event)): void {
+  controller.enqueue(encoder.encode(`${json}\n`));
 }
 
 /** A stream of events being written: hand `stream` to the reader, `write` events, then `close`. */
 export interface EventStream {
   readonly stream: ReadableStream<Uint8Array>;
-  write(event: ServerEvent): void;
+  /** Writes an event; pass its JSON when it is already serialised. */
+  write(event: ServerEvent, json?: string): void;
   close(): void;
 }
 
@@ -28,7 +29,7 @@ export function createEventStream(): EventStream {
       controller = c;
     },
   });
-  return { stream, write: (event) => writeEvent(controller, event), close: () => controller.close() };
+  return { stream, write: (event, json) => writeEvent(controller, event, json), close: () => controller.close() };
 }
 
 /**

@@ -8,7 +8,8 @@ import type { ServerEvent } from "./protocol";
 export interface Subscriber {
   /** The visitor message whose answer it waits for. */
   replyTo: string;
-  write: (event: ServerEvent) => void;
+  /** Takes the event and its JSON, serialised once for every socket and subscriber. */
+  write: (event: ServerEvent, json: string) => void;
 }
 
 /** Sends a conversation object's events to its sockets and REST subscribers. */
@@ -35,7 +36,8 @@ export class FanOut {
 
   /**
    * Sends an event to every socket (visitor typing only reaches staff) except `skip`, and to the
-   * REST streams waiting on `replyTo` (all of them when it is not given).
+   * REST streams waiting on `replyTo` (all of them when it is not given). The event is
+   * serialised once, whatever the number of sockets and streams.
    */
   broadcast(event: ServerEvent, skip?: WebSocket, replyTo?: string): void {
     const staffOnly = event.type === "typing" && event.sender_type === "visitor";
@@ -48,7 +50,7 @@ export class FanOut {
         // closing socket
       }
     }
-    for (const s of this.subscribers) if (replyTo === undefined || s.replyTo === replyTo) s.write(event);
+    for (const s of this.subscribers) if (replyTo === undefined || s.replyTo === replyTo) s.write(event, json);
   }
 
   /** Open sockets of staff: agents and observers. */

@@ -1,11 +1,29 @@
+/**
+ * Copies a conversation object's changes out of it: rows to D1 (`flushOutbox`, one `batch()`
+ * per up to `FLUSH_BATCH_SIZE` rows) and analytics events to the analytics queue
+ * (`flushAnalytics`, one `sendBatch` per up to `ANALYTICS_BATCH_SIZE` events). Both leave what
+ * they could not copy in the object's SQLite with a back-off; the context's alarm retries it.
+ */
+import { queueEvents } from "../analytics/consumer";
+import type { AnalyticsEvent } from "../analytics/sink";
+import type { PendingAnalyticsEvent } from "./analytics-outbox-store";
 import type { OutboxEntry } from "./outbox-store";
 import type { ConversationStore } from "./store";
 
 /** Entries written to D1 per flush; one D1 batch is one transaction. */
-const FLUSH_BATCH_SIZE = 50;
+export const FLUSH_BATCH_SIZE = 50;
+/** Analytics events per `sendBatch`: the queue's limit is 100 messages. */
+const ANALYTICS_BATCH_SIZE = 100;
+/** Bytes of analytics events per `sendBatch`: under the queue's 256 KB per batch, with room for framing. */
+const ANALYTICS_BATCH_BYTES = 200_000;
 /** Retry backoff after a failed flush: doubling from 1 s, capped at 5 minutes. */
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
+
+/** When a batch that failed on its `attempts`-th try is tried again: exponential, jittered. */
+function retryAt(now: number, attempts: number): number {
+  return now + Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_MAX_MS) + Math.floor(Math.random() * 250);
+}
 
 /** What a flush did. */
 export interface FlushResult {
@@ -110,12 +128,46 @@ export async function flushOutbox(store: ConversationStore, db: D1Database, now 
       store.outbox.clear(due);
       written += statements.length;
     } catch (err) {
-      const attempts = Math.max(...due.map((d) => d.attempts)) + 1;
-      const delay = Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_MAX_MS);
-      store.outbox.defer(due, now + delay + Math.floor(Math.random() * 250), err instanceof Error ? err.message : String(err));
+      store.outbox.defer(due, retryAt(now, Math.max(...due.map((d) => d.attempts)) + 1), err instanceof Error ? err.message : String(err));
       failed += due.length;
       break;
     }
   }
   return { written, failed, nextAt: store.outbox.nextAt() };
+}
+
+/** The longest run of `due` that fits one `sendBatch` (always at least one event). */
+function oneBatch(due: readonly PendingAnalyticsEvent[]): PendingAnalyticsEvent[] {
+  let bytes = 0;
+  const batch: PendingAnalyticsEvent[] = [];
+  for (const e of due) {
+    bytes += e.body.length;
+    if (batch.length > 0 && bytes > ANALYTICS_BATCH_BYTES) break;
+    batch.push(e);
+  }
+  return batch;
+}
+
+/**
+ * Sends due analytics events to the analytics queue, a `sendBatch` at a time. A failed batch
+ * stays in the outbox with a backoff (the sinks skip an event id they already hold, so a resend
+ * never counts twice).
+ */
+export async function flushAnalytics(store: ConversationStore, queue: Queue<AnalyticsEvent>, now = Date.now()): Promise<FlushResult> {
+  let written = 0;
+  let failed = 0;
+  for (;;) {
+    const batch = oneBatch(store.analyticsOutbox.due(now, ANALYTICS_BATCH_SIZE));
+    if (batch.length === 0) break;
+    try {
+      await queueEvents(queue, batch.map((e) => JSON.parse(e.body) as AnalyticsEvent));
+      store.analyticsOutbox.clear(batch);
+      written += batch.length;
+    } catch (err) {
+      store.analyticsOutbox.defer(batch, retryAt(now, Math.max(...batch.map((e) => e.attempts)) + 1), err instanceof Error ? err.message : String(err));
+      failed += batch.length;
+      break;
+    }
+  }
+  return { written, failed, nextAt: store.analyticsOutbox.nextAt() };
 }

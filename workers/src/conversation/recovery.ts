@@ -1,7 +1,7 @@
 /**
  * A conversation object waking after a restart or an eviction: the answer it was generating is
  * gone with the old isolate, so an answer still marked streaming is closed as failed with what
- * it had streamed, and the alarm picks up whatever else was left (questions, the outbox).
+ * it had streamed, and the alarm picks up whatever else was left (questions, the outboxes).
  */
 import { nowIso } from "../lib/time";
 import type { ConversationContext } from "./conversation-context";
@@ -23,7 +23,7 @@ export async function recoverAfterRestart(cx: ConversationContext): Promise<void
     // The question it answered is settled: asking again is the visitor's call.
     store.settleQuestionOf(m.id);
   }
-  if (store.nextPending() || store.outbox.size() > 0) {
+  if (store.nextPending() || store.outbox.size() > 0 || store.analyticsOutbox.size() > 0) {
     await cx.storage.setAlarm(Date.now() + RECOVERY_DELAY_MS);
   }
 }

@@ -70,6 +70,22 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE messages ADD COLUMN sender_name TEXT;`,
   // v3: the visitor message an escalation was opened for (the question the AI could not answer).
   `ALTER TABLE escalations ADD COLUMN question_id TEXT;`,
+  // v4: the assistant's answering settings as last read from D1, with the config version they
+  // were read at (`assistant-config.ts`; `config` is NULL once the assistant is deleted), and the
+  // analytics events still owed to the analytics queue (`analytics-outbox-store.ts`).
+  `CREATE TABLE IF NOT EXISTS assistant_config (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     version TEXT NOT NULL,
+     config TEXT,
+     loaded_at INTEGER NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS analytics_outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     body TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     last_error TEXT
+   );`,
 ];
 
 /** Brings the object's tables up to the latest version. */
@@ -83,4 +99,4 @@ export function migrateConversationTables(sql: SqlStorage): void {
 }
 
 /** Every table holding the conversation's data, for erasure. */
-export const CONVERSATION_TABLES = ["conversation", "messages", "stream_chunks", "escalations", "outbox"] as const;
+export const CONVERSATION_TABLES = ["conversation", "messages", "stream_chunks", "escalations", "outbox", "analytics_outbox", "assistant_config"] as const;

@@ -1,4 +1,6 @@
 import type { EscalationAnchor, VisitorQuestion } from "./learnable-question";
+import { AnalyticsOutboxStore } from "./analytics-outbox-store";
+import { AssistantConfigCache } from "./assistant-config";
 import { OutboxStore } from "./outbox-store";
 import type { EscalationView, MessageView } from "./protocol";
 import { CONVERSATION_TABLES, migrateConversationTables } from "./store-schema";
@@ -20,10 +22,16 @@ import {
 export class ConversationStore {
   /** The copies still owed to D1. */
   readonly outbox: OutboxStore;
+  /** The analytics events still owed to the analytics queue. */
+  readonly analyticsOutbox: AnalyticsOutboxStore;
+  /** The assistant's answering settings as last read from D1. */
+  readonly assistantConfig: AssistantConfigCache;
 
   constructor(private readonly sql: SqlStorage) {
     migrateConversationTables(sql);
     this.outbox = new OutboxStore(sql);
+    this.analyticsOutbox = new AnalyticsOutboxStore(sql);
+    this.assistantConfig = new AssistantConfigCache(sql);
   }
 
   /** The conversation, or null when this object was never initialised. */

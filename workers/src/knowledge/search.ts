@@ -2,13 +2,15 @@ import { createLogger } from "../lib/logger";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import { knowledgeIndex } from "./index-chunks";
 import type { SearchHit } from "./knowledge-index/index-types";
-export type { SearchHit };
 
 /** Whose knowledge to search: always one assistant of one workspace. */
 export interface SearchScope {
   workspaceId: string;
   assistantId: string;
 }
+
+/** One retrieved chunk, with what a citation needs (defined beside the index that returns it). */
+export type { SearchHit } from "./knowledge-index/index-types";
 
 /** Which retrieval runs: both fused (the default), or one alone for comparison. */
 export type SearchMode = "hybrid" | "keyword" | "vector";
@@ -25,6 +27,21 @@ async function queryVectorOf(env: Env, query: string): Promise<number[] | null> 
     createLogger({ component: "knowledge.search" }).warn("query embedding failed; keyword only", { error: err });
     return null;
   }
+}
+
+/** What an answer retrieves: the hits, and the assistant's config version (knowledge-index/config-version.ts). */
+export interface AnswerRetrieval {
+  hits: SearchHit[];
+  configVersion: string;
+}
+
+/**
+ * `searchKnowledge` (hybrid, top `DEFAULT_TOP_K`) for a conversation's answer, which also learns
+ * the assistant's config version in the same call to the index.
+ */
+export async function searchForAnswer(env: Env, scope: SearchScope, query: string): Promise<AnswerRetrieval> {
+  const queryVector = await queryVectorOf(env, query);
+  return knowledgeIndex(env, scope.assistantId).searchForAnswer(scope, { query, mode: "hybrid", k: DEFAULT_TOP_K, queryVector });
 }
 
 /**

@@ -10,6 +10,8 @@ import {
 import { recordAudit } from "../../analytics/audit";
 import { assertCanAddAssistant } from "../../billing/limits";
 import { deleteAssistantKnowledge } from "../../knowledge/documents";
+import { announceAssistantChange } from "../../knowledge/knowledge-index/config-version";
+import { createLogger } from "../../lib/logger";
 import { createDb } from "../../storage/db";
 import {
   assertModelPolicyAllowed,
@@ -90,6 +92,11 @@ export const assistantsRoutes = router()
       const patch = c.req.valid("json");
       await assertModelPolicyAllowed(c.env, createDb(c.env.DB), p.workspaceId, patch.model_policy);
       const row = await updateAssistant(createDb(c.env.DB), p.workspaceId, id, patch);
+      // Live conversations re-read the settings on their next answer. Should the index be out of
+      // reach, they still do within CONFIG_MAX_AGE_MS (conversation/assistant-config.ts).
+      await announceAssistantChange(c.env, { workspaceId: p.workspaceId, assistantId: id }).catch((err: unknown) =>
+        createLogger({ component: "assistants" }).warn("assistant change not announced to its conversations", { assistant_id: id, error: err }),
+      );
       await recordAudit(
         c.env,
         p,
@@ -112,6 +119,8 @@ export const assistantsRoutes = router()
       const p = c.get("principal");
       const { id } = c.req.valid("param");
       await deleteAssistant(createDb(c.env.DB), p.workspaceId, id);
+      // Its live conversations stop answering from their next message.
+      await announceAssistantChange(c.env, { workspaceId: p.workspaceId, assistantId: id });
       await deleteAssistantKnowledge(c.env, p.workspaceId, id);
       await recordAudit(c.env, p, { action: "assistant.deleted", targetType: "assistant", targetId: id }, auditContext(c));
       return c.body(null, 204);

@@ -1,10 +1,11 @@
 /**
  * The `meta` table of a knowledge index object: its schema version, owning workspace, vector
- * dimension and the progress of the first-use import, one row per key.
+ * dimension, the progress of the first-use import and the assistant's config version
+ * (`config-version.ts`), one row per key.
  */
 
 /** The keys the index keeps in `meta`. */
-export type MetaKey = "schema_version" | "workspace_id" | "dimensions" | "legacy_import" | "legacy_cursor";
+export type MetaKey = "schema_version" | "workspace_id" | "dimensions" | "legacy_import" | "legacy_cursor" | "config_version";
 
 /** The value stored under `key`, or null. */
 export function meta(sql: SqlStorage, key: MetaKey): string | null {

@@ -1,3 +1,4 @@
+// Over 400 lines: one thin method per RPC the index answers; the work is in the modules it imports.
 import { DurableObject } from "cloudflare:workers";
 import { createLogger } from "../../lib/logger";
 import { toUnitVector } from "../embeddings/vector-math";
@@ -10,6 +11,7 @@ import { MAX_DIMENSIONS } from "../vector-store/limits";
 import type { VectorStore } from "../vector-store/vector-store";
 import { checkCapacity, insertChunk, insertVector, removeDocumentRows, toBlob, type StagedRow } from "./chunk-rows";
 import type { CodeMatrix } from "./code-matrix";
+import { bumpConfigVersion, currentConfigVersion } from "./config-version";
 import * as indexMeta from "./index-meta";
 import type { MetaKey } from "./index-meta";
 import type { AddedPhrasing, ChunkInput, IndexDocument, IndexScope, IndexStats, PhrasingInput, PhrasingPage, PhrasingRecord, SearchHit } from "./index-types";
@@ -196,6 +198,22 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
       return retrieve(backend, { ...request, mode: "keyword", queryVector: null }, extras);
     });
     return hits(this.ctx.storage.sql, ranked);
+  }
+
+  /**
+   * `search`, plus the assistant's config version (see config-version.ts): how a conversation
+   * learns in the call it makes anyway whether its copy of the assistant's settings is current.
+   */
+  async searchForAnswer(scope: IndexScope, request: RetrieveRequest): Promise<{ hits: SearchHit[]; configVersion: string }> {
+    const hits = await this.search(scope, request);
+    return { hits, configVersion: currentConfigVersion(this.ctx.storage.sql) };
+  }
+
+  /** Marks the assistant's settings changed (its D1 row was just written); returns the new version. */
+  async bumpConfigVersion(scope: IndexScope): Promise<string> {
+    this.migrate();
+    this.checkWorkspace(scope);
+    return bumpConfigVersion(this.ctx.storage.sql);
   }
 
   /** Size of the index. */
