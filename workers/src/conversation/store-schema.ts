@@ -70,6 +70,9 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE messages ADD COLUMN sender_name TEXT;`,
   // v3: the visitor message an escalation was opened for (the question the AI could not answer).
   `ALTER TABLE escalations ADD COLUMN question_id TEXT;`,
+  // v4: a verified visitor (identity proved with the assistant's secret) and the claims proved.
+  `ALTER TABLE conversation ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE conversation ADD COLUMN identity TEXT;`,
 ];
 
 /** Brings the object's tables up to the latest version. */
