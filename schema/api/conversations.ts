@@ -54,7 +54,7 @@ export function hasReservedVisitorPrefix(visitorId: string): boolean {
 /** A visitor id a client (widget, API caller) chooses: never one of a channel's or a verified user's. */
 export const ClientVisitorIdSchema = VisitorIdSchema.refine(
   (id) => !hasReservedVisitorPrefix(id),
-  `must not start with ${RESERVED_VISITOR_ID_PREFIXES.join(", ")}: channel ids belong to conversations the channels start, user: ids to verified users (send identity instead)`,
+  `must not start with a channel prefix (${CHANNEL_VISITOR_ID_PREFIXES.join(", ")}) or ${VERIFIED_VISITOR_ID_PREFIX}: those ids belong to conversations the channels start and to verified users (send identity instead)`,
 );
 
 /** A user id a business vouches for: it becomes the visitor id `user:<user_id>`, so it fits one. */
