@@ -17,6 +17,7 @@ function bridge(locale: string, strings: Record<string, string>, rtl = false): H
     config: { assistantId: "ast_test00000000", publishableKey: "pk_live_test", position: "bottom-left", locale, rtl, openOnLoad: false, launcherHidden: false, theme: themeFor("#ffd400") },
     data: {} as DOMStringMap,
     scriptSrc: "https://edge.example.com/widget/v1/widget.js",
+    identity: null,
     root,
     launcher,
     strings: { ...strings },

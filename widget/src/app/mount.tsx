@@ -41,6 +41,7 @@ export const mount: MountApp = (host: HostBridge): AppHandle => {
     events: window,
     isOnline: () => navigator.onLine,
     onEvent: host.emit,
+    identity: host.identity,
   });
   void session.start();
 

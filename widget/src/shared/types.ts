@@ -43,11 +43,20 @@ export interface Theme {
   accent: string;
 }
 
-/** Who the visitor is, as the embedding page knows it (`EdgeDesk.identify`). */
+/**
+ * Who the visitor is, as the embedding page knows it (`EdgeDesk.identify`, `data-user-*`):
+ * unverified (`visitor_id`, `name`, `email`, kept as the conversation's metadata), or verified by
+ * the site's backend with the assistant's identity secret (`user_id` + `user_hash`, or `token`).
+ */
 export interface VisitorIdentity {
   visitor_id?: string;
   name?: string;
   email?: string;
+  /** The signed-in user's id, with `user_hash`: its HMAC-SHA256 under the identity secret. */
+  user_id?: string;
+  user_hash?: string;
+  /** Instead of `user_id` + `user_hash`: a JWT (HS256) signed with the identity secret. */
+  token?: string;
 }
 
 /** Events of `EdgeDesk.on(event, fn)`. */
@@ -59,6 +68,8 @@ export interface HostBridge {
   /** The script tag's attributes and URL, for the settings only the panel uses. */
   data: DOMStringMap;
   scriptSrc: string;
+  /** Who the page said the visitor is before the app loaded (`data-user-*`, `EdgeDesk.identify`). */
+  identity: VisitorIdentity | null;
   /** The widget's shadow root, where the app renders, and the launcher in it. */
   root: ShadowRoot;
   launcher: HTMLButtonElement;
