@@ -10,7 +10,6 @@
  */
 import { batch, signal } from "@preact/signals";
 import type { ClientFrame, MessageView } from "../../../schema/protocol";
-import { mergeIdentity, proofOf, userOf } from "../shared/identity";
 import type { VisitorIdentity, WidgetEvent } from "../shared/types";
 import { BUSY_AFTER_S, ConversationState } from "./conversation-state";
 import { resumePoint } from "./message-list";
@@ -84,7 +83,7 @@ export class ChatSession extends ConversationState {
       event: (e) => this.apply(e),
       closed: () => (this.typing.value = null),
       renewed: () => this.#saveShared(),
-      renewal: (conv) => (conv.user ? { identity: proofOf(this.#identity) } : { visitor_id: conv.visitorId }),
+      renewal: (conv) => (conv.user ? { identity: this.#verified()?.[0] } : { visitor_id: conv.visitorId }),
       gone: () => this.newConversation(),
     });
     this.link = this.#link.link;
@@ -133,10 +132,12 @@ export class ChatSession extends ConversationState {
 
   /**
    * Who the visitor is; another visitor id than the current one, or another verified user (a
-   * new `user_id` or token `sub`), starts a fresh conversation.
+   * new `user_id`, or a token for another `sub`), starts a fresh conversation. A token wins over
+   * `user_id` + `user_hash`; a new `user_id` drops a token given before.
    */
   identify(who: VisitorIdentity): void {
-    this.#identity = mergeIdentity(this.#identity, who);
+    this.#identity = { ...this.#identity, ...who };
+    if (who.user_id) this.#identity.token = who.token;
     if (this.#conv && !this.#owns(this.#conv)) this.newConversation();
     const id = who.visitor_id?.trim();
     if (id && id !== this.#visitorId) {
@@ -197,7 +198,21 @@ export class ChatSession extends ConversationState {
 
   /** True when `conv` belongs to the visitor as now identified (the same verified user, or both anonymous). */
   #owns(conv: StoredConversation | null): boolean {
-    return !conv || (conv.user ?? null) === userOf(this.#identity);
+    return !conv || conv.user === this.#verified()?.[1];
+  }
+
+  /**
+   * The verified user's proof (sent as `identity`) and the user it names: a token's `sub`, read
+   * but not checked (the platform checks it), to tell one user from the next on a shared device.
+   * Null for an anonymous visitor.
+   */
+  #verified(): [{ token: string } | { user_id: string; user_hash: string }, string] | null {
+    const { token, user_id, user_hash } = this.#identity;
+    try {
+      return token ? [{ token }, String(JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))).sub)] : user_id && user_hash ? [{ user_id, user_hash }, user_id] : null;
+    } catch {
+      return [{ token: token! }, "?"]; // unreadable: the platform refuses it, and no stored conversation is this user's
+    }
   }
 
   #saveShared(): void {
@@ -228,24 +243,23 @@ export class ChatSession extends ConversationState {
       if (this.#identity.name) metadata.name = this.#identity.name.slice(0, 500);
       if (this.#identity.email) metadata.email = this.#identity.email.slice(0, 500);
       // A verified user's open conversation is resumed (on a new device too); the socket's resume replays it.
-      const proof = proofOf(this.#identity);
-      const user = userOf(this.#identity);
+      const verified = this.#verified();
       const created = (await this.#link.api("POST", "/conversations", {
         body: {
           assistant_id: this.#opts.assistantId,
           visitor_id: this.#visitorId,
           channel: "web",
           ...(Object.keys(metadata).length ? { metadata } : {}),
-          ...(proof ? { identity: proof, resume: true } : {}),
+          ...(verified && { identity: verified[0], resume: true }),
         },
-      })) as { conversation_id: string; token: string; token_expires_at: string; ws_url: string; visitor_id?: string };
+      })) as { conversation_id: string; token: string; token_expires_at: string; ws_url: string };
       this.#conv = {
         id: created.conversation_id,
         token: created.token,
         expiresAt: created.token_expires_at,
         wsUrl: created.ws_url,
-        visitorId: created.visitor_id ?? this.#visitorId,
-        ...(user ? { user } : {}),
+        visitorId: this.#visitorId,
+        user: verified?.[1],
       };
       this.#saveShared();
       this.conversationId.value = this.#conv.id;

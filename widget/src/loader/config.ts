@@ -1,5 +1,5 @@
 /** Reads the launcher's configuration from the widget's `<script>` tag's `data-*` attributes. */
-import type { LauncherConfig, VisitorIdentity } from "../shared/types";
+import type { LauncherConfig } from "../shared/types";
 import { themeFor } from "./theme";
 
 /** Locales the widget has UI strings for; the first is the fallback. */
@@ -35,16 +35,4 @@ export function readConfig(d: DOMStringMap, languages: readonly string[]): Launc
     launcherHidden: d.launcher === "hidden",
     theme: themeFor(d.color),
   };
-}
-
-/**
- * The verified user the script tag names: `data-user-token` (a JWT), or `data-user-id` with
- * `data-user-hash`; null when it names none.
- */
-export function identityFromData(d: DOMStringMap): VisitorIdentity | null {
-  const token = d.userToken?.trim();
-  if (token) return { token };
-  const userId = d.userId?.trim();
-  const userHash = d.userHash?.trim();
-  return userId && userHash ? { user_id: userId, user_hash: userHash } : null;
 }

@@ -8,9 +8,8 @@
  * visitor reaches for the launcher (hover, focus, touch) or the widget opens, so a page where
  * nobody chats pays for this file alone.
  */
-import { mergeIdentity } from "../shared/identity";
 import type { AppHandle, MountApp, VisitorIdentity, WidgetEvent } from "../shared/types";
-import { identityFromData, readConfig } from "./config";
+import { readConfig } from "./config";
 
 declare const __WIDGET_VERSION__: string;
 
@@ -46,7 +45,7 @@ function boot(script: HTMLScriptElement): void {
   let app: AppHandle | null = null;
   let loading: Promise<AppHandle> | null = null;
   let open = false;
-  let identity: VisitorIdentity | null = identityFromData(script.dataset);
+  let identity: VisitorIdentity | null = null;
   let returnFocus: HTMLElement | null = null;
   const openKey = OPEN_STATE_KEY + config.assistantId;
   const remember = (on: boolean) => {
@@ -99,7 +98,7 @@ function boot(script: HTMLScriptElement): void {
     // The app and its strings load side by side: no waterfall.
     loading = Promise.all([load("app.js"), load(`i18n/${config.locale}.js`)]).then(
       () => {
-        app = mount!({ config, data: script.dataset, scriptSrc: script.src, identity, root, launcher, strings, load, emit, closed: () => setOpen(false, true) });
+        app = mount!({ config, data: script.dataset, scriptSrc: script.src, root, launcher, strings, load, emit, closed: () => setOpen(false, true) });
         if (identity) app.identify(identity);
         emit("ready");
         return app;
@@ -142,7 +141,7 @@ function boot(script: HTMLScriptElement): void {
     close: () => setOpen(false, true),
     toggle: () => setOpen(!open, true),
     identify: (who: VisitorIdentity) => {
-      identity = mergeIdentity(identity, who);
+      identity = { ...who };
       app?.identify(identity);
     },
     on: (event: WidgetEvent, fn: Listener) => {

@@ -101,33 +101,17 @@ describe("widget.js, the loader", () => {
     expect(api.version).toBe("test");
   });
 
-  it("hands the app the verified user named by data-user-id and data-user-hash, or data-user-token", async () => {
-    await embed({ userId: "cust-42", userHash: "a1b2" });
-    let bridge: HostBridge | undefined;
-    const handle: AppHandle = { setOpen: vi.fn(), identify: vi.fn() };
-    w.EdgeDesk!.open();
-    await arrive((b) => ((bridge = b), handle));
-    expect(bridge!.identity).toEqual({ user_id: "cust-42", user_hash: "a1b2" });
-    document.body.innerHTML = "";
-    delete w.EdgeDesk;
-    appended = [];
-    await embed({ userToken: "eyJ.token.sig", userId: "ignored" });
-    w.EdgeDesk!.open();
-    await arrive((b) => ((bridge = b), handle));
-    expect(bridge!.identity).toEqual({ token: "eyJ.token.sig" });
-  });
-
-  it("passes identify() to the app, a new proof replacing the old one whole", async () => {
+  it("hands the app the script tag's data-user-* attributes and passes identify() proofs on", async () => {
     const { api } = await embed({ userId: "cust-1", userHash: "h1" });
-    api.identify({ name: "Ada" });
     api.identify({ token: "t.k.n" });
     let bridge: HostBridge | undefined;
     const handle: AppHandle = { setOpen: vi.fn(), identify: vi.fn() };
     api.open();
     await arrive((b) => ((bridge = b), handle));
-    expect(bridge!.identity).toEqual({ name: "Ada", token: "t.k.n" });
+    expect(bridge!.data).toMatchObject({ userId: "cust-1", userHash: "h1" });
+    expect(handle.identify).toHaveBeenCalledWith({ token: "t.k.n" });
     api.identify({ user_id: "cust-2", user_hash: "h2" });
-    expect(handle.identify).toHaveBeenLastCalledWith({ name: "Ada", user_id: "cust-2", user_hash: "h2" });
+    expect(handle.identify).toHaveBeenLastCalledWith({ user_id: "cust-2", user_hash: "h2" });
   });
 
   it("reopens on the next page of the visit without taking focus", async () => {

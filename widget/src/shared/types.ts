@@ -53,10 +53,10 @@ export interface VisitorIdentity {
   name?: string;
   email?: string;
   /** The signed-in user's id, with `user_hash`: its HMAC-SHA256 under the identity secret. */
-  user_id?: string;
-  user_hash?: string;
-  /** Instead of `user_id` + `user_hash`: a JWT (HS256) signed with the identity secret. */
-  token?: string;
+  user_id?: string | undefined;
+  user_hash?: string | undefined;
+  /** Instead of `user_id` + `user_hash` (and winning over them): a JWT (HS256) signed with the identity secret. */
+  token?: string | undefined;
 }
 
 /** Events of `EdgeDesk.on(event, fn)`. */
@@ -68,8 +68,6 @@ export interface HostBridge {
   /** The script tag's attributes and URL, for the settings only the panel uses. */
   data: DOMStringMap;
   scriptSrc: string;
-  /** Who the page said the visitor is before the app loaded (`data-user-*`, `EdgeDesk.identify`). */
-  identity: VisitorIdentity | null;
   /** The widget's shadow root, where the app renders, and the launcher in it. */
   root: ShadowRoot;
   launcher: HTMLButtonElement;
