@@ -138,6 +138,10 @@ export const conversations = sqliteTable(
     metadata: text("metadata", { mode: "json" }).notNull().default(sql`'{}'`),
     /** Channel thread key (Slack thread, WhatsApp number, email thread) for inbound routing. */
     external_ref: text("external_ref"),
+    /** The visitor proved who they are with the assistant's identity secret (HMAC or JWT). */
+    verified: integer("verified", { mode: "boolean" }).notNull().default(false),
+    /** The verified claims (`{user_id, email?, name?}`) when `verified`; null otherwise. */
+    identity: text("identity", { mode: "json" }),
     message_count: integer("message_count").notNull().default(0),
     last_message_at: text("last_message_at"),
     resolved_at: text("resolved_at"),
@@ -282,6 +286,19 @@ export const integrations = sqliteTable(
   },
   (t) => [uniqueIndex("integrations_workspace_type_uq").on(t.workspace_id, t.type)],
 );
+
+/**
+ * An assistant's identity secret, sealed with `ENCRYPTION_KEYS`: the key a business's backend
+ * signs its users' ids (HMAC) or tokens (JWT HS256) with, so their conversations are verified.
+ * One per assistant; rotating replaces it at once (no grace period).
+ */
+export const identity_secrets = sqliteTable("identity_secrets", {
+  assistant_id: text("assistant_id").primaryKey().references(() => assistants.id),
+  workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+  secret_ciphertext: text("secret_ciphertext").notNull(),
+  secret_key_id: text("secret_key_id").notNull(),
+  ...timestamps,
+});
 
 /** Analytics events when no Hyperdrive binding is configured (the Postgres table's twin). */
 export const analytics_events = sqliteTable(

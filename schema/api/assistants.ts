@@ -72,6 +72,20 @@ export const AssistantUpdateBody = z
   .refine((v) => Object.keys(v).length > 0, "at least one field must be given")
   .openapi("AssistantUpdate");
 
+/**
+ * `POST /assistants/:id/identity-secret`: the assistant's new identity secret, shown this once.
+ * The business's backend signs its users' ids (HMAC-SHA256) or tokens (JWT HS256) with it.
+ */
+export const IdentitySecretSchema = z
+  .object({
+    assistant_id: z.string(),
+    secret: z.string(),
+    /** True when it replaced an earlier secret, which stopped verifying at once. */
+    rotated: z.boolean(),
+    created_at: isoTimestamp,
+  })
+  .openapi("IdentitySecret");
+
 /** An assistant as the API shows it. */
 export type Assistant = z.infer<typeof AssistantSchema>;
 /** An assistant's model policy. */

@@ -35,25 +35,77 @@ export function hasChannelVisitorPrefix(visitorId: string): boolean {
   return CHANNEL_VISITOR_ID_PREFIXES.some((p) => lower.startsWith(p));
 }
 
-/** A visitor id a client (widget, API caller) chooses: never one of a channel's. */
+/**
+ * The visitor id prefix of verified users (`user:42`): a verified conversation's visitor id is
+ * this plus the user id its identity proof vouched for, so one user's conversations share an id
+ * on every device. Only a verified start makes such ids.
+ */
+export const VERIFIED_VISITOR_ID_PREFIX = "user:";
+
+/** Every visitor id prefix a client may not choose: the channels' and verified users'. */
+export const RESERVED_VISITOR_ID_PREFIXES: readonly string[] = [...CHANNEL_VISITOR_ID_PREFIXES, VERIFIED_VISITOR_ID_PREFIX];
+
+/** True when a visitor id carries a prefix only the platform gives (in any letter case). */
+export function hasReservedVisitorPrefix(visitorId: string): boolean {
+  const lower = visitorId.toLowerCase();
+  return RESERVED_VISITOR_ID_PREFIXES.some((p) => lower.startsWith(p));
+}
+
+/** A visitor id a client (widget, API caller) chooses: never one of a channel's or a verified user's. */
 export const ClientVisitorIdSchema = VisitorIdSchema.refine(
-  (id) => !hasChannelVisitorPrefix(id),
-  `must not start with a channel prefix (${CHANNEL_VISITOR_ID_PREFIXES.join(", ")}): those ids belong to conversations the channels start`,
+  (id) => !hasReservedVisitorPrefix(id),
+  `must not start with a channel prefix (${CHANNEL_VISITOR_ID_PREFIXES.join(", ")}) or ${VERIFIED_VISITOR_ID_PREFIX}: those ids belong to conversations the channels start and to verified users (send identity instead)`,
 );
+
+/** A user id a business vouches for: it becomes the visitor id `user:<user_id>`, so it fits one. */
+export const VerifiedUserIdSchema = z
+  .string()
+  .min(1)
+  .max(128 - VERIFIED_VISITOR_ID_PREFIX.length)
+  .regex(/^[\w.@:+-]+$/, "may contain letters, digits and . _ - @ : + only");
+
+/**
+ * Proof of who the visitor is, made by the business's backend with the assistant's identity
+ * secret: the HMAC-SHA256 of `user_id` (lower-case hex), or a JWT (HS256; `sub`, optional
+ * `email`, `name`, `exp`).
+ */
+export const IdentityProofSchema = z
+  .union([
+    z.strictObject({ user_id: VerifiedUserIdSchema, user_hash: z.string().min(1).max(128) }),
+    z.strictObject({ token: z.string().min(1).max(4_096) }),
+  ])
+  .openapi("IdentityProof");
+
+/** What a verified conversation knows of its visitor: the claims the proof vouched for. */
+export const VerifiedIdentitySchema = z
+  .object({ user_id: z.string(), email: z.string().optional(), name: z.string().optional() })
+  .openapi("VerifiedIdentity");
 
 const MetadataSchema = z
   .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
   .refine((m) => Object.keys(m).length <= METADATA_MAX_KEYS, `at most ${METADATA_MAX_KEYS} keys`)
   .refine((m) => JSON.stringify(m).length <= METADATA_MAX_JSON_CHARS, `at most ${METADATA_MAX_JSON_CHARS} characters of JSON`);
 
-/** `POST /conversations`. */
+/**
+ * `POST /conversations`. With `identity` the conversation is verified and its visitor id is
+ * `user:<user_id>` (`visitor_id` may then be left out, and is not used); `resume: true` (with
+ * `identity`) returns that user's latest open conversation with this assistant when there is one.
+ */
 export const ConversationCreateBody = z
   .strictObject({
     assistant_id: idOf("ast"),
-    visitor_id: ClientVisitorIdSchema,
+    visitor_id: ClientVisitorIdSchema.optional(),
     channel: ChannelSchema.default("web"),
     initial_message: z.string().min(1).max(RAW_MESSAGE_CHARS).optional(),
     metadata: MetadataSchema.optional(),
+    identity: IdentityProofSchema.optional(),
+    resume: z.boolean().optional(),
+  })
+  .refine((b) => b.visitor_id !== undefined || b.identity !== undefined, { path: ["visitor_id"], message: "visitor_id is required without identity" })
+  .refine((b) => !b.resume || b.identity !== undefined, { path: ["resume"], message: "resume needs identity: only a verified user's conversation can be resumed" })
+  .refine((b) => !b.resume || b.initial_message === undefined, {
+    path: ["resume"],
+    message: "resume cannot carry initial_message: send it as a message of the conversation returned",
   })
   .openapi("ConversationCreate");
 
@@ -65,6 +117,11 @@ export const ConversationCreatedSchema = z
     token_expires_at: isoTimestamp,
     ws_url: z.string(),
     status: ConversationStatusSchema,
+    /** The visitor id the conversation was given (`user:<user_id>` when verified). */
+    visitor_id: z.string(),
+    verified: z.boolean(),
+    /** True when `resume` found the user's open conversation (status 200) rather than starting one (201). */
+    resumed: z.boolean(),
   })
   .openapi("ConversationCreated");
 
@@ -80,6 +137,10 @@ export const ConversationSchema = z
     satisfaction_score: z.number().int().nullable(),
     language: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
+    /** The visitor proved who they are with the assistant's identity secret. */
+    verified: z.boolean(),
+    /** The verified claims; only on verified conversations. */
+    identity: VerifiedIdentitySchema.optional(),
     created_at: isoTimestamp,
     updated_at: isoTimestamp,
   })
@@ -88,7 +149,11 @@ export const ConversationSchema = z
 /** `POST /conversations/:id/satisfaction`. */
 export const SatisfactionBody = z.strictObject({ score: z.number().int().min(0).max(5), comment: z.string().max(2_000).optional() });
 /** `POST /conversations/:id/token`: a fresh token for the conversation's socket. */
-export const ConversationTokenBody = z.strictObject({ visitor_id: ClientVisitorIdSchema.optional() });
+export const ConversationTokenBody = z.strictObject({
+  visitor_id: ClientVisitorIdSchema.optional(),
+  /** A verified conversation's visitor renews with a fresh proof of the same user instead of `visitor_id`. */
+  identity: IdentityProofSchema.optional(),
+});
 /** A conversation token, its expiry, its socket URL and what it may do. */
 export const ConversationTokenSchema = z.object({
   token: z.string(),
@@ -126,5 +191,9 @@ export type ConversationStatus = z.infer<typeof ConversationStatusSchema>;
 export type Channel = z.infer<typeof ChannelSchema>;
 /** A conversation token. */
 export type ConversationToken = z.infer<typeof ConversationTokenSchema>;
+/** Proof of who a visitor is. */
+export type IdentityProof = z.infer<typeof IdentityProofSchema>;
+/** A verified visitor's claims. */
+export type VerifiedIdentity = z.infer<typeof VerifiedIdentitySchema>;
 /** One conversation's export. */
 export type ConversationExport = z.infer<typeof ConversationExportSchema>;

@@ -82,6 +82,17 @@ function resolvedMessage(resolved: ResolvedConversation | undefined, withArticle
   return learned ? `Marked as resolved. The article now also answers “${learned.text}”.` : "Marked as resolved; the visitor asked nothing to learn from.";
 }
 
+/**
+ * Who the visitor proved to be, for the details panel: "Verified: name (email)" from the claims the
+ * business's identity proof carried, else the user id; unverified visitors are said to be so.
+ */
+function verifiedLine(c: Pick<Conversation, "verified" | "identity">): string {
+  if (!c.verified || !c.identity) return "Not verified";
+  const { user_id, name, email } = c.identity;
+  const who = name && email ? `${name} (${email})` : (name ?? email ?? user_id);
+  return `Verified: ${who}${who === user_id ? "" : ` · user ${user_id}`}`;
+}
+
 const SENDER: Record<Message["sender_type"], string> = {
   visitor: "Visitor",
   assistant: "Assistant",
@@ -208,6 +219,7 @@ export default function ConversationPage() {
           </p>
           <p className="small muted">{takenOver ? "A person is answering; the AI stays silent." : "The AI answers this conversation."}</p>
           <p className="small">Satisfaction: {data.conversation.satisfaction_score ?? "not rated"}</p>
+          <p className="small">{verifiedLine(data.conversation)}</p>
           <Notice kind="error">{controlErrors.message}</Notice>
           <Notice kind="success">{control.data?.ok ? control.data.message : undefined}</Notice>
           {canReply ? (

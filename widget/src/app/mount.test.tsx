@@ -32,6 +32,16 @@ afterEach(() => {
 });
 
 describe("mounting the app", () => {
+  it("takes the verified user from the script tag and forgets another user's stored conversation", () => {
+    const key = "edgedesk:ast_test00000000";
+    const stored = { id: "conv_test0000000005", token: "t", expiresAt: new Date(Date.now() + 7_200_000).toISOString(), wsUrl: "ws://x/ws", visitorId: "user:cust-1", user: "cust-1" };
+    localStorage.setItem(key, JSON.stringify({ visitorId: "v_device", conversation: stored }));
+    const host = bridge("en", en);
+    host.data = { userId: "cust-2", userHash: "h2" } as DOMStringMap;
+    mount(host);
+    expect(JSON.parse(localStorage.getItem(key)!)).toEqual({ visitorId: "v_device", conversation: null });
+  });
+
   it("renders nothing until opened, then the panel with the theme's colours", async () => {
     const host = bridge("en", en);
     const app = mount(host);

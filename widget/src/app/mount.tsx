@@ -41,6 +41,8 @@ export const mount: MountApp = (host: HostBridge): AppHandle => {
     events: window,
     isOnline: () => navigator.onLine,
     onEvent: host.emit,
+    // The script tag's verified user; the loader passes `EdgeDesk.identify()` calls on after mounting.
+    identity: { token: host.data.userToken, user_id: host.data.userId, user_hash: host.data.userHash },
   });
   void session.start();
 

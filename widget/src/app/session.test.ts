@@ -310,6 +310,60 @@ describe("the protocol client", () => {
     expect(api.calls.at(-1)).toMatchObject({ path: "/api/v1/conversations", body: { visitor_id: "customer-42", metadata: { name: "Ada", email: "ada@example.com" } } });
   });
 
+  it("sends a verified user's proof with the new conversation, asks to resume theirs, and renews its token with the proof", async () => {
+    const api = new FakeApi();
+    // The platform resumes the user's open conversation; its token is about to expire.
+    api.routes.push((call) =>
+      call.method === "POST" && call.path === "/api/v1/conversations"
+        ? {
+            status: 200,
+            body: { conversation_id: "conv_test0000000009", token: "token-v", token_expires_at: new Date(Date.now() + 30_000).toISOString(), ws_url: "ws://api.test/api/v1/conversations/conv_test0000000009/ws", status: "active", visitor_id: "user:cust-1", verified: true, resumed: true },
+          }
+        : undefined,
+    );
+    const { session, local } = testSession({ api, identity: { user_id: "cust-1", user_hash: "h1", name: "Ada" } });
+    await session.start();
+    session.send("Is my order on its way?");
+    await settle();
+    expect(api.calls[0]).toMatchObject({
+      path: "/api/v1/conversations",
+      body: { assistant_id: "ast_test00000000", identity: { user_id: "cust-1", user_hash: "h1" }, resume: true, metadata: { name: "Ada" } },
+    });
+    expect(JSON.parse(local.getItem("edgedesk:ast_test00000000")!).conversation).toMatchObject({ id: "conv_test0000000009", user: "cust-1" });
+    const renewal = api.calls.find((c) => c.path.endsWith("/token"))!;
+    expect(renewal).toMatchObject({ path: "/api/v1/conversations/conv_test0000000009/token", body: { identity: { user_id: "cust-1", user_hash: "h1" } } });
+    expect(renewal.body).not.toHaveProperty("visitor_id");
+  });
+
+  it("never shows one user's stored conversation to another: a new user, or nobody signed in, starts afresh", async () => {
+    const local = new MemoryStorage();
+    const stored = { id: "conv_test0000000005", token: "t5", expiresAt: new Date(Date.now() + 7_200_000).toISOString(), wsUrl: "ws://api.test/api/v1/conversations/conv_test0000000005/ws", visitorId: "user:cust-1", user: "cust-1" };
+    local.setItem("edgedesk:ast_test00000000", JSON.stringify({ visitorId: "v_device", conversation: stored }));
+    // The same user, now with a token (its sub names them): the conversation is theirs.
+    const same = testSession({ local, identity: { token: "e30.eyJzdWIiOiJjdXN0LTEifQ.sig" } });
+    await same.session.start();
+    expect(same.api.count("GET", /conv_test0000000005\/messages/)).toBe(1);
+    expect(FakeSocket.last().url).toContain("conv_test0000000005");
+    // identify() with another user leaves it at once and forgets it on the device.
+    const ws = FakeSocket.last();
+    same.session.identify({ user_id: "cust-2", user_hash: "h2" });
+    expect(ws.readyState).toBe(3);
+    expect(JSON.parse(local.getItem("edgedesk:ast_test00000000")!).conversation).toBeNull();
+    same.session.send("Hello");
+    await settle();
+    expect(same.api.calls.at(-1)).toMatchObject({ path: "/api/v1/conversations", body: { identity: { user_id: "cust-2", user_hash: "h2" }, resume: true } });
+    same.session.destroy();
+
+    // The next visitor of the shared device is not signed in: nothing of cust-1's is loaded.
+    local.setItem("edgedesk:ast_test00000000", JSON.stringify({ visitorId: "v_device", conversation: stored }));
+    const sockets = FakeSocket.all.length;
+    const anonymous = testSession({ local });
+    await anonymous.session.start();
+    expect(anonymous.api.calls).toHaveLength(0);
+    expect(FakeSocket.all).toHaveLength(sockets);
+    expect(JSON.parse(local.getItem("edgedesk:ast_test00000000")!).conversation).toBeNull();
+  });
+
   it("asks the server to stop the answer being generated, and rates a resolved conversation once", async () => {
     const { session, ws, api, local } = await conversing();
     session.stop();

@@ -18,8 +18,11 @@ import { HttpError, tokenExpiring, Transport } from "./transport";
 
 const HISTORY_PAGE = 100;
 const HISTORY_MAX_PAGES = 20; // 2,000 messages: more than any support chat
-/** API refusals of a new conversation that no retry can change: the key, the assistant or this page's origin. */
-const REFUSED_STATUSES = [400, 401, 403, 404];
+/**
+ * API refusals of a new conversation that no retry can change: the key, the assistant, this page's
+ * origin, or the visitor's identity proof (401; 409 when the assistant takes none).
+ */
+const REFUSED_STATUSES = [400, 401, 403, 404, 409];
 
 /**
  * What a refused conversation start means for the visitor: `unavailable` when no retry can help
@@ -46,6 +49,8 @@ export interface SessionOptions {
   events?: Pick<Window, "addEventListener" | "removeEventListener"> | null;
   isOnline?: () => boolean;
   onEvent?: (event: WidgetEvent, detail?: unknown) => void;
+  /** Who the page said the visitor is before the session started. */
+  identity?: VisitorIdentity | null;
 }
 
 /** One visitor's conversation: state as signals, actions as methods. */
@@ -78,13 +83,17 @@ export class ChatSession extends ConversationState {
       event: (e) => this.apply(e),
       closed: () => (this.typing.value = null),
       renewed: () => this.#saveShared(),
+      renewal: (conv) => (conv.user ? { identity: this.#verified()?.[0] } : { visitor_id: conv.visitorId }),
       gone: () => this.newConversation(),
     });
     this.link = this.#link.link;
     this.unreachable = this.#link.unreachable;
     const shared = store.shared();
     this.#visitorId = shared.visitorId ?? randomId("v_");
-    this.#conv = shared.conversation;
+    this.#identity = { ...opts.identity };
+    // A stored conversation is shown only to the user it belongs to: on a shared device, another
+    // user (or nobody signed in, or someone signing in over an anonymous chat) starts afresh.
+    this.#conv = this.#owns(shared.conversation) ? shared.conversation : null;
     this.online.value = opts.isOnline?.() ?? true;
   }
 
@@ -121,9 +130,15 @@ export class ChatSession extends ConversationState {
     this.#reset();
   }
 
-  /** Who the visitor is; another visitor id than the current one starts a fresh conversation. */
+  /**
+   * Who the visitor is; another visitor id than the current one, or another verified user (a
+   * new `user_id`, or a token for another `sub`), starts a fresh conversation. A token wins over
+   * `user_id` + `user_hash`; a new `user_id` drops a token given before.
+   */
   identify(who: VisitorIdentity): void {
     this.#identity = { ...this.#identity, ...who };
+    if (who.user_id) this.#identity.token = who.token;
+    if (this.#conv && !this.#owns(this.#conv)) this.newConversation();
     const id = who.visitor_id?.trim();
     if (id && id !== this.#visitorId) {
       this.#visitorId = id;
@@ -181,6 +196,25 @@ export class ChatSession extends ConversationState {
     });
   }
 
+  /** True when `conv` belongs to the visitor as now identified (the same verified user, or both anonymous). */
+  #owns(conv: StoredConversation | null): boolean {
+    return !conv || conv.user === this.#verified()?.[1];
+  }
+
+  /**
+   * The verified user's proof (sent as `identity`) and the user it names: a token's `sub`, read
+   * but not checked (the platform checks it), to tell one user from the next on a shared device.
+   * Null for an anonymous visitor.
+   */
+  #verified(): [{ token: string } | { user_id: string; user_hash: string }, string] | null {
+    const { token, user_id, user_hash } = this.#identity;
+    try {
+      return token ? [{ token }, String(JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))).sub)] : user_id && user_hash ? [{ user_id, user_hash }, user_id] : null;
+    } catch {
+      return [{ token: token! }, "?"]; // unreadable: the platform refuses it, and no stored conversation is this user's
+    }
+  }
+
   #saveShared(): void {
     this.#store.saveShared({ visitorId: this.#visitorId, conversation: this.#conv });
   }
@@ -189,6 +223,7 @@ export class ChatSession extends ConversationState {
   #adopt(s: SharedState): void {
     if (s.visitorId) this.#visitorId = s.visitorId;
     const next = s.conversation;
+    if (!this.#owns(next)) return; // another user's, from a tab this page does not share a user with
     if (next?.id === this.#conv?.id) {
       if (next && this.#conv) Object.assign(this.#conv, next);
       this.rated.value = this.#conv?.rated ?? false;
@@ -207,10 +242,25 @@ export class ChatSession extends ConversationState {
       const metadata: Record<string, string> = {};
       if (this.#identity.name) metadata.name = this.#identity.name.slice(0, 500);
       if (this.#identity.email) metadata.email = this.#identity.email.slice(0, 500);
+      // A verified user's open conversation is resumed (on a new device too); the socket's resume replays it.
+      const verified = this.#verified();
       const created = (await this.#link.api("POST", "/conversations", {
-        body: { assistant_id: this.#opts.assistantId, visitor_id: this.#visitorId, channel: "web", ...(Object.keys(metadata).length ? { metadata } : {}) },
+        body: {
+          assistant_id: this.#opts.assistantId,
+          visitor_id: this.#visitorId,
+          channel: "web",
+          ...(Object.keys(metadata).length ? { metadata } : {}),
+          ...(verified && { identity: verified[0], resume: true }),
+        },
       })) as { conversation_id: string; token: string; token_expires_at: string; ws_url: string };
-      this.#conv = { id: created.conversation_id, token: created.token, expiresAt: created.token_expires_at, wsUrl: created.ws_url, visitorId: this.#visitorId };
+      this.#conv = {
+        id: created.conversation_id,
+        token: created.token,
+        expiresAt: created.token_expires_at,
+        wsUrl: created.ws_url,
+        visitorId: this.#visitorId,
+        user: verified?.[1],
+      };
       this.#saveShared();
       this.conversationId.value = this.#conv.id;
       this.#opts.onEvent?.("conversation", { conversation_id: this.#conv.id });

@@ -12,6 +12,8 @@ export interface StoredConversation {
   wsUrl: string;
   /** The visitor the token was issued to (renewal needs it). */
   visitorId: string;
+  /** The verified user whose conversation this is (renewal then needs their proof); absent when anonymous. */
+  user?: string;
   /** The visitor has rated this conversation. */
   rated?: boolean;
 }

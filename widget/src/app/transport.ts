@@ -74,6 +74,8 @@ export interface TransportHooks {
   closed(): void;
   /** The conversation's token was renewed in place: remember it. */
   renewed(): void;
+  /** What renewing `conv`'s token takes: its visitor id, or a verified user's proof. */
+  renewal(conv: StoredConversation): unknown;
   /** The conversation is gone, or no longer this visitor's: start afresh. */
   gone(): void;
 }
@@ -121,7 +123,7 @@ export class Transport {
     const conv = this.#hooks.current();
     if (!conv) return null;
     try {
-      const fresh = (await this.api("POST", `/conversations/${conv.id}/token`, { body: { visitor_id: conv.visitorId } })) as {
+      const fresh = (await this.api("POST", `/conversations/${conv.id}/token`, { body: this.#hooks.renewal(conv) })) as {
         token: string;
         token_expires_at: string;
         ws_url: string;

@@ -101,6 +101,19 @@ describe("widget.js, the loader", () => {
     expect(api.version).toBe("test");
   });
 
+  it("hands the app the script tag's data-user-* attributes and passes identify() proofs on", async () => {
+    const { api } = await embed({ userId: "cust-1", userHash: "h1" });
+    api.identify({ token: "t.k.n" });
+    let bridge: HostBridge | undefined;
+    const handle: AppHandle = { setOpen: vi.fn(), identify: vi.fn() };
+    api.open();
+    await arrive((b) => ((bridge = b), handle));
+    expect(bridge!.data).toMatchObject({ userId: "cust-1", userHash: "h1" });
+    expect(handle.identify).toHaveBeenCalledWith({ token: "t.k.n" });
+    api.identify({ user_id: "cust-2", user_hash: "h2" });
+    expect(handle.identify).toHaveBeenLastCalledWith({ user_id: "cust-2", user_hash: "h2" });
+  });
+
   it("reopens on the next page of the visit without taking focus", async () => {
     sessionStorage.setItem("edgedesk:open:ast_test00000000", "1");
     const { launcher } = await embed();

@@ -43,11 +43,20 @@ export interface Theme {
   accent: string;
 }
 
-/** Who the visitor is, as the embedding page knows it (`EdgeDesk.identify`). */
+/**
+ * Who the visitor is, as the embedding page knows it (`EdgeDesk.identify`, `data-user-*`):
+ * unverified (`visitor_id`, `name`, `email`, kept as the conversation's metadata), or verified by
+ * the site's backend with the assistant's identity secret (`user_id` + `user_hash`, or `token`).
+ */
 export interface VisitorIdentity {
   visitor_id?: string;
   name?: string;
   email?: string;
+  /** The signed-in user's id, with `user_hash`: its HMAC-SHA256 under the identity secret. */
+  user_id?: string | undefined;
+  user_hash?: string | undefined;
+  /** Instead of `user_id` + `user_hash` (and winning over them): a JWT (HS256) signed with the identity secret. */
+  token?: string | undefined;
 }
 
 /** Events of `EdgeDesk.on(event, fn)`. */

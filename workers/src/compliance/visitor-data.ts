@@ -3,7 +3,7 @@
  * erasure from every store, recorded in the audit log by counts and a hash, never the data.
  */
 import { and, asc, eq, lte } from "drizzle-orm";
-import type { VisitorErasure, VisitorExport } from "../../../schema/api";
+import type { VerifiedIdentity, VisitorErasure, VisitorExport } from "../../../schema/api";
 import type { MessageView } from "../../../schema/protocol";
 import { recordAudit, type AuditContext } from "../analytics/audit";
 import { createAnalyticsSink } from "../analytics/create-sink";
@@ -51,6 +51,11 @@ async function messagesOf(env: Env, workspaceId: string, conversationId: string)
   }
 }
 
+/** `verified`, and `identity` only when verified, as the Conversation schema shows them. */
+function verifiedFields(c: { verified: boolean; identity: VerifiedIdentity | null }): { verified: boolean; identity?: VerifiedIdentity } {
+  return c.verified && c.identity ? { verified: true, identity: c.identity } : { verified: false };
+}
+
 /** Every conversation and message of a visitor of the workspace, oldest first, and their questions kept as learned phrasings. */
 export async function exportVisitor(env: Env, workspaceId: string, visitorId: string): Promise<VisitorExport> {
   const rows = await visitorConversations(env, workspaceId, visitorId);
@@ -93,6 +98,7 @@ export async function exportVisitor(env: Env, workspaceId: string, visitorId: st
       satisfaction_comment: row.satisfaction_comment,
       language: view?.language ?? null,
       metadata: (view?.metadata ?? row.metadata) as Record<string, unknown>,
+      ...verifiedFields(view ?? { verified: row.verified, identity: row.identity as VerifiedIdentity | null }),
       created_at: row.created_at,
       updated_at: view?.updated_at ?? row.updated_at,
       messages: list,

@@ -79,6 +79,8 @@ export class ConversationDO extends DurableObject<Env> {
       visitor_id: init.visitor_id,
       metadata: JSON.stringify(init.metadata),
       external_ref: init.external_ref,
+      verified: init.identity ? 1 : 0,
+      identity: init.identity ? JSON.stringify(init.identity) : null,
       created_at: now,
       updated_at: now,
     });

@@ -2,6 +2,7 @@
  * A conversation as the Worker's routes and jobs see it through the conversation object's RPC:
  * what creating one takes, and what describing one gives back.
  */
+import type { VerifiedIdentity } from "../../../schema/api";
 import type { ConversationStatus, MessageView, ServerEvent } from "./protocol";
 import type { ConversationRow } from "./store-rows";
 
@@ -17,6 +18,8 @@ export interface ConversationInit {
   visitor_id: string;
   metadata: Record<string, MetadataValue>;
   external_ref: string | null;
+  /** The claims a verified start proved; absent or null for anonymous visitors. */
+  identity?: VerifiedIdentity | null;
 }
 
 /** The conversation as the API shows it. */
@@ -31,6 +34,10 @@ export interface ConversationView {
   satisfaction_score: number | null;
   language: string | null;
   metadata: Record<string, MetadataValue>;
+  /** The visitor proved who they are with the assistant's identity secret. */
+  verified: boolean;
+  /** What they proved, when verified; null otherwise. */
+  identity: VerifiedIdentity | null;
   created_at: string;
   updated_at: string;
 }
@@ -46,6 +53,21 @@ export function metadataOf(c: ConversationRow): Record<string, MetadataValue> {
   return JSON.parse(c.metadata) as Record<string, MetadataValue>;
 }
 
+/**
+ * The verified identity of a conversation's visitor (`user_id`, and `email`, `name` when a token
+ * carried them), or null for an anonymous one. What actions may put into their parameters: these
+ * claims were proved with the assistant's identity secret, never chosen by the visitor or a model.
+ */
+export function verifiedIdentityOf(c: Pick<ConversationRow, "verified" | "identity">): VerifiedIdentity | null {
+  if (c.verified !== 1 || !c.identity) return null;
+  const parsed = JSON.parse(c.identity) as VerifiedIdentity;
+  return {
+    user_id: parsed.user_id,
+    ...(parsed.email !== undefined ? { email: parsed.email } : {}),
+    ...(parsed.name !== undefined ? { name: parsed.name } : {}),
+  };
+}
+
 /** The conversation's row as the API shows it. */
 export function toConversationView(c: ConversationRow): ConversationView {
   return {
@@ -59,6 +81,8 @@ export function toConversationView(c: ConversationRow): ConversationView {
     satisfaction_score: c.satisfaction_score,
     language: c.language,
     metadata: metadataOf(c),
+    verified: verifiedIdentityOf(c) !== null,
+    identity: verifiedIdentityOf(c),
     created_at: c.created_at,
     updated_at: c.updated_at,
   };

@@ -41,8 +41,8 @@ function statementFor(store: ConversationStore, db: D1Database, e: OutboxEntry):
       .prepare(
         `INSERT INTO conversations (id, workspace_id, assistant_id, channel, visitor_id, status, human_takeover,
            satisfaction_score, satisfaction_comment, metadata, external_ref, message_count, last_message_at,
-           resolved_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+           resolved_at, created_at, updated_at, verified, identity)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, human_takeover = excluded.human_takeover,
            satisfaction_score = excluded.satisfaction_score, satisfaction_comment = excluded.satisfaction_comment,
            metadata = excluded.metadata, message_count = excluded.message_count,
@@ -66,6 +66,8 @@ function statementFor(store: ConversationStore, db: D1Database, e: OutboxEntry):
         conv.resolved_at,
         conv.created_at,
         conv.updated_at,
+        conv.verified,
+        conv.identity,
       );
   }
   if (e.kind === "message") {

@@ -1,10 +1,11 @@
-import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
-import { hasChannelVisitorPrefix } from "../../../schema/api";
+import { and, desc, eq, gte, inArray, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
+import { hasReservedVisitorPrefix, type IdentityProof, type VerifiedIdentity } from "../../../schema/api";
 import type { Principal, Role } from "../auth/principal";
 import { actorOf, roleAtLeast } from "../auth/principal";
 import { conversationRoleOf, currentStaffRole, keyFingerprint } from "../auth/staff-standing";
 import { reserveConversationSlot } from "../billing/limits";
 import { signConversationToken, type ConversationClaims } from "../auth/tokens";
+import { verifiedVisitorId, verifyVisitorIdentity } from "../auth/visitor-identity";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { olderThan, toPage } from "../lib/pagination";
@@ -108,7 +109,8 @@ export async function conversationTokenClaims(
 /** What starting a conversation takes. */
 export interface StartConversation {
   assistant_id: string;
-  visitor_id: string;
+  /** The caller's visitor id; required without `identity`, unused with it (`user:<user_id>` instead). */
+  visitor_id?: string | undefined;
   channel: "web" | "api" | "slack" | "whatsapp" | "email";
   initial_message?: string | undefined;
   /** The caller's own metadata; the platform's reserved keys are dropped from it. */
@@ -117,6 +119,17 @@ export interface StartConversation {
   external_ref?: string | null;
   /** Set only by a channel: metadata the platform relies on (where replies go), kept as given. */
   channel_metadata?: Record<string, MetadataValue> | undefined;
+  /** Proof of who the visitor is, checked with the assistant's identity secret. */
+  identity?: IdentityProof | undefined;
+  /** With `identity`: return the user's latest open conversation with the assistant, if any. */
+  resume?: boolean | undefined;
+}
+
+/** A started (or, with `resume`, found) conversation and its visitor token. */
+export interface StartedConversation {
+  conversation: ConversationView;
+  token: { token: string; expiresAt: string };
+  resumed: boolean;
 }
 
 /** The WebSocket URL of a conversation, on the host the caller used. */
@@ -126,8 +139,14 @@ export function wsUrl(requestUrl: string, conversationId: string): string {
   return `${scheme}//${u.host}/api/v1/conversations/${conversationId}/ws`;
 }
 
-/** Starts a conversation for a widget (publishable key) or a staff caller, with its visitor token. */
-export async function startConversation(env: Env, principal: Principal, input: StartConversation) {
+/**
+ * Starts a conversation for a widget (publishable key) or a staff caller, with its visitor token.
+ * With `identity` the proof is checked first (a failed one starts nothing: 401, or 409 when the
+ * assistant has no identity secret) and the conversation is verified, its visitor id the user's
+ * `user:<user_id>`; with `resume` too, the user's latest open conversation with the assistant is
+ * returned instead of a new one when there is one, so the user finds it on any device.
+ */
+export async function startConversation(env: Env, principal: Principal, input: StartConversation): Promise<StartedConversation> {
   if (principal.kind === "conversation") throw new ApiError("forbidden", "a conversation token cannot start conversations");
   if (principal.kind === "publishable_key") {
     if (input.assistant_id !== principal.assistantId) throw notFound("assistant");
@@ -136,10 +155,29 @@ export async function startConversation(env: Env, principal: Principal, input: S
     throw new ApiError("forbidden", "this action needs the manager role", { required_role: "manager" });
   }
   // The request schema refuses these ids already; this holds for every other caller too.
-  if (!input.external_ref && hasChannelVisitorPrefix(input.visitor_id)) {
-    throw new ApiError("invalid_request", "visitor_id must not start with a channel prefix: only a channel starts such conversations");
+  if (!input.external_ref && input.visitor_id !== undefined && hasReservedVisitorPrefix(input.visitor_id)) {
+    throw new ApiError("invalid_request", "visitor_id must not start with a channel prefix or user:: only a channel or a verified identity gives such ids");
   }
-  const assistant = await getAssistant(createDb(env.DB), principal.workspaceId, input.assistant_id);
+  const db = createDb(env.DB);
+  const assistant = await getAssistant(db, principal.workspaceId, input.assistant_id);
+  const identity = input.identity ? await verifyVisitorIdentity(env, db, principal.workspaceId, assistant.id, input.identity) : null;
+  const visitorId = identity ? verifiedVisitorId(identity.user_id) : input.visitor_id;
+  if (visitorId === undefined) throw new ApiError("invalid_request", "visitor_id is required without identity");
+  const visitorToken = (conv: ConversationView) =>
+    signConversationToken(env, {
+      conversationId: conv.id,
+      workspaceId: principal.workspaceId,
+      assistantId: assistant.id,
+      visitorId,
+      role: "visitor",
+      agentId: null,
+      // The widget's visitor is counted on its key and address, like the key itself.
+      publishableKeyId: principal.kind === "publishable_key" ? principal.keyId : null,
+    });
+  if (identity && input.resume) {
+    const open = await openVerifiedConversation(env, principal.workspaceId, assistant.id, identity);
+    if (open) return { conversation: open, token: await visitorToken(open), resumed: true };
+  }
   // The plan's monthly conversation quota; a widget visitor is told politely, staff precisely.
   const release = await reserveConversationSlot(env, principal.workspaceId, { visitor: principal.kind === "publishable_key" });
   const id = newId("conversation");
@@ -150,9 +188,10 @@ export async function startConversation(env: Env, principal: Principal, input: S
         workspace_id: principal.workspaceId,
         assistant_id: assistant.id,
         channel: input.channel,
-        visitor_id: input.visitor_id,
+        visitor_id: visitorId,
         metadata: { ...withoutReservedMetadata(input.metadata), ...input.channel_metadata },
         external_ref: input.external_ref ?? null,
+        identity,
       },
       input.initial_message,
     )
@@ -160,17 +199,46 @@ export async function startConversation(env: Env, principal: Principal, input: S
       await release();
       throw err;
     });
-  const token = await signConversationToken(env, {
-    conversationId: id,
-    workspaceId: principal.workspaceId,
-    assistantId: assistant.id,
-    visitorId: input.visitor_id,
-    role: "visitor",
-    agentId: null,
-    // The widget's visitor is counted on its key and address, like the key itself.
-    publishableKeyId: principal.kind === "publishable_key" ? principal.keyId : null,
-  });
-  return { conversation: view, token };
+  return { conversation: view, token: await visitorToken(view), resumed: false };
+}
+
+/** Conversations of one verified user looked at when resuming: their latest few, newest first. */
+const RESUME_CANDIDATES = 5;
+
+/**
+ * The verified user's latest open (not resolved) conversation with the assistant, or null. The
+ * D1 index finds candidates; each is confirmed by its object, the source of truth, so one
+ * resolved a moment ago or an unverified conversation that merely shares the id is never used.
+ */
+async function openVerifiedConversation(
+  env: Env,
+  workspaceId: string,
+  assistantId: string,
+  identity: VerifiedIdentity,
+): Promise<ConversationView | null> {
+  const { conversations: c } = schema;
+  const candidates = await createDb(env.DB)
+    .select({ id: c.id })
+    .from(c)
+    .where(
+      and(
+        eq(c.workspace_id, workspaceId),
+        eq(c.visitor_id, verifiedVisitorId(identity.user_id)),
+        eq(c.assistant_id, assistantId),
+        eq(c.verified, true),
+        ne(c.status, "resolved"),
+        isNull(c.deleted_at),
+      ),
+    )
+    .orderBy(desc(c.updated_at), desc(c.id))
+    .limit(RESUME_CANDIDATES)
+    .all();
+  for (const { id } of candidates) {
+    const conv = await conversationStub(env, id).describe();
+    const sameUser = conv?.verified && conv.identity?.user_id === identity.user_id;
+    if (conv && sameUser && conv.workspace_id === workspaceId && conv.assistant_id === assistantId && conv.status !== "resolved") return conv;
+  }
+  return null;
 }
 
 /** Filters of the conversation list. */

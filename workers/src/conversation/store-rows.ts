@@ -21,6 +21,10 @@ export interface ConversationRow {
   external_ref: string | null;
   language: string | null;
   resolved_at: string | null;
+  /** 1 when the visitor proved who they are with the assistant's identity secret. */
+  verified: number;
+  /** The verified claims as JSON (`{user_id, email?, name?}`), or null. */
+  identity: string | null;
   created_at: string;
   updated_at: string;
 }

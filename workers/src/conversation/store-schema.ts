@@ -86,6 +86,9 @@ const MIGRATIONS: string[] = [
      next_attempt_at INTEGER NOT NULL,
      last_error TEXT
    );`,
+  // v5: a verified visitor (identity proved with the assistant's secret) and the claims proved.
+  `ALTER TABLE conversation ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE conversation ADD COLUMN identity TEXT;`,
 ];
 
 /** Brings the object's tables up to the latest version. */

@@ -43,8 +43,8 @@ export class ConversationStore {
   /** Creates the conversation row; a second call with the same id changes nothing. */
   createConversation(row: Omit<ConversationRow, "human_takeover" | "satisfaction_score" | "satisfaction_comment" | "resolved_at" | "language" | "status">): void {
     this.sql.exec(
-      `INSERT OR IGNORE INTO conversation (id, workspace_id, assistant_id, channel, visitor_id, metadata, external_ref, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO conversation (id, workspace_id, assistant_id, channel, visitor_id, metadata, external_ref, verified, identity, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.id,
       row.workspace_id,
       row.assistant_id,
@@ -52,6 +52,8 @@ export class ConversationStore {
       row.visitor_id,
       row.metadata,
       row.external_ref,
+      row.verified,
+      row.identity,
       row.created_at,
       row.updated_at,
     );

@@ -7,9 +7,9 @@ export interface Logger {
 }
 
 /** Keys whose values are replaced before a log line is written, wherever they appear. */
-const SECRET_KEY_PATTERN = /(authorization|password|secret|token|api[_-]?key|^key$|cookie|signature)/i;
+const SECRET_KEY_PATTERN = /(authorization|password|secret|token|api[_-]?key|^key$|cookie|signature|user_hash)/i;
 /** Values that look like credentials even under an innocent key. */
-const SECRET_VALUE_PATTERN = /\b(sk|pk)_live_[0-9A-Za-z]+|\brtf_[0-9A-Za-z]+|\beyJ[\w-]+\.[\w-]+\.[\w-]+/g;
+const SECRET_VALUE_PATTERN = /\b(sk|pk)_live_[0-9A-Za-z]+|\brtf_[0-9A-Za-z]+|\bidsec_[0-9A-Za-z]+|\beyJ[\w-]+\.[\w-]+\.[\w-]+/g;
 const MAX_DEPTH = 4; // log fields are small; deeper values are summarised
 
 /** Copy of `value` with secrets masked, safe to print. */

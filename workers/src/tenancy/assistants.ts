@@ -106,7 +106,7 @@ export async function updateAssistant(
     .get())!;
 }
 
-/** Soft-deletes an assistant and revokes its publishable keys. */
+/** Soft-deletes an assistant, revokes its publishable keys and drops its identity secret. */
 export async function deleteAssistant(db: Db, workspaceId: string, id: string): Promise<void> {
   await getAssistant(db, workspaceId, id);
   const now = nowIso();
@@ -125,5 +125,9 @@ export async function deleteAssistant(db: Db, workspaceId: string, id: string): 
           isNull(schema.api_keys.revoked_at),
         ),
       ),
+    // Its identity secret goes with it: nothing is left to verify against.
+    db
+      .delete(schema.identity_secrets)
+      .where(and(eq(schema.identity_secrets.assistant_id, id), eq(schema.identity_secrets.workspace_id, workspaceId))),
   ]);
 }

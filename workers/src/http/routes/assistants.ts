@@ -3,11 +3,13 @@ import {
   AssistantCreateBody,
   AssistantSchema,
   AssistantUpdateBody,
+  IdentitySecretSchema,
   idOf,
   page,
   PaginationQuery,
 } from "../../../../schema/api";
 import { recordAudit } from "../../analytics/audit";
+import { rotateIdentitySecret } from "../../auth/identity-secrets";
 import { assertCanAddAssistant } from "../../billing/limits";
 import { deleteAssistantKnowledge } from "../../knowledge/documents";
 import { announceAssistantChange } from "../../knowledge/knowledge-index/config-version";
@@ -124,5 +126,30 @@ export const assistantsRoutes = router()
       await deleteAssistantKnowledge(c.env, p.workspaceId, id);
       await recordAudit(c.env, p, { action: "assistant.deleted", targetType: "assistant", targetId: id }, auditContext(c));
       return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/assistants/{id}/identity-secret",
+      tags: ["assistants"],
+      summary:
+        "Create or rotate the assistant's identity secret (verified visitors); shown only in this answer, and a rotated-away secret stops verifying at once",
+      middleware: [authenticate({ minRole: "admin" })],
+      request: { params: IdParam },
+      responses: { 201: json(IdentitySecretSchema), ...errorResponses(400, 401, 403, 404, 503) },
+    }),
+    async (c) => {
+      const p = c.get("principal");
+      const { id } = c.req.valid("param");
+      const made = await rotateIdentitySecret(c.env, createDb(c.env.DB), p.workspaceId, id);
+      await recordAudit(
+        c.env,
+        p,
+        { action: made.rotated ? "assistant.identity_secret_rotated" : "assistant.identity_secret_created", targetType: "assistant", targetId: id },
+        auditContext(c),
+      );
+      c.header("Cache-Control", "no-store");
+      return c.json({ assistant_id: id, secret: made.secret, rotated: made.rotated, created_at: made.createdAt }, 201);
     },
   );

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { ConversationTokenBody, ConversationTokenSchema } from "../../../../schema/api";
 import { conversationRoleOf, currentStaffRole } from "../../auth/staff-standing";
 import { signConversationToken, verifyConversationToken } from "../../auth/tokens";
+import { verifyVisitorIdentity } from "../../auth/visitor-identity";
 import { authorizeConversation, conversationStub, conversationTokenClaims, wsUrl } from "../../conversation/service";
 import { ApiError, notFound } from "../../lib/errors";
 import { admitSocket, socketCapRefusal } from "../../limits/open-sockets";
@@ -20,10 +21,10 @@ export const conversationAccessRoutes = router()
       path: "/conversations/{id}/token",
       tags: ["conversations"],
       summary:
-        "A fresh conversation token: visitors renew theirs (publishable key + visitor_id); staff get an agent token (manager+) or a watch-only observer token (viewer)",
+        "A fresh conversation token: visitors renew theirs (publishable key + visitor_id, or + identity for a verified conversation); staff get an agent token (manager+) or a watch-only observer token (viewer)",
       middleware: [authenticate({ allow: ["user", "secret_key", "publishable_key", "conversation"] })],
       request: { params: ConversationIdParam, body: jsonBody(ConversationTokenBody) },
-      responses: { 200: json(ConversationTokenSchema), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: json(ConversationTokenSchema), ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -32,13 +33,16 @@ export const conversationAccessRoutes = router()
       let claims: Parameters<typeof signConversationToken>[1];
       if (principal.kind === "publishable_key") {
         const conv = await conversationStub(c.env, id).describe();
-        const matches =
-          conv &&
-          conv.workspace_id === principal.workspaceId &&
-          conv.assistant_id === principal.assistantId &&
-          body.visitor_id !== undefined &&
-          conv.visitor_id === body.visitor_id;
-        if (!matches) throw notFound("conversation");
+        const ours = conv && conv.workspace_id === principal.workspaceId && conv.assistant_id === principal.assistantId;
+        if (!ours) throw notFound("conversation");
+        if (conv.verified) {
+          // A verified conversation's visitor id is guessable (`user:<id>`): only a fresh proof of that user renews.
+          if (!body.identity) throw notFound("conversation");
+          const proved = await verifyVisitorIdentity(c.env, createDb(c.env.DB), conv.workspace_id, conv.assistant_id, body.identity);
+          if (proved.user_id !== conv.identity?.user_id) throw notFound("conversation");
+        } else if (body.visitor_id === undefined || conv.visitor_id !== body.visitor_id) {
+          throw notFound("conversation");
+        }
         claims = {
           conversationId: id,
           workspaceId: conv.workspace_id,

@@ -3,7 +3,7 @@
  * facts come from: a conversation object (one conversation) or the D1 index (the list).
  */
 import { z } from "@hono/zod-openapi";
-import { idOf, type Conversation } from "../../../../schema/api";
+import { idOf, type Conversation, type VerifiedIdentity } from "../../../../schema/api";
 import type { ConversationView } from "../../conversation/conversation-view";
 
 /** The `{id}` path parameter of every conversation route. */
@@ -17,6 +17,10 @@ export type ConversationFacts = Pick<
   metadata: unknown;
   /** Known to the conversation object; the D1 index does not keep it. */
   language?: string | null;
+  /** Whether the visitor was verified: a boolean from the object, D1's boolean column from the index. */
+  verified: boolean;
+  /** The verified claims (null or absent when not verified). */
+  identity?: unknown;
 };
 
 /** A conversation in the API's shape. */
@@ -31,6 +35,8 @@ export function toConversation(c: ConversationFacts): Conversation {
     satisfaction_score: c.satisfaction_score,
     language: c.language ?? null,
     metadata: c.metadata as Record<string, unknown>,
+    verified: c.verified && c.identity != null,
+    ...(c.verified && c.identity != null ? { identity: c.identity as VerifiedIdentity } : {}),
     created_at: c.created_at,
     updated_at: c.updated_at,
   };

@@ -40,10 +40,15 @@ export const conversationsRoutes = router()
       method: "post",
       path: "/conversations",
       tags: ["conversations"],
-      summary: "Start a conversation (publishable key for the widget, or a manager+ secret key)",
+      summary:
+        "Start a conversation (publishable key for the widget, or a manager+ secret key); with `identity` a verified one, and with `resume` the verified user's open conversation when there is one (200)",
       middleware: [authenticate({ allow: ["user", "secret_key", "publishable_key"] })],
       request: { body: jsonBody(ConversationCreateBody) },
-      responses: { 201: json(ConversationCreatedSchema), ...errorResponses(400, 401, 403, 404, 429) },
+      responses: {
+        201: json(ConversationCreatedSchema, "a new conversation"),
+        200: json(ConversationCreatedSchema, "the verified user's open conversation, resumed"),
+        ...errorResponses(400, 401, 403, 404, 409, 429),
+      },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -51,17 +56,18 @@ export const conversationsRoutes = router()
       await limitConversationStart(c);
       // A first message is answered like any other: no conversation starts that could not answer it.
       if (body.initial_message !== undefined) await checkModelBudget(c.env, c.get("principal").workspaceId);
-      const { conversation, token } = await startConversation(c.env, c.get("principal"), body);
-      return c.json(
-        {
-          conversation_id: conversation.id,
-          token: token.token,
-          token_expires_at: token.expiresAt,
-          ws_url: wsUrl(c.req.url, conversation.id),
-          status: conversation.status,
-        },
-        201,
-      );
+      const { conversation, token, resumed } = await startConversation(c.env, c.get("principal"), body);
+      const created = {
+        conversation_id: conversation.id,
+        token: token.token,
+        token_expires_at: token.expiresAt,
+        ws_url: wsUrl(c.req.url, conversation.id),
+        status: conversation.status,
+        visitor_id: conversation.visitor_id,
+        verified: conversation.verified,
+        resumed,
+      };
+      return resumed ? c.json(created, 200) : c.json(created, 201);
     },
   )
   .openapi(
