@@ -4,39 +4,18 @@ import { getActionRow } from "../src/actions/action-store";
 import { runAction } from "../src/actions/run-action";
 import { listToolsForModel, runProcedureTurn, runToolCall } from "../src/actions/turn";
 import { createDb } from "../src/storage/db";
-import { call, createAssistant, createSecretKey, signUp } from "./helpers";
+import { base, createAction, hits, tenant, testCall, uniq, type Tenant } from "./action-helpers";
+import { call, createSecretKey } from "./helpers";
 
 /**
  * Actions through the real stack: definitions stored through the API (secrets write-only and
  * sealed), calls to a business's order API and MCP server (local stand-ins started by the
- * global setup), the identity rules, honest failures, the call log, tenant isolation, OpenAPI
- * import, and the conversation's seams (procedures, the model's tools).
+ * global setup), the identity rules, honest failures, the call log, tenant isolation, and the
+ * conversation's seams (procedures, the model's tools). MCP servers and OpenAPI import are in
+ * action-sources.test.ts.
  */
 
-const base = () => env.ACTIONS_FAKE_URL;
 const API_KEY = "sk-order-api-0123456789";
-const uniq = () => Math.random().toString(36).slice(2, 10);
-const hits = async (key: string) => ((await (await fetch(`${base()}/__hits/${encodeURIComponent(key)}`)).json()) as { hits: number }).hits;
-
-interface Tenant {
-  token: string;
-  workspaceId: string;
-  assistantId: string;
-}
-
-async function tenant(name: string): Promise<Tenant> {
-  const s = await signUp(name);
-  const a = await createAssistant(s.access_token);
-  return { token: s.access_token, workspaceId: s.workspace.id, assistantId: a.id };
-}
-
-async function createAction(t: Tenant, body: Record<string, unknown>) {
-  const res = await call("POST", `/api/v1/assistants/${t.assistantId}/actions`, { token: t.token, body });
-  if (res.status !== 201) throw new Error(`action create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string; name: string; [k: string]: unknown };
-}
-
-const testCall = (t: Tenant, id: string, body: Record<string, unknown>) => call("POST", `/api/v1/actions/${id}/test`, { token: t.token, body });
 
 /** The order lookup a business defines: the visitor's customer id comes from the verified identity. */
 const customerOrder = () => ({
@@ -51,7 +30,7 @@ const customerOrder = () => ({
   },
   response_fields: ["status", "carrier", "eta"],
   requires_verified: true,
-  triggers: { phrases: ["where is my order", "order status"], patterns: { order_number: "\\b(\\d{4,})\\b" } },
+  triggers: { phrases: ["where is my order", "order status", "wo ist meine Bestellung"], patterns: { order_number: "\\b(\\d{4,})\\b" } },
   answer_template: "Order {order_number} is {status} with {carrier}, due {eta}.",
 });
 
@@ -275,6 +254,10 @@ describe("procedures", () => {
     expect(unverified?.call.status).toBe("failed");
 
     expect(await runProcedureTurn(env, { ...ctx, identity: { user_id: "cust-1" }, text: "Do you ship to Norway?", language: "en" })).toBeNull();
+    // Someone else's order: the service finds none for this visitor, and the answer says so.
+    const notTheirs = await runProcedureTurn(env, { ...ctx, identity: { user_id: "cust-2" }, text: "Wo ist meine Bestellung 1042?", language: "de" });
+    expect(notTheirs?.answer).toBe("Das konnte ich nicht finden. Stimmt die Nummer?");
+    expect(notTheirs?.call).toMatchObject({ status: "failed", error: "the service answered 404", arguments: { customer_id: "cust-2" } });
   });
 
   it("runs the demo shop's order lookup in-process when the demo service is on", async () => {
@@ -296,111 +279,5 @@ describe("procedures", () => {
     expect(wrongKey?.call).toMatchObject({ status: "failed", error: "the service answered 401" });
     const off = await runProcedureTurn(env, { ...ctx, text: "order status 1042", language: "en" });
     expect(off?.call).toMatchObject({ status: "failed", error: "the service answered 404" });
-  });
-});
-
-describe("MCP servers", () => {
-  it("turns a server's tools into actions, calls them through the SDK, and refreshes them", async () => {
-    const t = await tenant("Mcp");
-    const scenario = uniq();
-    const url = `${base()}/mcp/${scenario}`;
-    const refused = await call("POST", `/api/v1/assistants/${t.assistantId}/mcp-servers`, { token: t.token, body: { url } });
-    expect(refused.status).toBe(502); // no bearer token: the server says 401
-
-    const connected = await call("POST", `/api/v1/assistants/${t.assistantId}/mcp-servers`, { token: t.token, body: { url, headers: { Authorization: "Bearer mcp-secret" } } });
-    expect(connected.status).toBe(201);
-    expect(connected.body).toMatchObject({ url, server_name: "acme-orders", tool_count: 2, headers_set: ["Authorization"] });
-    expect(JSON.stringify(connected.body)).not.toContain("mcp-secret");
-    const byName = Object.fromEntries(connected.body.actions.map((x: { name: string }) => [x.name, x]));
-    expect(byName.get_order_status).toMatchObject({ kind: "mcp", mutating: false, parameters: { type: "object", properties: { order_number: { type: "string" } } } });
-    expect(byName.cancel_order).toMatchObject({ kind: "mcp", mutating: true });
-
-    const ok = await testCall(t, byName.get_order_status.id, { arguments: { order_number: "1042" } });
-    expect(ok.body).toMatchObject({ status: "done", result: { number: "1042", status: "shipped", carrier: "DHL" } });
-    const toolError = await testCall(t, byName.get_order_status.id, { arguments: { order_number: "9999" } });
-    expect(toolError.body).toMatchObject({ status: "failed", error: expect.stringMatching(/no order 9999/) });
-
-    const patchUrl = await call("PATCH", `/api/v1/actions/${byName.get_order_status.id}`, { token: t.token, body: { url: `${base()}/echo/x` } });
-    expect(patchUrl.status).toBe(400);
-    await call("PATCH", `/api/v1/actions/${byName.get_order_status.id}`, { token: t.token, body: { response_fields: ["status"] } });
-
-    await fetch(`${base()}/__mcp/${scenario}/add-tool`, { method: "POST" });
-    const refreshed = await call("POST", `/api/v1/mcp-servers/${connected.body.id}/refresh`, { token: t.token });
-    expect(refreshed.status).toBe(200);
-    expect(refreshed.body.actions.map((x: { name: string }) => x.name).sort()).toEqual(["cancel_order", "get_order_status", "track_parcel"]);
-    // The business's own settings on a tool survive a refresh.
-    expect(refreshed.body.actions.find((x: { name: string }) => x.name === "get_order_status")).toMatchObject({ id: byName.get_order_status.id, response_fields: ["status"] });
-    expect((await testCall(t, byName.get_order_status.id, { arguments: { order_number: "1042" } })).body.result).toEqual({ status: "shipped" });
-
-    expect((await call("POST", `/api/v1/mcp-servers/${connected.body.id}/refresh`, { token: a.token })).status).toBe(404);
-    expect((await call("POST", `/api/v1/assistants/${t.assistantId}/mcp-servers`, { token: t.token, body: { url: "http://10.0.0.7/mcp" } })).status).toBe(400);
-    expect((await call("DELETE", `/api/v1/mcp-servers/${connected.body.id}`, { token: t.token })).status).toBe(204);
-    expect((await call("GET", `/api/v1/actions/${byName.get_order_status.id}`, { token: t.token })).status).toBe(404);
-  });
-});
-
-describe("OpenAPI import", () => {
-  const spec = (server: string) => ({
-    openapi: "3.0.3",
-    info: { title: "Shop", version: "1" },
-    servers: [{ url: server }],
-    paths: {
-      "/orders/{number}": {
-        parameters: [{ name: "number", in: "path", required: true, schema: { type: "string" } }],
-        get: { operationId: "getOrder", summary: "Get an order", parameters: [{ name: "expand", in: "query", schema: { type: "boolean" } }] },
-        delete: { operationId: "cancelOrder", summary: "Cancel an order" },
-      },
-      "/returns": {
-        post: {
-          operationId: "createReturn",
-          description: "Start a return",
-          requestBody: { content: { "application/json": { schema: { $ref: "#/components/schemas/Return" } } } },
-        },
-      },
-      "/upload": { post: { operationId: "upload", requestBody: { required: true, content: { "multipart/form-data": { schema: { type: "object" } } } } } },
-    },
-    components: { schemas: { Return: { type: "object", properties: { order_number: { type: "string" }, reason: { type: "string" } }, required: ["order_number"] } } },
-  });
-
-  it("creates an action per operation from a JSON document", async () => {
-    const t = await tenant("ImportJson");
-    const res = await call("POST", `/api/v1/assistants/${t.assistantId}/actions/import`, { token: t.token, body: { openapi: spec(base()) } });
-    expect(res.status).toBe(201);
-    const byName = Object.fromEntries(res.body.data.map((x: { name: string }) => [x.name, x]));
-    expect(byName.getOrder).toMatchObject({
-      method: "GET",
-      mutating: false,
-      url: `${base()}/orders/{number}`,
-      description: "Get an order",
-      parameters: { type: "object", properties: { number: { type: "string" }, expand: { type: "boolean", "x-in": "query" } }, required: ["number"] },
-    });
-    expect(byName.cancelOrder).toMatchObject({ method: "DELETE", mutating: true });
-    expect(byName.createReturn).toMatchObject({ method: "POST", mutating: true, parameters: { properties: { order_number: { type: "string" }, reason: { type: "string" } }, required: ["order_number"] } });
-    expect(res.body.skipped).toEqual([{ operation: "POST /upload", reason: expect.stringMatching(/not JSON/) }]);
-    const run = await testCall(t, byName.getOrder.id, { arguments: { number: "1042" } });
-    expect(run.body).toMatchObject({ status: "done", result: { number: "1042", status: "shipped" } });
-  });
-
-  it("reads YAML, and skips operations whose server is private", async () => {
-    const t = await tenant("ImportYaml");
-    const yaml = [
-      "openapi: 3.1.0",
-      "info: {title: Shop, version: '1'}",
-      "servers:",
-      "  - url: https://api.shop.example.com/v1",
-      "paths:",
-      "  /orders/{number}:",
-      "    get:",
-      "      operationId: getOrder",
-      "      parameters:",
-      "        - {name: number, in: path, required: true, schema: {type: string}}",
-    ].join("\n");
-    const res = await call("POST", `/api/v1/assistants/${t.assistantId}/actions/import`, { token: t.token, body: { openapi: yaml } });
-    expect(res.status).toBe(201);
-    expect(res.body.data[0]).toMatchObject({ name: "getOrder", url: "https://api.shop.example.com/v1/orders/{number}" });
-    const priv = await call("POST", `/api/v1/assistants/${t.assistantId}/actions/import`, { token: t.token, body: { openapi: spec("http://192.168.1.10") } });
-    expect(priv.body.data).toEqual([]);
-    expect(priv.body.skipped[0].reason).toMatch(/private network/);
-    expect((await call("POST", `/api/v1/assistants/${t.assistantId}/actions/import`, { token: t.token, body: { openapi: "not: [an openapi" } })).status).toBe(400);
   });
 });

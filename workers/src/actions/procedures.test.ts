@@ -115,10 +115,11 @@ describe("procedureAnswer", () => {
     expect(answer).not.toContain("arrival_day");
   });
 
-  it("says plainly, in the visitor's language, when the lookup failed or needs a signed-in visitor", () => {
+  it("says plainly, in the visitor's language, when the lookup failed, found nothing or needs a signed-in visitor", () => {
     const failed = { status: "failed" as const, error: "the service answered 500" };
     expect(procedureAnswer(failed, { template: "Order {status}", arguments: {}, language: "en" })).toBe("I couldn't look that up right now.");
     expect(procedureAnswer(failed, { template: null, arguments: {}, language: "de" })).toBe("Das konnte ich gerade nicht nachsehen.");
     expect(procedureAnswer(failed, { template: null, arguments: {}, language: "de", notVerified: true })).toContain("angemeldet");
+    expect(procedureAnswer(failed, { template: null, arguments: {}, language: "en", notFound: true })).toBe("I couldn't find that. Could you check the number?");
   });
 });

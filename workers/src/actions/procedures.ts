@@ -117,14 +117,14 @@ export function matchProcedure<A extends ProcedureAction>(actions: readonly A[],
 }
 
 /** Sentences a procedure says when it has no result to give, per language (English otherwise). */
-const FALLBACK_TEXT: Record<string, { failed: string; notVerified: string; found: string }> = {
-  en: { failed: "I couldn't look that up right now.", notVerified: "I can look that up once you're signed in.", found: "Here is what I found" },
-  de: { failed: "Das konnte ich gerade nicht nachsehen.", notVerified: "Das kann ich nachsehen, sobald Sie angemeldet sind.", found: "Das habe ich gefunden" },
-  es: { failed: "No he podido consultarlo ahora mismo.", notVerified: "Puedo consultarlo cuando hayas iniciado sesión.", found: "Esto es lo que encontré" },
-  fr: { failed: "Je n'ai pas pu le vérifier pour le moment.", notVerified: "Je peux le vérifier une fois que vous êtes connecté.", found: "Voici ce que j'ai trouvé" },
-  pt: { failed: "Não consegui consultar isso agora.", notVerified: "Posso consultar isso assim que você entrar na sua conta.", found: "Aqui está o que encontrei" },
-  ar: { failed: "لم أتمكن من التحقق من ذلك الآن.", notVerified: "يمكنني التحقق من ذلك بعد تسجيل دخولك.", found: "هذا ما وجدته" },
-  he: { failed: "לא הצלחתי לבדוק את זה כרגע.", notVerified: "אוכל לבדוק את זה אחרי שתתחבר.", found: "זה מה שמצאתי" },
+const FALLBACK_TEXT: Record<string, { failed: string; notVerified: string; notFound: string; found: string }> = {
+  en: { failed: "I couldn't look that up right now.", notFound: "I couldn't find that. Could you check the number?", notVerified: "I can look that up once you're signed in.", found: "Here is what I found" },
+  de: { failed: "Das konnte ich gerade nicht nachsehen.", notFound: "Das konnte ich nicht finden. Stimmt die Nummer?", notVerified: "Das kann ich nachsehen, sobald Sie angemeldet sind.", found: "Das habe ich gefunden" },
+  es: { failed: "No he podido consultarlo ahora mismo.", notFound: "No lo he encontrado. ¿Puedes revisar el número?", notVerified: "Puedo consultarlo cuando hayas iniciado sesión.", found: "Esto es lo que encontré" },
+  fr: { failed: "Je n'ai pas pu le vérifier pour le moment.", notFound: "Je ne l'ai pas trouvé. Pouvez-vous vérifier le numéro ?", notVerified: "Je peux le vérifier une fois que vous êtes connecté.", found: "Voici ce que j'ai trouvé" },
+  pt: { failed: "Não consegui consultar isso agora.", notFound: "Não encontrei isso. Pode verificar o número?", notVerified: "Posso consultar isso assim que você entrar na sua conta.", found: "Aqui está o que encontrei" },
+  ar: { failed: "لم أتمكن من التحقق من ذلك الآن.", notFound: "لم أجد ذلك. هل يمكنك التحقق من الرقم؟", notVerified: "يمكنني التحقق من ذلك بعد تسجيل دخولك.", found: "هذا ما وجدته" },
+  he: { failed: "לא הצלחתי לבדוק את זה כרגע.", notFound: "לא מצאתי את זה. אפשר לבדוק את המספר?", notVerified: "אוכל לבדוק את זה אחרי שתתחבר.", found: "זה מה שמצאתי" },
 };
 
 function textFor(language: string) {
@@ -151,14 +151,15 @@ function fieldsOf(result: unknown, args: Record<string, unknown>): Record<string
 
 /**
  * The answer sentence for a procedure's outcome: the template filled, the fields listed, or an
- * honest sentence when the call failed or needs a signed-in visitor. Never a made-up value.
+ * honest sentence when the call failed, found nothing (404) or needs a signed-in visitor.
+ * Never a made-up value.
  */
 export function procedureAnswer(
   outcome: { status: "done"; result: unknown } | { status: "failed"; error: string },
-  opts: { template: string | null; arguments: Record<string, unknown>; language: string; notVerified?: boolean },
+  opts: { template: string | null; arguments: Record<string, unknown>; language: string; notVerified?: boolean; notFound?: boolean },
 ): string {
   const t = textFor(opts.language);
-  if (outcome.status === "failed") return opts.notVerified ? t.notVerified : t.failed;
+  if (outcome.status === "failed") return opts.notVerified ? t.notVerified : opts.notFound ? t.notFound : t.failed;
   const fields = fieldsOf(outcome.result, opts.arguments);
   if (opts.template) {
     let missing = false;

@@ -103,6 +103,7 @@ export async function runProcedureTurn(
     arguments: match.arguments,
     language: input.language,
     notVerified: action.requires_verified && !input.identity,
+    notFound: outcome.status === "failed" && outcome.httpStatus === 404,
   });
   return { answer, call: record };
 }
