@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { withRaisedDescriptorLimit } from "../scripts/lib/fd-limit.mjs";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -103,7 +104,10 @@ export function sleep(ms) {
  * its own child processes still alive. The process is also killed if this one exits first.
  */
 export function startWranglerDev(args, { onLine = () => {}, keepLines = 200, graceMs = 10_000, env = {} } = {}) {
-  const proc = spawn(nodeForWrangler(), [WRANGLER_BIN, "dev", ...args], {
+  // The soft descriptor limit raised to the hard one: each open WebSocket costs descriptors in
+  // the dev proxy and the runtime (scripts/lib/fd-limit.mjs).
+  const { command, args: argv } = withRaisedDescriptorLimit(nodeForWrangler(), [WRANGLER_BIN, "dev", ...args]);
+  const proc = spawn(command, argv, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
@@ -377,7 +381,7 @@ export function bundleEntry(dir) {
  * Worker is first bundled as `wrangler deploy` would and `wrangler dev` serves that file, so
  * edits to the working tree during a run cannot reload the server. Resolves once `/healthz`
  * answers, with `{base, server, stop()}`; on failure the server is stopped and the error
- * carries wrangler's last lines. Called again with the same `tmpDir` after `stop()`, it serves
+ * carries wrangler's last lines (`inspectorPort`: the DevTools inspector of the Worker's isolate). Called again with the same `tmpDir` after `stop()`, it serves
  * the same database, bundle and secrets (tokens issued before stay valid). `wrangler.toml` and
  * the static assets (`public/`) are copied into `tmpDir` too (the config's other relative paths
  * made absolute): wrangler dev restarts workerd when its config or assets change (a widget build,
@@ -454,7 +458,7 @@ export async function startLocalWorker({ tmpDir, log = () => {}, vars = {}, snap
     if (err instanceof Error) err.message += `\n--- last lines of wrangler dev ---\n${server.tail().split("\n").slice(-25).join("\n")}`;
     throw err;
   }
-  return { base, server, stop: () => server.stop() };
+  return { base, server, inspectorPort, stop: () => server.stop() };
 }
 
 /**

@@ -45,7 +45,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { EVAL_HALVES, evalHalves, formatTable, loadAverage, percentile, ROOT, scoreRanks, textbookBm25 } from "../bench/_lib.mjs";
+import { EVAL_HALVES, evalHalves, formatTable, loadAverage, mapLimit, percentile, ROOT, scoreRanks, textbookBm25 } from "../bench/_lib.mjs";
 import { runMain, uploadDocuments, withLocalPlatform } from "./lib/local-platform.mjs";
 
 const REFERENCE_NAME = "plain BM25 (the set's reference)";

@@ -3,7 +3,7 @@
  * The Worker's import graph, from the source alone (no bundler, no dependency):
  *
  *   node scripts/import-graph.mjs            import circles between files, then the rooms' imports
- *   node scripts/import-graph.mjs --check    exits 1 when a circle exists or a room imports `http/`
+ *   node scripts/import-graph.mjs --check    exits 1 when a circle exists (between files or rooms) or a room imports `http/`
  *
  * Every relative `import`/`export … from` of `workers/src` counts, `import type` included: a
  * circle of types is still a circle to read. A room is a top folder of `workers/src` (`lib`,
@@ -120,4 +120,4 @@ for (const [room, targets] of [...rooms].sort(([a], [b]) => a.localeCompare(b)))
   console.log(`  ${room}: ${[...targets].sort().join(", ") || "(nothing)"}`);
 }
 
-if (process.argv.includes("--check") && (fileCircles.length > 0 || httpImports.length > 0)) process.exit(1);
+if (process.argv.includes("--check") && (fileCircles.length > 0 || roomCircles.length > 0 || httpImports.length > 0)) process.exit(1);

@@ -26,6 +26,7 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWidget } from "../widget/scripts/build.mjs";
+import { descriptorLimits, raisedDescriptorLimit, socketCapFor, withRaisedDescriptorLimit } from "./lib/fd-limit.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOST = "127.0.0.1";
@@ -117,7 +118,10 @@ function runWrangler(args) {
   }
   // stdin is not a terminal, so wrangler asks no questions (the migration prompt is skipped)
   // and shows no hotkey bar that would redraw over the banner.
-  const proc = spawn(nodeForWrangler(), [WRANGLER_BIN, ...args], {
+  // The soft descriptor limit raised to the hard one: every open WebSocket costs descriptors in
+  // the dev proxy and the runtime, and the runtime exits when it runs out (scripts/lib/fd-limit.mjs).
+  const { command, args: argv } = withRaisedDescriptorLimit(nodeForWrangler(), [WRANGLER_BIN, ...args]);
+  const proc = spawn(command, argv, {
     cwd: ROOT,
     stdio: ["ignore", "inherit", "inherit"],
     env: {
@@ -284,6 +288,7 @@ function startWranglerDev() {
     "--show-interactive-dev-session=false",
     // `wrangler dev` does not fire cron triggers; this lets start run the housekeeping itself.
     "--test-scheduled",
+    ...socketCapArgs(),
   ]);
   dev.exited.then(({ code, signal, error }) => {
     if (stopping) return;
@@ -291,6 +296,23 @@ function startWranglerDev() {
     process.exit(typeof code === "number" && code !== 0 ? code : 1);
   });
   return dev;
+}
+
+/**
+ * `--var MAX_OPEN_WEBSOCKETS:<n>` from the descriptor limit the server gets, so an overload is
+ * refused with 429 before the runtime runs out of descriptors and drops every socket; nothing
+ * when the variable is set in the environment or `.dev.vars` (that value wins).
+ */
+function socketCapArgs() {
+  if (process.env.MAX_OPEN_WEBSOCKETS) return ["--var", `MAX_OPEN_WEBSOCKETS:${process.env.MAX_OPEN_WEBSOCKETS}`];
+  const devVars = existsSync(DEV_VARS_PATH) ? namesIn(readFileSync(DEV_VARS_PATH, "utf8")) : new Set();
+  if (devVars.has("MAX_OPEN_WEBSOCKETS")) return [];
+  const limit = raisedDescriptorLimit();
+  const cap = socketCapFor(limit);
+  if (cap === null) return [];
+  const { soft } = descriptorLimits();
+  log(`descriptor limit ${limit}${soft !== limit ? ` (raised from ${soft})` : ""}: at most ${cap} open WebSockets (MAX_OPEN_WEBSOCKETS).`);
+  return ["--var", `MAX_OPEN_WEBSOCKETS:${cap}`];
 }
 
 async function waitForHealth() {

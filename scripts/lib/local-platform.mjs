@@ -19,15 +19,15 @@ const WRANGLER_TAIL_LINES = 25;
  * Starts a local Worker, signs up a workspace with one assistant, and runs `run` with
  * `{api, token, workspaceId, assistantId, worker, tmpDir}`; resolves with what `run` resolves
  * with. The Worker is stopped whatever happens (also on SIGINT and SIGTERM, which then exit
- * 130), and an error carries wrangler's last lines. Without `tmpDir`, a temporary folder named
+ * 130), and an error carries wrangler's last lines. `vars` are the Worker's extra variables. Without `tmpDir`, a temporary folder named
  * after `name` is made and removed at the end.
  *
  * @template T
- * @param {{ name: string, log: (message: string) => void, tmpDir?: string, apiTimeoutMs?: number, workspaceName: string, assistantName: string }} options
+ * @param {{ name: string, log: (message: string) => void, tmpDir?: string, apiTimeoutMs?: number, workspaceName: string, assistantName: string, vars?: Record<string, string | number> }} options
  * @param {(platform: { api: ReturnType<typeof apiClient>, token: string, workspaceId: string, assistantId: string, worker: Awaited<ReturnType<typeof startLocalWorker>>, tmpDir: string }) => Promise<T>} run
  * @returns {Promise<T>}
  */
-export async function withLocalPlatform({ name, log, tmpDir, apiTimeoutMs, workspaceName, assistantName }, run) {
+export async function withLocalPlatform({ name, log, tmpDir, apiTimeoutMs, workspaceName, assistantName, vars }, run) {
   const dir = tmpDir ?? mkdtempSync(join(tmpdir(), `edgedesk-${name}-`));
   const removeDir = () => {
     if (!tmpDir) rmSync(dir, { recursive: true, force: true });
@@ -45,7 +45,7 @@ export async function withLocalPlatform({ name, log, tmpDir, apiTimeoutMs, works
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    worker = await startLocalWorker({ tmpDir: dir, log });
+    worker = await startLocalWorker({ tmpDir: dir, log, vars });
     const api = apiClient(worker.base, apiTimeoutMs ? { timeoutMs: apiTimeoutMs } : undefined);
     const account = await signUpWithAssistant(api, { workspaceName, assistantName });
     return await run({ api, ...account, worker, tmpDir: dir });

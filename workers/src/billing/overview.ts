@@ -3,7 +3,7 @@ import type { Db } from "../storage/db";
 import { PLAN_LIMITS, PLAN_ORDER, type Plan } from "./plans";
 import { stripeConfigured, type StripeEnv } from "./stripe-client";
 import { getBillingState } from "./subscription-state";
-import { monthUsage } from "./usage";
+import { monthUsage, type ModelUsageReader } from "./usage";
 
 function purchasable(env: StripeEnv, plan: Plan): boolean {
   if (!stripeConfigured(env)) return false;
@@ -13,8 +13,8 @@ function purchasable(env: StripeEnv, plan: Plan): boolean {
 }
 
 /** The billing page: plan in force and paid for, this month's usage, limits and the way up. */
-export async function billingOverview(env: Env, db: Db, workspaceId: string): Promise<Billing> {
-  const [state, usage] = await Promise.all([getBillingState(db, workspaceId), monthUsage(env, db, workspaceId)]);
+export async function billingOverview(env: Env, db: Db, workspaceId: string, modelUsage: ModelUsageReader): Promise<Billing> {
+  const [state, usage] = await Promise.all([getBillingState(db, workspaceId), monthUsage(db, workspaceId, modelUsage)]);
   const plan = state.effective_plan;
   const above = PLAN_ORDER.slice(PLAN_ORDER.indexOf(plan) + 1);
   return {

@@ -3,7 +3,6 @@
  * a small D1 counter, tokens and estimated model cost from the analytics events.
  */
 import { and, count, eq, isNull, sql } from "drizzle-orm";
-import { analyticsSummary } from "../analytics/summary";
 import { nowIso } from "../lib/time";
 import { schema, type Db } from "../storage/db";
 
@@ -105,12 +104,18 @@ export interface MonthUsage {
   documents: number;
 }
 
+/**
+ * The model tokens and their estimated cost in a period, read from the analytics events by the
+ * caller (analytics sits above billing: the plans' limits are read by the analytics room).
+ */
+export type ModelUsageReader = (period: UsagePeriod) => Promise<{ tokens: number; estimated_cost_usd: number }>;
+
 /** The workspace's usage this month. */
-export async function monthUsage(env: Env, db: Db, workspaceId: string, at = new Date()): Promise<MonthUsage> {
+export async function monthUsage(db: Db, workspaceId: string, modelUsage: ModelUsageReader, at = new Date()): Promise<MonthUsage> {
   const period = usagePeriod(at);
   const [counters, summary, assistantCount, documentCount] = await Promise.all([
     monthCounters(db, workspaceId, at),
-    analyticsSummary(env, workspaceId, { from: period.from, to: period.to }),
+    modelUsage(period),
     liveAssistants(db, workspaceId),
     liveDocuments(db, workspaceId),
   ]);

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
+import { reportObjectSockets } from "../limits/open-sockets";
 import { answerQuestion } from "./answer-turn";
 import {
   broadcastStatus,
@@ -289,6 +290,7 @@ export class ConversationDO extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [attachment.role]);
+    reportObjectSockets(this.ctx.id.toString(), this.ctx.getWebSockets());
     server.serializeAttachment(attachment);
     this.cx.fanOut.send(server, statusEvent(conv));
     if (attachment.role !== "visitor") await armStaffRecheck(this.ctx.storage);
@@ -345,10 +347,12 @@ export class ConversationDO extends DurableObject<Env> {
     } catch {
       // already closed
     }
+    reportObjectSockets(this.ctx.id.toString(), this.ctx.getWebSockets());
   }
 
   override async webSocketError(_ws: WebSocket, error: unknown): Promise<void> {
     this.cx.logger.warn("socket error", { error });
+    reportObjectSockets(this.ctx.id.toString(), this.ctx.getWebSockets());
   }
 
   // ---- answering ----------------------------------------------------------------------------

@@ -5,8 +5,6 @@
  * the AI could not answer and names the document that answers it. Erased with the visitor's data.
  */
 import { PHRASING_MAX_CHARS, type Phrasing } from "../../../schema/api";
-import type { ConversationView } from "../conversation/conversation-view";
-import { conversationStub } from "../conversation/service";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { createLogger } from "../lib/logger";
@@ -25,14 +23,30 @@ export const MAX_PHRASING_CHARS = PHRASING_MAX_CHARS;
 // C0/C1 controls, bidi overrides and zero-width marks, as visitor messages drop them.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
+/** A conversation of the workspace and its visitor, as the caller read them. */
+export interface AskedIn {
+  conversationId: string;
+  visitorId: string;
+}
+
+/** What a resolution teaches from: the conversation, and the question the AI could not answer. */
+export interface ResolvedConversation {
+  id: string;
+  workspace_id: string;
+  assistant_id: string;
+  visitor_id: string;
+  /** The visitor's question the AI could not answer, or null when there is none. */
+  unansweredQuestion: string | null;
+}
+
 /** What adding a phrasing takes besides its document. */
 export interface NewPhrasing {
   text: string;
   /**
-   * The conversation whose visitor asked it this way (a conversation of the workspace, else 400):
-   * the phrasing is then that visitor's, exported and erased with their data.
+   * The conversation whose visitor asked it this way, already checked to be one of the
+   * workspace's: the phrasing is then that visitor's, exported and erased with their data.
    */
-  conversationId: string | null;
+  askedIn: AskedIn | null;
   /** The user or key that added it (or the agent who resolved the conversation). */
   createdBy: string;
 }
@@ -63,24 +77,27 @@ export async function addPhrasing(env: Env, workspaceId: string, documentId: str
   const doc = await getDocument(createDb(env.DB), workspaceId, documentId);
   const text = phrasingText(input.text);
   if (!text) throw new ApiError("invalid_request", "`text` has no words", { field: "text" });
-  const visitorId = input.conversationId ? await visitorOf(env, workspaceId, input.conversationId) : null;
-  return storePhrasing(env, { workspaceId, assistantId: doc.assistant_id }, doc, { text, visitorId, conversationId: input.conversationId, createdBy: input.createdBy });
+  return storePhrasing(env, { workspaceId, assistantId: doc.assistant_id }, doc, {
+    text,
+    visitorId: input.askedIn?.visitorId ?? null,
+    conversationId: input.askedIn?.conversationId ?? null,
+    createdBy: input.createdBy,
+  });
 }
 
 /**
  * Learns from a person resolving a conversation with the document that answers it: the
- * visitor's question the AI could not answer (`unansweredQuestion` of the conversation) becomes
+ * visitor's question the AI could not answer (read by the caller from the conversation) becomes
  * a phrasing of the document, the visitor's (erased with their data). Null when the
  * conversation holds no such question. The document must be one of the conversation's
  * assistant (404 for another workspace's, 400 for another assistant's).
  */
-export async function learnFromResolution(env: Env, conv: ConversationView, documentId: string, createdBy: string): Promise<StoredPhrasing | null> {
+export async function learnFromResolution(env: Env, conv: ResolvedConversation, documentId: string, createdBy: string): Promise<StoredPhrasing | null> {
   const doc = await getDocument(createDb(env.DB), conv.workspace_id, documentId);
   if (doc.assistant_id !== conv.assistant_id) {
     throw new ApiError("invalid_request", "the document belongs to another assistant than the conversation's", { field: "document_id" });
   }
-  const question = await conversationStub(env, conv.id).unansweredQuestion();
-  const text = question ? phrasingText(question.content) : "";
+  const text = conv.unansweredQuestion ? phrasingText(conv.unansweredQuestion) : "";
   if (!text) return null;
   return storePhrasing(env, { workspaceId: conv.workspace_id, assistantId: conv.assistant_id }, doc, {
     text,
@@ -154,15 +171,6 @@ export async function eraseVisitorPhrasings(env: Env, workspaceId: string, visit
     removed += await knowledgeIndex(env, assistantId).deleteVisitorPhrasings({ workspaceId, assistantId }, visitorId);
   }
   return removed;
-}
-
-/** The visitor of a conversation of the workspace; 400 for any other id. */
-async function visitorOf(env: Env, workspaceId: string, conversationId: string): Promise<string> {
-  const conv = await conversationStub(env, conversationId).describe();
-  if (!conv || conv.workspace_id !== workspaceId) {
-    throw new ApiError("invalid_request", "`conversation_id` names no conversation of this workspace", { field: "conversation_id" });
-  }
-  return conv.visitor_id;
 }
 
 async function embed(env: Env, assistantId: string, text: string): Promise<Float32Array | null> {

@@ -1,26 +1,13 @@
 import { createLogger } from "../lib/logger";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import { knowledgeIndex } from "./index-chunks";
+import type { SearchHit } from "./knowledge-index/index-types";
+export type { SearchHit };
 
 /** Whose knowledge to search: always one assistant of one workspace. */
 export interface SearchScope {
   workspaceId: string;
   assistantId: string;
-}
-
-/** One retrieved chunk, with what a citation needs. */
-export interface SearchHit {
-  chunk_id: string;
-  document_id: string;
-  title: string;
-  /** The section heading the chunk sits under, when it has one. */
-  heading?: string | null;
-  content: string;
-  snippet: string;
-  /** Link to the original (URL documents), or null. */
-  source: string | null;
-  /** Higher is better; comparable within one query. */
-  score: number;
 }
 
 /** Which retrieval runs: both fused (the default), or one alone for comparison. */

@@ -1,7 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { BillingSchema, CheckoutBody, HostedPageSchema, InvoiceListQuery, InvoiceSchema } from "../../../../schema/api";
 import { recordAudit } from "../../analytics/audit";
+import { analyticsSummary } from "../../analytics/summary";
 import { billingOverview } from "../../billing/overview";
+import type { UsagePeriod } from "../../billing/usage";
 import { listInvoices, openBillingPortal, startPlanChange } from "../../billing/stripe-sessions";
 import { createDb } from "../../storage/db";
 import { authenticate } from "../middleware/authenticate";
@@ -20,7 +22,11 @@ export const billingRoutes = router()
       middleware: [admin],
       responses: { 200: json(BillingSchema), ...errorResponses(401, 403) },
     }),
-    async (c) => c.json(await billingOverview(c.env, createDb(c.env.DB), c.get("principal").workspaceId), 200),
+    async (c) => {
+      const workspaceId = c.get("principal").workspaceId;
+      const modelUsage = ({ from, to }: UsagePeriod) => analyticsSummary(c.env, workspaceId, { from, to });
+      return c.json(await billingOverview(c.env, createDb(c.env.DB), workspaceId, modelUsage), 200);
+    },
   )
   .openapi(
     createRoute({

@@ -4,6 +4,7 @@ import { conversationRoleOf, currentStaffRole } from "../../auth/staff-standing"
 import { signConversationToken, verifyConversationToken } from "../../auth/tokens";
 import { authorizeConversation, conversationStub, conversationTokenClaims, wsUrl } from "../../conversation/service";
 import { ApiError, notFound } from "../../lib/errors";
+import { admitSocket, socketCapRefusal } from "../../limits/open-sockets";
 import { subjectOf } from "../../limits/subject";
 import { createDb } from "../../storage/db";
 import { agentDisplayName } from "../../tenancy/workspaces";
@@ -70,6 +71,10 @@ conversationAccessRoutes.get("/conversations/:id/ws", async (c) => {
   const claims = token ? await verifyConversationToken(c.env, token) : null;
   if (!claims) throw new ApiError("unauthorized", "missing, invalid or expired conversation token");
   if (claims.conversationId !== id) throw notFound("conversation");
+  // Past the instance's cap a new socket is refused, so the sockets already open keep working
+  // (checked first, as it is cheap; `admitSocket` below counts the socket while it opens).
+  const refusal = socketCapRefusal(c.env);
+  if (refusal) throw refusal;
   const db = createDb(c.env.DB);
   if (claims.role !== "visitor") {
     // A staff socket joins with what its holder may do now, not when the token was issued.
@@ -92,5 +97,10 @@ conversationAccessRoutes.get("/conversations/:id/ws", async (c) => {
     const name = await agentDisplayName(db, claims.workspaceId, claims.agentId!);
     if (name) headers.set("x-conversation-participant-name", encodeURIComponent(name));
   }
-  return conversationStub(c.env, id).fetch(new Request(c.req.url, { headers }));
+  const release = admitSocket(c.env);
+  try {
+    return await conversationStub(c.env, id).fetch(new Request(c.req.url, { headers }));
+  } finally {
+    release();
+  }
 });

@@ -179,7 +179,8 @@ export const conversationsRoutes = router()
       let learned: ReturnType<typeof toPhrasing> | null = null;
       if (document_id) {
         const agentId = principal.kind === "conversation" ? principal.agentId! : actorOf(principal).actor_id;
-        const stored = await learnFromResolution(c.env, conv, document_id, agentId);
+        const question = await conversationStub(c.env, conv.id).unansweredQuestion();
+        const stored = await learnFromResolution(c.env, { ...conv, unansweredQuestion: question?.content ?? null }, document_id, agentId);
         if (stored?.created) {
           await recordAudit(
             c.env,

@@ -2,7 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { idOf, page, PaginationQuery, PhrasingCreateBody, PhrasingSchema } from "../../../../schema/api";
 import { recordAudit } from "../../analytics/audit";
 import { actorOf } from "../../auth/principal";
-import { addPhrasing, deletePhrasing, listPhrasings, toPhrasing } from "../../knowledge/phrasings";
+import { addPhrasing, deletePhrasing, listPhrasings, toPhrasing, type AskedIn } from "../../knowledge/phrasings";
+import { conversationStub } from "../../conversation/service";
+import { ApiError } from "../../lib/errors";
 import { authenticate } from "../middleware/authenticate";
 import { auditContext, errorResponses, json, jsonBody, router } from "../openapi";
 
@@ -49,7 +51,7 @@ export const phrasingsRoutes = router()
       const principal = c.get("principal");
       const { phrasing, created } = await addPhrasing(c.env, principal.workspaceId, id, {
         text: body.text,
-        conversationId: body.conversation_id ?? null,
+        askedIn: body.conversation_id ? await askedIn(c.env, principal.workspaceId, body.conversation_id) : null,
         createdBy: actorOf(principal).actor_id,
       });
       if (created) {
@@ -86,3 +88,12 @@ export const phrasingsRoutes = router()
       return c.body(null, 204);
     },
   );
+
+/** A conversation of the workspace and its visitor; 400 for any other id. */
+async function askedIn(env: Env, workspaceId: string, conversationId: string): Promise<AskedIn> {
+  const conv = await conversationStub(env, conversationId).describe();
+  if (!conv || conv.workspace_id !== workspaceId) {
+    throw new ApiError("invalid_request", "`conversation_id` names no conversation of this workspace", { field: "conversation_id" });
+  }
+  return { conversationId, visitorId: conv.visitor_id };
+}

@@ -25,7 +25,7 @@ import {
   revokeInvite,
   toInvite,
   toTeamMember,
-} from "../../tenancy/team";
+} from "../../auth/team";
 import { authenticate } from "../middleware/authenticate";
 import { auditContext, errorResponses, json, jsonBody, router } from "../openapi";
 import { limitCredentialCheck } from "../rate-limit/auth-limiter";

@@ -71,3 +71,18 @@ export interface PhrasingPage {
   data: PhrasingRecord[];
   after: { created_at: string; id: string } | null;
 }
+
+/** One retrieved chunk, with what a citation needs. */
+export interface SearchHit {
+  chunk_id: string;
+  document_id: string;
+  title: string;
+  /** The section heading the chunk sits under, when it has one. */
+  heading?: string | null;
+  content: string;
+  snippet: string;
+  /** Link to the original (URL documents), or null. */
+  source: string | null;
+  /** Higher is better; comparable within one query. */
+  score: number;
+}

@@ -4,7 +4,6 @@ import { toUnitVector } from "../embeddings/vector-math";
 import type { RetrieveRequest, ScoredChunk } from "../retrieval/backend";
 import { createReranker } from "../retrieval/create-reranker";
 import { retrieve, type RetrieveExtras } from "../retrieval/pipeline";
-import type { SearchHit } from "../search";
 import { createVectorStore } from "../vector-store/create-vector-store";
 import { chunked } from "../../lib/chunked";
 import { MAX_DIMENSIONS } from "../vector-store/limits";
@@ -13,7 +12,7 @@ import { checkCapacity, insertChunk, insertVector, removeDocumentRows, toBlob, t
 import type { CodeMatrix } from "./code-matrix";
 import * as indexMeta from "./index-meta";
 import type { MetaKey } from "./index-meta";
-import type { AddedPhrasing, ChunkInput, IndexDocument, IndexScope, IndexStats, PhrasingInput, PhrasingPage, PhrasingRecord } from "./index-types";
+import type { AddedPhrasing, ChunkInput, IndexDocument, IndexScope, IndexStats, PhrasingInput, PhrasingPage, PhrasingRecord, SearchHit } from "./index-types";
 import { importLegacyChunks, removeLegacyChunks } from "./legacy-import";
 import { onePerSearch, PhrasingIndex, type VectorizeQuery } from "./phrasing-index";
 import { PhrasingStore } from "./phrasing-store";

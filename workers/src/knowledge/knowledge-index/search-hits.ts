@@ -3,9 +3,9 @@
  * content, a snippet and where it came from, read from the index in rank order.
  */
 import type { ScoredChunk } from "../retrieval/backend";
-import type { SearchHit } from "../search";
 import { chunked } from "../../lib/chunked";
 import { IDS_PER_QUERY } from "./chunk-rows";
+import type { SearchHit } from "./index-types";
 
 /** Longest snippet shown with a citation, in characters (cut at a word). */
 const SNIPPET_CHARS = 240;

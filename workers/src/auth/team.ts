@@ -5,9 +5,9 @@
  */
 import { and, asc, eq, gt, isNull, ne, or, sql } from "drizzle-orm";
 import { INVITE_TTL_DAYS, type Invite, type TeamMember } from "../../../schema/api";
-import type { Role } from "../auth/principal";
-import { hashPassword } from "../auth/passwords";
-import { startSession } from "../auth/sessions";
+import type { Role } from "./principal";
+import { hashPassword } from "./passwords";
+import { startSession } from "./sessions";
 import { ApiError, notFound } from "../lib/errors";
 import { sha256Hex } from "../lib/crypto";
 import { newId, randomBase62 } from "../lib/ids";
@@ -15,7 +15,7 @@ import { decodeCursor, olderThan, toPage } from "../lib/pagination";
 import { DAY_MS, isoIn, nowIso } from "../lib/time";
 import type { Db } from "../storage/db";
 import { schema } from "../storage/db";
-import { toUser } from "./workspaces";
+import { toUser } from "../tenancy/workspaces";
 
 const { users, invites, refresh_tokens } = schema;
 type UserRow = typeof users.$inferSelect;
