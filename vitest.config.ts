@@ -72,12 +72,14 @@ export default defineConfig(async () => {
                   SITE_URL: inject("siteUrl"),
                   // Slack, Twilio, SendGrid and Zendesk stand-ins for the channel tests.
                   PROVIDERS_FAKE_URL: inject("providersFakeUrl"),
+                  // A business's order API and MCP server, for the actions tests.
+                  ACTIONS_FAKE_URL: inject("actionsFakeUrl"),
                   // Billing: the fake Stripe API and test prices. STRIPE_SECRET_KEY, which switches plan
                   // limits on, is set by the billing tests themselves so other suites run unlimited.
                   STRIPE_API_BASE: inject("stripeUrl"),
                   // Tenant URLs must be public; these local stand-ins (and the closed port the ingestion
                   // retry test points at) are let through as exact host:port pairs. Never in production.
-                  ALLOW_PRIVATE_FETCH: [inject("llmFakeUrl"), inject("siteUrl"), inject("providersFakeUrl"), inject("stripeUrl"), "http://127.0.0.1:9"]
+                  ALLOW_PRIVATE_FETCH: [inject("llmFakeUrl"), inject("siteUrl"), inject("providersFakeUrl"), inject("stripeUrl"), inject("actionsFakeUrl"), "http://127.0.0.1:9"]
                     .map((u) => new URL(u).host)
                     .join(","),
                   STRIPE_WEBHOOK_SECRET: "whsec_test_edgedesk_webhook_secret",

@@ -19,3 +19,4 @@ export * from "./api/billing";
 export * from "./api/analytics";
 export * from "./api/compliance";
 export * from "./api/openai-compat";
+export * from "./api/actions";

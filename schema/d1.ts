@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines on purpose: drizzle-kit reads one schema file, and every D1 table in one place
+ * keeps the migrations one stream.
+ *
  * The D1 schema: tenants and operational data. Every row that belongs to a tenant carries
  * `workspace_id`, and every query the Worker makes is scoped by it.
  *
@@ -434,4 +437,88 @@ export const erasure_followups = sqliteTable(
     created_at: timestamps.created_at,
   },
   (t) => [index("erasure_followups_run_after_idx").on(t.run_after)],
+);
+
+/**
+ * An action an assistant may run: an HTTP call the business defined (by hand or from an
+ * OpenAPI document) or a tool of a connected MCP server. Header values are sealed like
+ * integration secrets; `headers_set` keeps their names only.
+ */
+export const actions = sqliteTable(
+  "actions",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    assistant_id: text("assistant_id").notNull().references(() => assistants.id),
+    /** The MCP server a `kind: 'mcp'` action came from; null for HTTP actions. */
+    mcp_server_id: text("mcp_server_id"),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    kind: text("kind", { enum: ["http", "mcp"] }).notNull(),
+    parameters: text("parameters", { mode: "json" }).notNull().default(sql`'{}'`),
+    method: text("method", { enum: ["GET", "POST", "PUT", "PATCH", "DELETE"] }).notNull(),
+    url: text("url").notNull(),
+    headers_set: text("headers_set", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    headers_ciphertext: text("headers_ciphertext"),
+    headers_key_id: text("headers_key_id"),
+    response_fields: text("response_fields", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    mutating: integer("mutating", { mode: "boolean" }).notNull().default(false),
+    requires_verified: integer("requires_verified", { mode: "boolean" }).notNull().default(false),
+    triggers: text("triggers", { mode: "json" }),
+    answer_template: text("answer_template"),
+    timeout_ms: integer("timeout_ms"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("actions_assistant_name_uq").on(t.assistant_id, t.name),
+    index("actions_workspace_idx").on(t.workspace_id, t.created_at),
+    index("actions_mcp_server_idx").on(t.mcp_server_id),
+  ],
+);
+
+/** A remote MCP server (Streamable HTTP) whose tools an assistant runs as actions. */
+export const mcp_servers = sqliteTable(
+  "mcp_servers",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    assistant_id: text("assistant_id").notNull().references(() => assistants.id),
+    url: text("url").notNull(),
+    headers_set: text("headers_set", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    headers_ciphertext: text("headers_ciphertext"),
+    headers_key_id: text("headers_key_id"),
+    server_name: text("server_name"),
+    tool_count: integer("tool_count").notNull().default(0),
+    refreshed_at: text("refreshed_at"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("mcp_servers_assistant_url_uq").on(t.assistant_id, t.url)],
+);
+
+/**
+ * Calls of actions (tests from the dashboard, procedures, the model's tool calls), with their
+ * arguments and results redacted and truncated, so a business can see what ran and what failed.
+ */
+export const action_calls = sqliteTable(
+  "action_calls",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    action_id: text("action_id").notNull(),
+    assistant_id: text("assistant_id").notNull(),
+    conversation_id: text("conversation_id"),
+    source: text("source", { enum: ["test", "procedure", "model"] }).notNull(),
+    status: text("status", { enum: ["done", "failed", "declined"] }).notNull(),
+    arguments: text("arguments", { mode: "json" }).notNull().default(sql`'{}'`),
+    result: text("result", { mode: "json" }),
+    error: text("error"),
+    http_status: integer("http_status"),
+    latency_ms: integer("latency_ms").notNull().default(0),
+    created_at: timestamps.created_at,
+  },
+  (t) => [
+    index("action_calls_action_idx").on(t.action_id, t.created_at),
+    index("action_calls_conversation_idx").on(t.conversation_id),
+  ],
 );

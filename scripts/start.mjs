@@ -2,7 +2,7 @@
 /**
  * `npm start`: the whole platform on this machine, offline, with no account and no secrets.
  *
- *   1. makes sure `.dev.vars` (the Worker's JWT_SECRET and ENCRYPTION_KEYS) and
+ *   1. makes sure `.dev.vars` (the Worker's JWT_SECRET, ENCRYPTION_KEYS and DEMO_ORDERS_KEY) and
  *      `dashboard/.dev.vars` (its SESSION_SECRET) hold random local secrets, adding any that are
  *      missing (both gitignored; neither server runs without them);
  *   2. applies the D1 migrations to the local database (`.wrangler/state`);
@@ -11,7 +11,8 @@
  *   5. once `/healthz` answers, makes sure a demo workspace exists, created through the public
  *      API like any client would, writes the demo page's `public/demo/config.js` (its assistant
  *      and widget key; gitignored) if it changed and waits for the server to serve it (writing
- *      under `public/` reloads the server), then uploads the demo articles and prints where
+ *      under `public/` reloads the server), then uploads the demo articles, makes sure the demo
+ *      assistant has its order-status action (see `ensureDemoActions`), and prints where
  *      everything is and how to sign in. Nothing under `public/` is written after that, so the
  *      server does not reload once the banner is up.
  *
@@ -190,6 +191,8 @@ const LOCAL_SECRETS = [
     secrets: {
       JWT_SECRET: () => randomBytes(JWT_SECRET_BYTES).toString("base64url"),
       ENCRYPTION_KEYS: () => `k1:${randomBytes(ENCRYPTION_KEY_BYTES).toString("base64")}`,
+      // Switches on the demo shop's order service; the seeded demo action holds it as a header.
+      DEMO_ORDERS_KEY: () => randomBytes(JWT_SECRET_BYTES).toString("base64url"),
     },
   },
   {
@@ -208,6 +211,15 @@ function namesIn(text) {
     if (match && match[2].trim().replace(/^(["'])(.*)\1$/, "$2") !== "") names.add(match[1]);
   }
   return names;
+}
+
+/** The value of `name` in a `.dev.vars` text, unquoted; null when it is not set. */
+function valueIn(text, name) {
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (match && match[1] === name) return match[2].trim().replace(/^(["'])(.*)\1$/, "$2") || null;
+  }
+  return null;
 }
 
 /**
@@ -537,6 +549,60 @@ async function uploadDemoDocuments(state, token) {
   }
 }
 
+/**
+ * The demo assistant's `get_order_status` action: it looks orders up in the demo shop's order
+ * service (served in-process by the Worker at the reserved host `orders.demo.invalid`, with
+ * `DEMO_ORDERS_KEY` as its bearer token), and its trigger phrases and order-number pattern let
+ * the offline demo answer "where is my order 1042?" without a model.
+ */
+const DEMO_ORDER_ACTION = {
+  name: "get_order_status",
+  description: "Look up the status, carrier and expected delivery date of a Northwind Cycles order by its number.",
+  method: "GET",
+  url: "https://orders.demo.invalid/orders/{order_number}",
+  parameters: {
+    type: "object",
+    properties: { order_number: { type: "string", pattern: "^\\d{4,}$", description: "The order number, e.g. 1042" } },
+    required: ["order_number"],
+  },
+  response_fields: ["status", "carrier", "eta"],
+  mutating: false,
+  requires_verified: false,
+  triggers: {
+    phrases: ["where is my order", "order status", "track my order", "wo ist meine Bestellung", "Status meiner Bestellung", "dónde está mi pedido", "où est ma commande"],
+    patterns: { order_number: "\\b(\\d{4,})\\b" },
+  },
+  answer_template: "Order {order_number} is {status} (carrier: {carrier}, expected {eta}).",
+};
+
+/**
+ * Makes sure the demo assistant has its order-status action, pointed at this machine's demo key
+ * (re-sent on every start, so a regenerated `.dev.vars` keeps it working). Steps aside when the
+ * actions API is not there.
+ */
+async function ensureDemoActions(state, token) {
+  const demoKey = existsSync(DEV_VARS_PATH) ? valueIn(readFileSync(DEV_VARS_PATH, "utf8"), "DEMO_ORDERS_KEY") : null;
+  if (!demoKey) {
+    warn("DEMO_ORDERS_KEY is not in .dev.vars; the demo order action is skipped.");
+    return;
+  }
+  const headers = { Authorization: `Bearer ${demoKey}` };
+  const list = await api("GET", `/api/v1/assistants/${state.assistant_id}/actions?limit=100`, { token });
+  if (list.status === 404 || list.status === 405) {
+    log("actions: the actions API is not available; the demo order action is skipped.");
+    return;
+  }
+  const existing = list.status === 200 ? list.body.data.find((a) => a.name === DEMO_ORDER_ACTION.name) : undefined;
+  if (existing) {
+    const { name: _name, ...definition } = DEMO_ORDER_ACTION;
+    await expectApi(200, "PATCH", `/api/v1/actions/${existing.id}`, { token, body: { ...definition, headers } });
+    log(`actions: demo order action ${existing.id} is up to date.`);
+  } else {
+    const created = await expectApi(201, "POST", `/api/v1/assistants/${state.assistant_id}/actions`, { token, body: { ...DEMO_ORDER_ACTION, headers } });
+    log(`actions: created the demo order action ${created.id} (try "Where is my order 1042?").`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The widget and the demo page
 
@@ -731,6 +797,7 @@ async function main() {
   if (writeDemoPageConfig(configText)) await waitForDemoPageConfig(configText);
   if (stopping) return;
   await uploadDemoDocuments(demo.state, demo.token);
+  await ensureDemoActions(demo.state, demo.token);
   writeDemoState(demo.state);
   await printBanner(demo);
   runHousekeepingOnSchedule();

@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
+import { startFakeActionsServer } from "./fake-actions-server";
 import { startFakeLlmServer } from "./fake-llm-server";
 import { startFakeProvidersServer } from "./fake-providers-server";
 import { startFakeSite } from "./fake-site-server";
@@ -26,6 +27,8 @@ declare module "vitest" {
     providersFakeUrl: string;
     /** Base URL of the fake Stripe API. */
     stripeUrl: string;
+    /** Base URL of the fake business services (an order API and an MCP server) actions call. */
+    actionsFakeUrl: string;
   }
 }
 
@@ -38,6 +41,8 @@ declare global {
       SITE_URL: string;
       /** Base URL of the fake Slack/Twilio/SendGrid/Zendesk server, for the channel tests. */
       PROVIDERS_FAKE_URL: string;
+      /** Base URL of the fake business services actions call, for the actions tests. */
+      ACTIONS_FAKE_URL: string;
     }
   }
 }
@@ -57,7 +62,7 @@ async function migratePostgres(): Promise<void> {
 
 /** Migrates Postgres and starts the fake servers; the returned teardown stops them. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe()] as const;
+  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe(), startFakeActionsServer()] as const;
   const [migrated, ...started] = await Promise.allSettled([migratePostgres(), ...starting]);
   const running = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const stop = async () => void (await Promise.all(running.map((server) => server.close())));
@@ -66,10 +71,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stop();
     throw failed.reason;
   }
-  const [llm, site, providers, stripe] = await Promise.all(starting);
+  const [llm, site, providers, stripe, actions] = await Promise.all(starting);
   project.provide("llmFakeUrl", llm.url);
   project.provide("siteUrl", site.url);
   project.provide("providersFakeUrl", providers.url);
   project.provide("stripeUrl", stripe.url);
+  project.provide("actionsFakeUrl", actions.url);
   return stop;
 }

@@ -8,6 +8,11 @@ interface OperationalSettings {
    * the scheduled sweep sends it again; unset keeps each kind's default. See `stuck-work.ts`.
    */
   STUCK_WORK_TIMEOUT_MINUTES?: string;
+  /**
+   * Switches on the demo shop's order service (`actions/demo-orders.ts`) and is the bearer
+   * token its callers present; `npm start` writes a random one to `.dev.vars`. Unset in production.
+   */
+  DEMO_ORDERS_KEY?: string;
 }
 
 declare namespace Cloudflare {

@@ -14,6 +14,9 @@ export const ID_PREFIX = {
   event: "evt",
   audit: "aud",
   integration: "int",
+  action: "act",
+  mcpServer: "mcp",
+  actionCall: "acl",
   request: "req",
 } as const;
 
