@@ -16,6 +16,7 @@ function scripted(name: string, ...scripts: { deltas?: string[]; fail?: ModelErr
   let calls = 0;
   const model: ChatModel & { calls: () => number } = {
     name,
+    supportsTools: false,
     calls: () => calls,
     async *stream(_req: ChatRequest): AsyncGenerator<ChatChunk> {
       const script = scripts[Math.min(calls, scripts.length - 1)] ?? {};
