@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import type { RecordedRequest, ScriptedTurn } from "./fake-llm-server";
-import type { ChatChunk, ChatRequest, Passage, ToolCall, ToolChatChunk } from "../src/llm/chat-model";
+import type { ChatChunk, ChatRequest, Passage, ToolCall, ToolChatChunk, ToolSpec } from "../src/llm/chat-model";
 import { ModelError } from "../src/llm/model-error";
 
 /**
@@ -76,6 +76,33 @@ export function sampleRequest(question: string, extra: Partial<ChatRequest> = {}
     passages: PASSAGES,
     ...extra,
   };
+}
+
+/** Tools of a shop's support assistant: one that reads, one that changes an order. */
+export const ORDER_TOOLS: ToolSpec[] = [
+  {
+    name: "lookup_order",
+    description: "Look up an order's status and delivery date by its number.",
+    parameters: {
+      type: "object",
+      properties: { order_id: { type: "string", description: "The order number, e.g. A-1001" } },
+      required: ["order_id"],
+    },
+  },
+  {
+    name: "cancel_order",
+    description: "Cancel an order that has not shipped yet.",
+    parameters: {
+      type: "object",
+      properties: { order_id: { type: "string" }, reason: { type: "string" } },
+      required: ["order_id"],
+    },
+  },
+];
+
+/** `sampleRequest` with ORDER_TOOLS. */
+export function toolRequest(question: string, extra: Partial<ChatRequest> = {}): ChatRequest {
+  return sampleRequest(question, { tools: ORDER_TOOLS, ...extra });
 }
 
 /** What a stream produced: its deltas, tool calls, done chunk, or the ModelError it ended with. */
