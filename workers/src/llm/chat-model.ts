@@ -2,6 +2,11 @@
  * The one seam every language model sits behind: OpenAI (and OpenAI-compatible servers),
  * Anthropic, Workers AI and the offline `extractive` model all stream the same chunks, so the
  * conversation engine, the fallback chain and the tests never care which one answered.
+ *
+ * Tools are part of the seam: a request may describe tools and carry earlier calls and their
+ * results, and the stream then yields complete tool calls besides text. `stream` is overloaded
+ * so that a request without tools is typed to yield text only: callers that never pass tools
+ * need not handle calls. Classes declare both overloads over one implementation.
  */
 
 /** Who wrote a message of the prompt; `tool` carries the result of a tool call back to the model. */
