@@ -70,9 +70,9 @@ export class ToolCallAccumulator {
       slot = { id: "", name: "", text: "", value: undefined };
       this.slots.set(key, slot);
     }
-    if (fragment.id) slot.id = fragment.id;
+    if (typeof fragment.id === "string" && fragment.id) slot.id = fragment.id;
     const name = fragment.function?.name ?? fragment.name;
-    if (name) slot.name = name;
+    if (typeof name === "string" && name) slot.name = name;
     const args = fragment.function ? fragment.function.arguments : fragment.arguments;
     if (typeof args === "string") slot.text += args;
     else if (args !== undefined && args !== null) slot.value = args;

@@ -101,7 +101,7 @@ export class WorkersAIChatModel implements ChatModel {
         throw new ModelError("server_error", `${this.name} answered without text`, { model: this.name });
       }
       if (text) yield { type: "delta", text };
-      for (const fragment of Array.isArray(answer.tool_calls) ? answer.tool_calls : []) calls.add(fragment);
+      for (const fragment of fragments(answer.tool_calls)) calls.add(fragment);
       yield* this.finish(req, calls.calls(), text, answer.usage, "stop");
       return;
     }
@@ -127,7 +127,7 @@ export class WorkersAIChatModel implements ChatModel {
           output += text;
           yield { type: "delta", text };
         }
-        for (const fragment of [...(event.tool_calls ?? []), ...(choice?.delta?.tool_calls ?? [])]) calls.add(fragment);
+        for (const fragment of [...fragments(event.tool_calls), ...fragments(choice?.delta?.tool_calls)]) calls.add(fragment);
       }
     } catch (err) {
       if (err instanceof ModelError) throw err;
@@ -216,8 +216,8 @@ interface StreamEvent {
   response?: unknown;
   finish_reason?: string | null;
   usage?: { prompt_tokens?: number; completion_tokens?: number };
-  tool_calls?: ToolCallFragment[] | null;
-  choices?: { delta?: { content?: string | null; tool_calls?: ToolCallFragment[] | null }; finish_reason?: string | null }[] | null;
+  tool_calls?: unknown;
+  choices?: { delta?: { content?: string | null; tool_calls?: unknown }; finish_reason?: string | null }[] | null;
 }
 
 /** A whole answer, from a model that did not stream. */
@@ -225,6 +225,11 @@ interface OneShotAnswer {
   response?: unknown;
   tool_calls?: unknown;
   usage?: { prompt_tokens?: number; completion_tokens?: number };
+}
+
+/** The tool-call fragments of `value`, skipping anything that is not an object. */
+function fragments(value: unknown): ToolCallFragment[] {
+  return Array.isArray(value) ? value.filter((f): f is ToolCallFragment => typeof f === "object" && f !== null) : [];
 }
 
 /** One message of our prompt as the binding takes it (the OpenAI shape, arguments as text). */
