@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { header, listenLocally, nextStep, readBody, type RunningFake } from "./fake-http";
+import { streamScriptedTurn, type ScriptedTurn } from "./fake-llm-script";
+
+export type { ScriptedTurn } from "./fake-llm-script";
 
 /**
  * A local stand-in for the OpenAI and Anthropic APIs that speaks their real streaming wire
@@ -11,6 +14,8 @@ import { header, listenLocally, nextStep, readBody, type RunningFake } from "./f
  *   /<scenario>/<steps>/v1/embeddings         (OpenAI embeddings, not streamed; same base URL)
  * `<steps>` is a comma-separated list; the n-th request of a scenario plays step n (the last
  * step repeats). `GET /<scenario>/log` returns what the scenario's requests sent.
+ * `POST /<scenario>/script` with `{"turns":[…]}` queues answers (text and tool calls, see
+ * `fake-llm-script.ts`) that the scenario's `scripted` steps play in order.
  *
  * Steps:
  *   ok               a normal streamed answer with usage
@@ -22,6 +27,7 @@ import { header, listenLocally, nextStep, readBody, type RunningFake } from "./f
  *   truncated        some text, then a clean end without the closing events
  *   slow:<ms>        headers only after <ms>, then `ok` (for first-byte timeouts)
  *   drip             `ok`, one word every DRIP_INTERVAL_MS for a long answer (for aborts)
+ *   scripted         the scenario's next queued turn (a 500 when none is left)
  */
 
 /** The answer the fake streams, one word per delta. */
@@ -70,6 +76,7 @@ const ERROR_BODIES: Record<Provider, Record<number, { type: string; message: str
 export async function startFakeLlmServer(): Promise<FakeLlmServer> {
   const counters = new Map<string, number>();
   const logs = new Map<string, RecordedRequest[]>();
+  const scripts = new Map<string, ScriptedTurn[]>();
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -85,6 +92,13 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     if (req.method === "GET" && scenario && steps === "log" && parts.length === 2) {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(logs.get(scenario) ?? []));
+      return;
+    }
+    if (req.method === "POST" && scenario && steps === "script" && parts.length === 2) {
+      const { turns } = ((await readJson(req)) ?? {}) as { turns?: ScriptedTurn[] };
+      scripts.set(scenario, [...(scripts.get(scenario) ?? []), ...(turns ?? [])]);
+      res.writeHead(204);
+      res.end();
       return;
     }
     const rest = parts.slice(2).join("/");
@@ -127,6 +141,12 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     }
     if (rest === "v1/embeddings") {
       sendEmbeddings(res, body);
+      return;
+    }
+    if (name === "scripted") {
+      const turn = scripts.get(scenario)?.shift();
+      if (turn) streamScriptedTurn(res, provider, body, turn);
+      else sendError(res, provider, 500, undefined);
       return;
     }
     await streamAnswer(req, res, provider, body, name === "slow" ? "ok" : (name ?? "ok"));

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
-import type { RecordedRequest } from "./fake-llm-server";
-import type { ChatChunk, ChatRequest, Passage } from "../src/llm/chat-model";
+import type { RecordedRequest, ScriptedTurn } from "./fake-llm-server";
+import type { ChatChunk, ChatRequest, Passage, ToolCall, ToolChatChunk, ToolSpec } from "../src/llm/chat-model";
 import { ModelError } from "../src/llm/model-error";
 
 /**
@@ -17,6 +17,15 @@ export function fakeScenario(...steps: string[]) {
     openaiBaseURL: `${root}/v1`,
     /** For the Anthropic SDK, which appends `/v1/messages`. */
     anthropicBaseURL: root,
+    /** Queues turns the scenario's `scripted` steps play, in order (text and tool calls). */
+    async script(...turns: ScriptedTurn[]): Promise<void> {
+      const res = await fetch(`${env.LLM_FAKE_URL}/${id}/script`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ turns }),
+      });
+      if (!res.ok) throw new Error(`scripting the fake failed: ${res.status} ${await res.text()}`);
+    },
     /** The requests this scenario has received so far. */
     async requests(): Promise<RecordedRequest[]> {
       const res = await fetch(`${env.LLM_FAKE_URL}/${id}/log`);
@@ -69,23 +78,56 @@ export function sampleRequest(question: string, extra: Partial<ChatRequest> = {}
   };
 }
 
-/** What a stream produced: its deltas, its done chunk, or the ModelError it ended with. */
+/** Tools of a shop's support assistant: one that reads, one that changes an order. */
+export const ORDER_TOOLS: ToolSpec[] = [
+  {
+    name: "lookup_order",
+    description: "Look up an order's status and delivery date by its number.",
+    parameters: {
+      type: "object",
+      properties: { order_id: { type: "string", description: "The order number, e.g. A-1001" } },
+      required: ["order_id"],
+    },
+  },
+  {
+    name: "cancel_order",
+    description: "Cancel an order that has not shipped yet.",
+    parameters: {
+      type: "object",
+      properties: { order_id: { type: "string" }, reason: { type: "string" } },
+      required: ["order_id"],
+    },
+  },
+];
+
+/** `sampleRequest` with ORDER_TOOLS. */
+export function toolRequest(question: string, extra: Partial<ChatRequest> = {}): ChatRequest {
+  return sampleRequest(question, { tools: ORDER_TOOLS, ...extra });
+}
+
+/** What a stream produced: its deltas, tool calls, done chunk, or the ModelError it ended with. */
 export interface Collected {
   deltas: string[];
   text: string;
+  calls: ToolCall[];
+  /** Chunk types in the order they came (`delta`, `tool_call`, `done`). */
+  order: ToolChatChunk["type"][];
   done?: Extract<ChatChunk, { type: "done" }>;
   error?: ModelError;
 }
 
 /** Reads `stream` to its end; `onDelta` may act between deltas (e.g. abort). */
-export async function collect(stream: AsyncIterable<ChatChunk>, onDelta?: (count: number) => void): Promise<Collected> {
-  const out: Collected = { deltas: [], text: "" };
+export async function collect(stream: AsyncIterable<ToolChatChunk>, onDelta?: (count: number) => void): Promise<Collected> {
+  const out: Collected = { deltas: [], text: "", calls: [], order: [] };
   try {
     for await (const chunk of stream) {
+      out.order.push(chunk.type);
       if (chunk.type === "delta") {
         out.deltas.push(chunk.text);
         out.text += chunk.text;
         onDelta?.(out.deltas.length);
+      } else if (chunk.type === "tool_call") {
+        out.calls.push(chunk.call);
       } else {
         out.done = chunk;
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AnthropicChatModel, toAnthropicPrompt, type AnthropicChatModelOptions } from "./anthropic";
-import { collect, eventually, fakeScenario, sampleRequest } from "../../test/llm-helpers";
+import { collect, eventually, fakeScenario, ORDER_TOOLS, sampleRequest, toolRequest } from "../../test/llm-helpers";
 
 // Mirrors workers/test/fake-llm-server.ts, which runs in Node and cannot be imported here.
 const FAKE_ANSWER = "Refunds are processed within 5 business days [1].";
@@ -126,5 +126,104 @@ describe("anthropic model", () => {
     expect(out.deltas).toHaveLength(2);
     expect(out.error).toMatchObject({ kind: "aborted", retryable: false });
     expect(await eventually(async () => (await fake.requests())[0]?.closed_early === true)).toBe(true);
+  });
+});
+
+describe("anthropic model with tools", () => {
+  const LOOKUP = { id: "toolu_lookup1", name: "lookup_order", arguments: '{"order_id":"A-1001"}' };
+  const CANCEL = { id: "toolu_cancel1", name: "cancel_order", arguments: '{"order_id":"B-2002","reason":"ordered twice"}' };
+
+  it("streams one tool_use block as a call, sends the tools with input_schema, and counts its tokens", async () => {
+    const fake = fakeScenario("scripted");
+    await fake.script({ tool_calls: [LOOKUP], output_tokens: 21 });
+    const out = await collect(anthropic(fake.anthropicBaseURL).stream(toolRequest("Where is order A-1001?")));
+    expect(out.error).toBeUndefined();
+    expect(out.deltas).toEqual([]);
+    expect(out.calls).toEqual([{ call_id: "toolu_lookup1", name: "lookup_order", arguments: { order_id: "A-1001" } }]);
+    expect(out.done).toEqual({
+      type: "done",
+      model: "anthropic:claude-3-5-haiku-latest",
+      usage: { input_tokens: FAKE_INPUT_TOKENS, output_tokens: 21, estimated: false },
+      finish_reason: "tool_calls",
+    });
+    const [sent] = await fake.requests();
+    expect((sent?.body as { tools?: unknown }).tools).toEqual(
+      ORDER_TOOLS.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })),
+    );
+  });
+
+  it("streams parallel tool_use blocks as separate calls, in order", async () => {
+    const fake = fakeScenario("scripted");
+    await fake.script({ tool_calls: [LOOKUP, CANCEL] });
+    const out = await collect(anthropic(fake.anthropicBaseURL).stream(toolRequest("Where is A-1001, and cancel B-2002")));
+    expect(out.calls).toEqual([
+      { call_id: "toolu_lookup1", name: "lookup_order", arguments: { order_id: "A-1001" } },
+      { call_id: "toolu_cancel1", name: "cancel_order", arguments: { order_id: "B-2002", reason: "ordered twice" } },
+    ]);
+  });
+
+  it("surfaces input JSON that does not parse as an invalid call, and still finishes the stream", async () => {
+    const fake = fakeScenario("scripted");
+    await fake.script({ tool_calls: [{ id: "toolu_bad", name: "cancel_order", arguments: '{"order_id": B-2002}' }] });
+    const out = await collect(anthropic(fake.anthropicBaseURL).stream(toolRequest("cancel B-2002")));
+    expect(out.error).toBeUndefined();
+    expect(out.calls).toHaveLength(1);
+    expect(out.calls[0]).toMatchObject({ call_id: "toolu_bad", name: "cancel_order", invalid: { raw: '{"order_id": B-2002}' } });
+    expect(out.calls[0]?.arguments).toBeUndefined();
+    expect(out.done?.finish_reason).toBe("tool_calls");
+  });
+
+  it("streams text and then a call of the same answer", async () => {
+    const fake = fakeScenario("scripted");
+    await fake.script({ text: "Let me check that order for you.", tool_calls: [LOOKUP] });
+    const out = await collect(anthropic(fake.anthropicBaseURL).stream(toolRequest("Where is A-1001?")));
+    expect(out.text).toBe("Let me check that order for you.");
+    expect(out.calls.map((c) => c.call_id)).toEqual(["toolu_lookup1"]);
+    expect(out.order.indexOf("tool_call")).toBeGreaterThan(out.order.lastIndexOf("delta"));
+  });
+
+  it("sends the calls as tool_use blocks and their results as tool_result blocks of one user turn", async () => {
+    const fake = fakeScenario("scripted");
+    await fake.script({ text: "Order A-1001 shipped on Monday." });
+    const question = "Where is A-1001, and cancel B-2002";
+    const req = toolRequest(question, {
+      toolChoice: "none",
+      messages: [
+        ...sampleRequest(question).messages,
+        {
+          role: "assistant",
+          content: "Let me check.",
+          tool_calls: [
+            { call_id: "toolu_lookup1", name: "lookup_order", arguments: { order_id: "A-1001" } },
+            { call_id: "toolu_bad", name: "cancel_order", invalid: { raw: '{"order_id": B-2002}', error: "Unexpected token" } },
+          ],
+        },
+        { role: "tool", call_id: "toolu_lookup1", name: "lookup_order", content: '{"status":"shipped"}' },
+        { role: "tool", call_id: "toolu_bad", name: "cancel_order", content: "Error: the arguments are not valid JSON", is_error: true },
+      ],
+    });
+    const out = await collect(anthropic(fake.anthropicBaseURL).stream(req));
+    expect(out.text).toBe("Order A-1001 shipped on Monday.");
+    const [sent] = await fake.requests();
+    const body = sent?.body as { messages: unknown[]; tool_choice?: unknown };
+    expect(body.tool_choice).toEqual({ type: "none" });
+    expect(body.messages).toEqual([
+      { role: "user", content: question },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "Let me check." },
+          { type: "tool_use", id: "toolu_lookup1", name: "lookup_order", input: { order_id: "A-1001" } },
+          { type: "tool_use", id: "toolu_bad", name: "cancel_order", input: {} },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "toolu_lookup1", content: '{"status":"shipped"}' },
+          { type: "tool_result", tool_use_id: "toolu_bad", content: "Error: the arguments are not valid JSON", is_error: true },
+        ],
+      },
+    ]);
   });
 });

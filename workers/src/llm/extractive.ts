@@ -250,6 +250,8 @@ function truncateToTokens(text: string, maxTokens: number): string {
 /** The extractive model as a `ChatModel`. */
 export class ExtractiveChatModel implements ChatModel {
   readonly name = EXTRACTIVE_MODEL;
+  /** It quotes passages: it cannot call tools, and reads none of a request's. */
+  readonly supportsTools = false;
 
   async *stream(req: ChatRequest): AsyncGenerator<ChatChunk> {
     if (req.signal?.aborted) throw abortedError(this.name, req.signal.reason);

@@ -6,7 +6,7 @@ import { FallbackChatModel } from "./fallback";
 import type { Logger } from "../lib/logger";
 import { ModelError, type ModelErrorKind } from "./model-error";
 import { OpenAIChatModel } from "./openai";
-import { collect, fakeScenario, sampleRequest } from "../../test/llm-helpers";
+import { collect, fakeScenario, sampleRequest, toolRequest } from "../../test/llm-helpers";
 
 const FAKE_ANSWER = "Refunds are processed within 5 business days [1]."; // as the fake server streams it
 const quiet: Logger = { info() {}, warn() {}, error() {}, with: () => quiet };
@@ -16,6 +16,7 @@ function scripted(name: string, ...scripts: { deltas?: string[]; fail?: ModelErr
   let calls = 0;
   const model: ChatModel & { calls: () => number } = {
     name,
+    supportsTools: false,
     calls: () => calls,
     async *stream(_req: ChatRequest): AsyncGenerator<ChatChunk> {
       const script = scripts[Math.min(calls, scripts.length - 1)] ?? {};
@@ -161,5 +162,35 @@ describe("fallback chain over the real SDKs and the fake server", () => {
     expect(out.text).toBe("Refunds are processed ");
     expect(out.error).toMatchObject({ kind: "overloaded", model: "anthropic:claude-3-5-haiku-latest" });
     expect(await b.requests()).toHaveLength(0);
+  });
+
+  it("passes tools to the models that take them and strips them for one that cannot", async () => {
+    const a = fakeScenario("503");
+    const seen: ChatRequest[] = [];
+    const plain: ChatModel = {
+      name: "plain",
+      supportsTools: false,
+      async *stream(req: ChatRequest): AsyncGenerator<ChatChunk> {
+        seen.push(req);
+        yield { type: "delta", text: "from plain" };
+        yield { type: "done", model: "plain", usage: { input_tokens: 1, output_tokens: 1, estimated: false }, finish_reason: "stop" };
+      },
+    };
+    const chain = new FallbackChatModel([openai(a.openaiBaseURL), plain], { logger: quiet });
+    expect(chain.supportsTools).toBe(true);
+    expect(new FallbackChatModel([new ExtractiveChatModel()], { logger: quiet }).supportsTools).toBe(false);
+    const question = "Where is A-1001?";
+    const req = toolRequest(question, {
+      messages: [
+        ...sampleRequest(question).messages,
+        { role: "assistant", content: "Let me check.", tool_calls: [{ call_id: "c1", name: "lookup_order", arguments: { order_id: "A-1001" } }] },
+        { role: "tool", call_id: "c1", name: "lookup_order", content: '{"status":"shipped"}' },
+      ],
+    });
+    const out = await collect(chain.stream(req));
+    expect(out.text).toBe("from plain");
+    expect(((await a.requests())[0]?.body as { tools?: unknown[] }).tools).toHaveLength(2);
+    expect(seen[0]?.tools).toBeUndefined();
+    expect(seen[0]?.messages.slice(3)).toEqual([{ role: "assistant", content: "Let me check." }]);
   });
 });

@@ -1,6 +1,7 @@
-import type { ChatChunk, ChatModel, ChatRequest } from "./chat-model";
+import type { ChatChunk, ChatModel, ChatRequest, TextChatRequest, ToolChatChunk } from "./chat-model";
 import { createLogger, type Logger } from "../lib/logger";
 import { abortedError, ModelError } from "./model-error";
+import { withoutTools } from "./tool-calls";
 
 /**
  * A chain of models tried in order: when one fails before it has said anything with a
@@ -14,6 +15,9 @@ import { abortedError, ModelError } from "./model-error";
  * Retries of one model are decided here rather than by the SDKs (whose own retries are off, see
  * `provider-defaults.ts`): a model is asked once more only when it named a short Retry-After.
  * Anything longer, or no Retry-After at all, moves to the next model at once.
+ *
+ * A request with tools reaches a model without tool support (`extractive`, which closes every
+ * chain) stripped of them: it still answers in text rather than leaving the visitor with nothing.
  */
 
 /** The longest Retry-After honoured by waiting, in milliseconds. */
@@ -29,6 +33,8 @@ export interface FallbackOptions {
 /** A `ChatModel` that answers with the first model of a chain that can. */
 export class FallbackChatModel implements ChatModel {
   readonly name: string;
+  /** True when any model of the chain can call tools. */
+  readonly supportsTools: boolean;
   private readonly maxRetryAfterMs: number;
   private readonly logger: Logger;
 
@@ -38,18 +44,23 @@ export class FallbackChatModel implements ChatModel {
   ) {
     if (models.length === 0) throw new Error("a fallback chain needs at least one model");
     this.name = models.map((m) => m.name).join(" > ");
+    this.supportsTools = models.some((m) => m.supportsTools);
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? MAX_HONOURED_RETRY_AFTER_MS;
     this.logger = options.logger ?? createLogger({ component: "llm.fallback" });
   }
 
-  async *stream(req: ChatRequest): AsyncGenerator<ChatChunk> {
+  stream(req: TextChatRequest): AsyncGenerator<ChatChunk>;
+  stream(req: ChatRequest): AsyncGenerator<ToolChatChunk>;
+  async *stream(req: ChatRequest): AsyncGenerator<ToolChatChunk> {
     let lastError: ModelError | undefined;
     for (const [index, model] of this.models.entries()) {
+      const request = model.supportsTools ? req : withoutTools(req);
       for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_MODEL; attempt++) {
         let streamed = false;
         try {
-          for await (const chunk of model.stream(req)) {
-            if (chunk.type === "delta") streamed = true;
+          for await (const chunk of model.stream(request)) {
+            // A tool call, like text, is an answer begun: no other model may take over.
+            if (chunk.type !== "done") streamed = true;
             yield chunk;
           }
           return;

@@ -1,3 +1,5 @@
+import type { TokenUsage } from "./chat-model";
+
 /**
  * The only error a `ChatModel` stream throws: provider failures mapped to a few kinds the
  * fallback chain and the conversation engine can act on without knowing the provider.
@@ -42,6 +44,8 @@ export interface ModelErrorOptions {
   /** How long the provider asked us to wait before retrying (Retry-After), in milliseconds. */
   retryAfterMs?: number;
   cause?: unknown;
+  /** Tokens earlier steps of the same answer already consumed (a tool loop failing at step 2). */
+  usage?: TokenUsage;
 }
 
 /** A provider failure, typed so callers decide on `kind` and `retryable`, never on messages. */
@@ -53,6 +57,8 @@ export class ModelError extends Error {
   /** True when the same request may succeed later or elsewhere (429, 5xx, 529, timeouts, cuts). */
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  /** Tokens spent before the failure by earlier, complete steps; to be metered all the same. */
+  readonly usage: TokenUsage | undefined;
 
   constructor(kind: ModelErrorKind, message: string, options: ModelErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -61,6 +67,7 @@ export class ModelError extends Error {
     this.status = options.status;
     this.retryable = RETRYABLE_KINDS.has(kind);
     this.retryAfterMs = options.retryAfterMs;
+    this.usage = options.usage;
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OpenAIChatModel, type OpenAIChatModelOptions } from "./openai";
-import { collect, eventually, fakeScenario, sampleRequest } from "../../test/llm-helpers";
+import { collect, eventually, fakeScenario, ORDER_TOOLS, sampleRequest, toolRequest } from "../../test/llm-helpers";
 
 // Mirrors workers/test/fake-llm-server.ts, which runs in Node and cannot be imported here.
 const FAKE_ANSWER = "Refunds are processed within 5 business days [1].";
@@ -114,5 +114,101 @@ describe("openai model", () => {
     const out = await collect(openai(fake.openaiBaseURL).stream(sampleRequest("refunds", { signal: AbortSignal.abort() })));
     expect(out.error).toMatchObject({ kind: "aborted" });
     expect(await fake.requests()).toHaveLength(0);
+  });
+});
+
+describe("openai model with tools", () => {
+  const LOOKUP = { id: "call_lookup1", name: "lookup_order", arguments: '{"order_id":"A-1001"}' };
+  const CANCEL = { id: "call_cancel1", name: "cancel_order", arguments: '{"order_id":"B-2002","reason":"ordered twice"}' };
+
+  it("streams one tool call, sends the tools as functions, and counts the call's tokens", async () => {
+    const fake = fakeScenario("scripted");
+    await fake.script({ tool_calls: [LOOKUP], output_tokens: 18 });
+    const out = await collect(openai(fake.openaiBaseURL).stream(toolRequest("Where is order A-1001?")));
+    expect(out.error).toBeUndefined();
+    expect(out.deltas).toEqual([]);
+    expect(out.calls).toEqual([{ call_id: "call_lookup1", name: "lookup_order", arguments: { order_id: "A-1001" } }]);
+    expect(out.done).toEqual({
+      type: "done",
+      model: "openai:gpt-4o-mini",
+      usage: { input_tokens: FAKE_INPUT_TOKENS, output_tokens: 18, estimated: false },
+      finish_reason: "tool_calls",
+    });
+    const [sent] = await fake.requests();
+    expect((sent?.body as { tools?: unknown }).tools).toEqual(
+      ORDER_TOOLS.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.parameters } })),
+    );
+    expect(sent?.body).not.toHaveProperty("tool_choice");
+  });
+
+  it("puts parallel calls back together by index, in order", async () => {
+    const fake = fakeScenario("scripted");
+    await fake.script({ tool_calls: [LOOKUP, CANCEL] });
+    const out = await collect(openai(fake.openaiBaseURL).stream(toolRequest("Where is A-1001, and cancel B-2002")));
+    expect(out.calls).toEqual([
+      { call_id: "call_lookup1", name: "lookup_order", arguments: { order_id: "A-1001" } },
+      { call_id: "call_cancel1", name: "cancel_order", arguments: { order_id: "B-2002", reason: "ordered twice" } },
+    ]);
+    expect(out.done?.finish_reason).toBe("tool_calls");
+  });
+
+  it("surfaces arguments that are not JSON as an invalid call, and still finishes the stream", async () => {
+    const fake = fakeScenario("scripted");
+    await fake.script({ tool_calls: [{ id: "call_bad", name: "lookup_order", arguments: '{"order_id": "A-10' }, LOOKUP] });
+    const out = await collect(openai(fake.openaiBaseURL).stream(toolRequest("Where is A-1001?")));
+    expect(out.error).toBeUndefined();
+    expect(out.calls[0]).toMatchObject({ call_id: "call_bad", name: "lookup_order", invalid: { raw: '{"order_id": "A-10' } });
+    expect(out.calls[0]?.invalid?.error).toMatch(/JSON|Unterminated|Unexpected/i);
+    expect(out.calls[1]).toEqual({ call_id: "call_lookup1", name: "lookup_order", arguments: { order_id: "A-1001" } });
+    expect(out.done?.finish_reason).toBe("tool_calls");
+  });
+
+  it("streams text and then a call of the same answer", async () => {
+    const fake = fakeScenario("scripted");
+    await fake.script({ text: "Let me check that order for you.", tool_calls: [LOOKUP] });
+    const out = await collect(openai(fake.openaiBaseURL).stream(toolRequest("Where is A-1001?")));
+    expect(out.text).toBe("Let me check that order for you.");
+    expect(out.calls.map((c) => c.call_id)).toEqual(["call_lookup1"]);
+    expect(out.order.at(-2)).toBe("tool_call");
+    expect(out.order.indexOf("tool_call")).toBeGreaterThan(out.order.lastIndexOf("delta"));
+  });
+
+  it("sends the calls and their results back in the chat-completions shape", async () => {
+    const fake = fakeScenario("scripted");
+    await fake.script({ text: "Order A-1001 shipped on Monday and arrives Thursday." });
+    const req = toolRequest("Where is A-1001, and cancel B-2002", {
+      toolChoice: "none",
+      messages: [
+        ...sampleRequest("Where is A-1001, and cancel B-2002").messages,
+        {
+          role: "assistant",
+          content: "",
+          tool_calls: [
+            { call_id: "call_lookup1", name: "lookup_order", arguments: { order_id: "A-1001" } },
+            { call_id: "call_bad", name: "cancel_order", invalid: { raw: '{"order_id": B-2002}', error: "Unexpected token" } },
+          ],
+        },
+        { role: "tool", call_id: "call_lookup1", name: "lookup_order", content: '{"status":"shipped"}' },
+        { role: "tool", call_id: "call_bad", name: "cancel_order", content: "Error: the arguments are not valid JSON", is_error: true },
+      ],
+    });
+    const out = await collect(openai(fake.openaiBaseURL).stream(req));
+    expect(out.text).toBe("Order A-1001 shipped on Monday and arrives Thursday.");
+    expect(out.done?.finish_reason).toBe("stop");
+    const [sent] = await fake.requests();
+    const body = sent?.body as { messages: unknown[]; tool_choice?: unknown };
+    expect(body.tool_choice).toBe("none");
+    expect(body.messages.slice(3)).toEqual([
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "call_lookup1", type: "function", function: { name: "lookup_order", arguments: '{"order_id":"A-1001"}' } },
+          { id: "call_bad", type: "function", function: { name: "cancel_order", arguments: '{"order_id": B-2002}' } },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_lookup1", content: '{"status":"shipped"}' },
+      { role: "tool", tool_call_id: "call_bad", content: "Error: the arguments are not valid JSON" },
+    ]);
   });
 });

@@ -1,9 +1,15 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import type { ChatChunk, ChatModel, ChatRequest, FinishReason } from "./chat-model";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from "openai/resources/chat/completions";
+import type { ChatChunk, ChatMessage, ChatModel, ChatRequest, FinishReason, TextChatRequest, ToolChatChunk, ToolSpec } from "./chat-model";
 import { abortedError, ModelError } from "./model-error";
 import { DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_SDK_MAX_RETRIES } from "./provider-defaults";
 import { fromSdkError } from "./sdk-errors";
+import { rawArguments, ToolCallAccumulator } from "./tool-calls";
 import { estimateChatTokens, estimateTokens } from "./tokens";
 
 /**
@@ -30,6 +36,7 @@ export interface OpenAIChatModelOptions {
 /** An OpenAI chat-completions model as a `ChatModel`. */
 export class OpenAIChatModel implements ChatModel {
   readonly name: string;
+  readonly supportsTools = true;
   private readonly client: OpenAI;
 
   constructor(private readonly options: OpenAIChatModelOptions) {
@@ -42,16 +49,20 @@ export class OpenAIChatModel implements ChatModel {
     });
   }
 
-  async *stream(req: ChatRequest): AsyncGenerator<ChatChunk> {
+  stream(req: TextChatRequest): AsyncGenerator<ChatChunk>;
+  stream(req: ChatRequest): AsyncGenerator<ToolChatChunk>;
+  async *stream(req: ChatRequest): AsyncGenerator<ToolChatChunk> {
     const { signal } = req;
     if (signal?.aborted) throw abortedError(this.name, signal.reason);
     const temperature = req.temperature ?? this.options.temperature;
     const maxTokens = req.maxTokens ?? this.options.maxTokens;
+    const tools = req.tools?.length ? req.tools : undefined;
     const params: ChatCompletionCreateParamsStreaming = {
       model: this.options.model,
-      messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: req.messages.map(toOpenAIMessage),
       stream: true,
       stream_options: { include_usage: true },
+      ...(tools ? { tools: tools.map(toOpenAITool), ...(req.toolChoice ? { tool_choice: req.toolChoice } : {}) } : {}),
       ...(temperature === undefined ? {} : { temperature }),
       // The official API wants `max_completion_tokens` (reasoning models refuse `max_tokens`);
       // compatible servers such as Ollama only know `max_tokens`.
@@ -65,6 +76,8 @@ export class OpenAIChatModel implements ChatModel {
     let finishReason: FinishReason | undefined;
     let usage: ChatCompletionChunk["usage"] = null;
     let output = "";
+    // Parallel calls arrive as fragments keyed by index: id and name first, arguments in pieces.
+    const calls = new ToolCallAccumulator();
     try {
       const stream = await this.client.chat.completions.create(params, { signal });
       for await (const chunk of stream) {
@@ -77,6 +90,10 @@ export class OpenAIChatModel implements ChatModel {
           output += text;
           yield { type: "delta", text };
         }
+        for (const fragment of choice.delta?.tool_calls ?? []) {
+          calls.add(fragment);
+          output += fragment.function?.arguments ?? "";
+        }
         if (choice.finish_reason) finishReason = mapFinishReason(choice.finish_reason);
       }
     } catch (err) {
@@ -87,6 +104,7 @@ export class OpenAIChatModel implements ChatModel {
     if (!finishReason) {
       throw new ModelError("connection", `${this.name} stream ended before the answer was finished`, { model: this.name });
     }
+    for (const call of calls.calls()) yield { type: "tool_call", call };
     yield {
       type: "done",
       model: this.name,
@@ -96,6 +114,29 @@ export class OpenAIChatModel implements ChatModel {
       finish_reason: finishReason,
     };
   }
+}
+
+/** One message of our prompt in the chat-completions shape. */
+function toOpenAIMessage(m: ChatMessage): ChatCompletionMessageParam {
+  if (m.role === "tool") return { role: "tool", tool_call_id: m.call_id, content: m.content };
+  if (m.role === "assistant" && m.tool_calls?.length) {
+    return {
+      role: "assistant",
+      // The API wants null rather than "" beside tool calls.
+      content: m.content || null,
+      tool_calls: m.tool_calls.map((call) => ({
+        id: call.call_id,
+        type: "function",
+        function: { name: call.name, arguments: rawArguments(call) },
+      })),
+    };
+  }
+  return { role: m.role, content: m.content };
+}
+
+/** A tool as a chat-completions function tool. */
+function toOpenAITool(tool: ToolSpec): ChatCompletionTool {
+  return { type: "function", function: { name: tool.name, description: tool.description, parameters: tool.parameters } };
 }
 
 /** True when `baseURL` is OpenAI's own API (absent means the SDK's default, which is). */
@@ -113,5 +154,7 @@ function mapFinishReason(reason: string): FinishReason {
   if (reason === "stop") return "stop";
   if (reason === "length") return "length";
   if (reason === "content_filter") return "content_filter";
+  // `function_call` is the name older servers still use.
+  if (reason === "tool_calls" || reason === "function_call") return "tool_calls";
   return "other";
 }

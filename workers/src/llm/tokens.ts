@@ -1,4 +1,5 @@
 import type { ChatMessage } from "./chat-model";
+import { rawArguments } from "./tool-calls";
 
 /**
  * Cheap token estimates for budgets and for usage a provider did not report. Exact counts need
@@ -18,9 +19,12 @@ export function estimateTokens(text: string): number {
   return dense + Math.ceil((text.length - dense) / CHARS_PER_TOKEN);
 }
 
-/** Roughly how many tokens a prompt costs, with the per-message overhead of chat formats. */
+/** Roughly how many tokens a prompt costs, with the per-message overhead of chat formats and the tool calls it carries. */
 export function estimateChatTokens(messages: readonly ChatMessage[]): number {
   let total = 0;
-  for (const message of messages) total += TOKENS_PER_MESSAGE + estimateTokens(message.content);
+  for (const message of messages) {
+    total += TOKENS_PER_MESSAGE + estimateTokens(message.content);
+    if (message.role === "assistant") for (const call of message.tool_calls ?? []) total += estimateTokens(call.name + rawArguments(call));
+  }
   return total;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collect, sampleRequest } from "../../test/llm-helpers";
+import { collect, ORDER_TOOLS, sampleRequest, toolRequest } from "../../test/llm-helpers";
 import { WorkersAIChatModel, type AiRunner } from "./workers-ai";
 
 const MODEL = "@cf/meta/llama-3.1-8b-instruct";
@@ -121,5 +121,99 @@ describe("workers-ai model", () => {
     expect(out.deltas).toEqual(["Refunds ", "take "]);
     expect(out.error).toMatchObject({ kind: "aborted" });
     expect(seenSignal?.aborted).toBe(true);
+  });
+});
+
+/** SSE text of `events` (objects as JSON), ending with [DONE]. */
+function sse(...events: unknown[]): string {
+  return events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("") + "data: [DONE]\n\n";
+}
+
+describe("workers-ai model with tools", () => {
+  const MODEL_4 = "@cf/meta/llama-4-scout-17b-16e-instruct";
+
+  it("reads parallel calls streamed as top-level tool_calls fragments, with usage, and sends the tools", async () => {
+    const body = sse(
+      { response: "", tool_calls: [{ index: 0, id: "chatcmpl-tool-1", type: "function", function: { name: "lookup_order", arguments: "" } }] },
+      { response: "", tool_calls: [{ index: 0, function: { arguments: '{"order_' } }] },
+      { response: "", tool_calls: [{ index: 0, function: { arguments: 'id": "A-1001"}' } }] },
+      { response: "", tool_calls: [{ index: 1, id: "chatcmpl-tool-2", type: "function", function: { name: "cancel_order", arguments: '{"order_id": ' } }] },
+      { response: "", tool_calls: [{ index: 1, function: { arguments: '"B-2002"}' } }] },
+      { response: "", usage: { prompt_tokens: 240, completion_tokens: 31, total_tokens: 271 } },
+    );
+    const { ai, calls } = fakeAi(async () => sseBody(body, 11));
+    const out = await collect(new WorkersAIChatModel({ ai, model: MODEL_4 }).stream(toolRequest("Where is A-1001, and cancel B-2002")));
+    expect(out.error).toBeUndefined();
+    expect(out.calls).toEqual([
+      { call_id: "chatcmpl-tool-1", name: "lookup_order", arguments: { order_id: "A-1001" } },
+      { call_id: "chatcmpl-tool-2", name: "cancel_order", arguments: { order_id: "B-2002" } },
+    ]);
+    expect(out.done).toEqual({
+      type: "done",
+      model: `workers-ai:${MODEL_4}`,
+      usage: { input_tokens: 240, output_tokens: 31, estimated: false },
+      finish_reason: "tool_calls",
+    });
+    expect(calls[0]?.inputs.tools).toEqual(
+      ORDER_TOOLS.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.parameters } })),
+    );
+  });
+
+  it("reads text then a call from OpenAI-shaped chunks, and keeps arguments that do not parse as invalid", async () => {
+    const body = sse(
+      { choices: [{ delta: { content: "Checking " }, finish_reason: null }] },
+      { choices: [{ delta: { content: "now." }, finish_reason: null }] },
+      { choices: [{ delta: { tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "lookup_order", arguments: '{"order_id":' } }] }, finish_reason: null }] },
+      { choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: " A-1001}" } }] }, finish_reason: "tool_calls" }] },
+    );
+    const { ai } = fakeAi(async () => sseBody(body, 5));
+    const out = await collect(new WorkersAIChatModel({ ai, model: MODEL_4 }).stream(toolRequest("Where is A-1001?")));
+    expect(out.text).toBe("Checking now.");
+    expect(out.calls).toHaveLength(1);
+    expect(out.calls[0]).toMatchObject({ call_id: "call_a", name: "lookup_order", invalid: { raw: '{"order_id": A-1001}' } });
+    expect(out.order.indexOf("tool_call")).toBeGreaterThan(out.order.lastIndexOf("delta"));
+    expect(out.done?.finish_reason).toBe("tool_calls");
+    // No usage sent: estimated from the text and the arguments.
+    expect(out.done?.usage.estimated).toBe(true);
+    expect(out.done?.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it("reads a one-piece answer whose calls carry parsed arguments and no id", async () => {
+    const { ai } = fakeAi(async () => ({
+      response: null,
+      tool_calls: [{ name: "lookup_order", arguments: { order_id: "A-1001" } }],
+      usage: { prompt_tokens: 180, completion_tokens: 12, total_tokens: 192 },
+    }));
+    const out = await collect(new WorkersAIChatModel({ ai, model: "@hf/nousresearch/hermes-2-pro-mistral-7b" }).stream(toolRequest("Where is A-1001?")));
+    expect(out.error).toBeUndefined();
+    expect(out.calls).toEqual([{ call_id: expect.stringMatching(/^call_\w+$/), name: "lookup_order", arguments: { order_id: "A-1001" } }]);
+    expect(out.done?.usage).toEqual({ input_tokens: 180, output_tokens: 12, estimated: false });
+    expect(out.done?.finish_reason).toBe("tool_calls");
+  });
+
+  it("sends calls and their results back as tool_calls and tool messages, and no tools when a text answer is asked for", async () => {
+    const { ai, calls } = fakeAi(async () => sseBody(NATIVE_STREAM));
+    const question = "Where is A-1001?";
+    const req = toolRequest(question, {
+      toolChoice: "none",
+      messages: [
+        ...sampleRequest(question).messages,
+        { role: "assistant", content: "", tool_calls: [{ call_id: "call_a", name: "lookup_order", arguments: { order_id: "A-1001" } }] },
+        { role: "tool", call_id: "call_a", name: "lookup_order", content: '{"status":"shipped"}' },
+      ],
+    });
+    const out = await collect(new WorkersAIChatModel({ ai, model: MODEL_4 }).stream(req));
+    expect(out.text).toBe("Refunds take 5 days [1].");
+    expect(out.done?.finish_reason).toBe("stop");
+    const inputs = calls[0]?.inputs as { messages: unknown[]; tools?: unknown };
+    expect(inputs.tools).toBeUndefined();
+    expect(inputs.messages.slice(3)).toEqual([
+      {
+        role: "assistant",
+        content: "",
+        tool_calls: [{ id: "call_a", type: "function", function: { name: "lookup_order", arguments: '{"order_id":"A-1001"}' } }],
+      },
+      { role: "tool", tool_call_id: "call_a", name: "lookup_order", content: '{"status":"shipped"}' },
+    ]);
   });
 });
