@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
+import { descendantPids, listeningPorts, runtimeEntryPort } from "../scripts/lib/runtime-port.mjs";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { withRaisedDescriptorLimit } from "../scripts/lib/fd-limit.mjs";
@@ -234,36 +235,6 @@ export async function waitForHttp(url, { timeoutMs = 120_000, intervalMs = 300, 
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
-/** Pids of every descendant of `pid` (Linux: from /proc), children before grandchildren. */
-export function descendantPids(pid) {
-  let entries;
-  try {
-    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
-  } catch {
-    return [];
-  }
-  const childrenOf = new Map();
-  for (const name of entries) {
-    try {
-      // comm may hold spaces and parentheses: the fields after the last ")" are fixed.
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!childrenOf.has(ppid)) childrenOf.set(ppid, []);
-      childrenOf.get(ppid).push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const out = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const child of childrenOf.get(queue.shift()) ?? []) {
-      out.push(child);
-      queue.push(child);
-    }
-  }
-  return out;
-}
 
 /** `{pid, name, rssKiB, hwmKiB}` of a process from /proc/<pid>/status, or null when it is gone. */
 export function processMemory(pid) {
@@ -360,6 +331,8 @@ export function listeningPid(port, pids) {
   }
   return null;
 }
+
+export { descendantPids, listeningPorts, runtimeEntryPort };
 
 // ---------------------------------------------------------------------------------------------
 // A local Worker on a fresh database, and a small client for its public API (used by the

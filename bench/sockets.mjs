@@ -13,12 +13,13 @@
  * SOCKETS_BENCH_BATCH (500 handshakes at once), SOCKETS_BENCH_CAP (the cap, or `off`; default
  * from the descriptor limit), SOCKETS_BENCH_BROADCAST (20 conversations),
  * SOCKETS_BENCH_OPEN_TIMEOUT_MS (60000 per handshake), SOCKETS_BENCH_OPEN_CAP_S (900: no new
- * batch after that many seconds of opening).
+ * batch after that many seconds of opening), SOCKETS_BENCH_DIRECT (1: connect the sockets to the
+ * runtime's own port, found with `runtimeEntryPort`, instead of through the dev proxy).
  */
 import WebSocket from "ws";
 import { descriptorCount, descriptorLimits, raisedDescriptorLimit, socketCapFor } from "../scripts/lib/fd-limit.mjs";
 import { withLocalPlatform } from "../scripts/lib/local-platform.mjs";
-import { listeningPid, loadAverage, mapLimit, processMemory, sleep } from "./_lib.mjs";
+import { listeningPid, loadAverage, mapLimit, processMemory, runtimeEntryPort, sleep } from "./_lib.mjs";
 
 export const description = "Concurrent WebSockets (default 10,000 over 1,000 conversations): held, refused at the cap, pings, broadcast, descriptors and RSS per process";
 
@@ -32,7 +33,7 @@ const OPEN_PHASE_CAP_MS = Number(process.env.SOCKETS_BENCH_OPEN_CAP_S ?? 900) * 
 const CHECK_TIMEOUT_MS = 60_000; // pings and broadcast
 const CLOSE_TIMEOUT_MS = 60_000;
 const SETTLE_MS = 2_000; // before reading memory and descriptors after a batch
-const ORIGIN_PATH = "/demo"; // any path: only the origin is checked
+const DIRECT = process.env.SOCKETS_BENCH_DIRECT === "1";
 
 export default async function run({ tmpDir, log }) {
   const limit = raisedDescriptorLimit();
@@ -45,6 +46,10 @@ export default async function run({ tmpDir, log }) {
       const port = Number(new URL(base).port);
       const started = { date: new Date().toISOString(), load: loadAverage() };
       const procs = () => roles(worker.server, port);
+      const directPort = DIRECT ? await runtimeEntryPort(procs().runtime) : null;
+      if (DIRECT && !directPort) throw new Error("SOCKETS_BENCH_DIRECT=1: no port of the runtime answers /healthz");
+      const socketHost = directPort ? `127.0.0.1:${directPort}` : new URL(base).host;
+      log(`sockets connect to ${socketHost}${directPort ? " (the runtime's own port, no dev proxy)" : ""}`);
       await api.expect(200, "PATCH", `/api/v1/assistants/${assistantId}`, { token, body: { allowed_origins: [base] } });
       const key = await api.expect(201, "POST", "/api/v1/api-keys", { token, body: { name: "socket bench", type: "publishable", assistant_id: assistantId } });
 
@@ -60,7 +65,7 @@ export default async function run({ tmpDir, log }) {
         if (!res || res.status !== 201) return null;
         const body = await res.json();
         const url = new URL(body.ws_url);
-        url.host = new URL(base).host;
+        url.host = socketHost;
         url.searchParams.set("token", body.token);
         return url.toString();
       });
@@ -75,7 +80,7 @@ export default async function run({ tmpDir, log }) {
       const openStarted = performance.now();
       for (let from = 0; from < TARGET && worker.server.running() && performance.now() - openStarted < OPEN_PHASE_CAP_MS; from += BATCH) {
         const batch = Array.from({ length: Math.min(BATCH, TARGET - from) }, (_, k) => ({ i: from + k, url: urls[Math.floor((from + k) / PER_CONVERSATION) % urls.length] }));
-        const opened = await Promise.all(batch.map(({ i, url }) => openSocket(url, i)));
+        const opened = await Promise.all(batch.map(({ i, url }) => openSocket(url, i, base)));
         for (const s of opened) {
           bump(outcomes, s.outcome);
           if (s.outcome === "ok") sockets.push(s);
@@ -119,7 +124,7 @@ export default async function run({ tmpDir, log }) {
       const perSocket = (field) => (peak.held > 0 ? ((peak[field] - baseline[field]) / peak.held).toFixed(2) : "-");
       return [
         {
-          title: `WebSockets at scale: ${TARGET} attempted over ${urls.length} conversations × ${PER_CONVERSATION}, ${BATCH} at a time, MAX_OPEN_WEBSOCKETS=${capSetting}`,
+          title: `WebSockets at scale${directPort ? " (direct to the runtime)" : ""}: ${TARGET} attempted over ${urls.length} conversations × ${PER_CONVERSATION}, ${BATCH} at a time, MAX_OPEN_WEBSOCKETS=${capSetting}`,
           columns: ["step", "held", "wrangler fds", "proxy fds", "runtime fds", "proxy RSS MiB", "runtime RSS MiB"],
           rows: steps.map((s) => [s.label, s.held, s.wranglerFds, s.proxyFds, s.runtimeFds, s.proxyRss, s.runtimeRss]),
           notes: [
@@ -157,9 +162,9 @@ function snapshot(pids, held) {
  * Opens one socket and waits for its first `status` event. `outcome`: "ok", "refused 429" (the
  * cap), "HTTP <status>", "error <code>" or "timed out".
  */
-function openSocket(url, i) {
+function openSocket(url, i, origin) {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers: { Origin: new URL(ORIGIN_PATH, url.replace(/^ws/, "http")).origin } });
+    const ws = new WebSocket(url, { headers: { Origin: new URL(origin).origin } });
     const listeners = new Set();
     const socket = {
       url,

@@ -27,6 +27,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWidget } from "../widget/scripts/build.mjs";
 import { descriptorLimits, raisedDescriptorLimit, socketCapFor, withRaisedDescriptorLimit } from "./lib/fd-limit.mjs";
+import { wranglerRuntimePort } from "./lib/runtime-port.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOST = "127.0.0.1";
@@ -720,9 +721,10 @@ async function answers(url) {
 }
 
 async function printBanner({ state, assistant }) {
-  const [demoPageUp, dashboardUp] = await Promise.all([
+  const [demoPageUp, dashboardUp, directPort] = await Promise.all([
     answers(`${API_ORIGIN}/demo`),
     answers(DASHBOARD_URL),
+    child?.pid ? wranglerRuntimePort(child.pid, PORT).catch(() => null) : null,
   ]);
   const coming = (up) => (up ? "" : dim("  (coming)"));
   const row = (label, value) => `  ${label.padEnd(16)} ${value}`;
@@ -735,6 +737,9 @@ async function printBanner({ state, assistant }) {
     row("API and widget", `${PUBLIC_URL}   ${dim(`(OpenAPI: ${PUBLIC_URL}/api/v1/openapi.json)`)}`),
     row("Demo page", `${PUBLIC_URL}/demo${coming(demoPageUp)}`),
     row("Dashboard", `${DASHBOARD_URL}${dashboardUp ? "" : dim("  (not running; see the messages above)")}`),
+    ...(directPort
+      ? [row("Direct sockets", `ws://127.0.0.1:${directPort}   ${dim(`(WS_DIRECT_PORT=${directPort}: the runtime itself, no dev proxy; new on each start)`)}`)]
+      : []),
     "",
     row("Demo login", `${state.email} / ${state.password}`),
     row("Workspace", state.workspace_id),

@@ -45,7 +45,10 @@ export function retrievalCoverage(question: string, passages: ConfidenceInput["p
 
 /** Share of the answer's sentences that the passages support, by term overlap. */
 export function answerSupport(answer: string, passages: ConfidenceInput["passages"]): number {
-  const source = new Set(terms(passages.map((p) => `${p.title} ${p.content}`).join(" ")));
+  // Per passage part, not the parts joined: words never span a space, so the set is the same,
+  // and each part's terms come from the memo of `llm/terms.ts` on the next turn on that passage.
+  const source = new Set<string>();
+  for (const p of passages) for (const part of [p.title, p.content]) for (const t of terms(part)) source.add(t);
   const sentences = answer
     .replace(/\[\d+\]/g, "")
     .split(/(?<=[.!?])\s+|\n+/)

@@ -10,14 +10,14 @@
  * has freed tokens again.
  */
 import type { Plan } from "../billing/plans";
-import { meteringPlan } from "../billing/workspace-plan";
+import { billingOn, meteringPlan } from "../billing/workspace-plan";
 import { ApiError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { MONTHLY_BUCKET_MS, MONTHLY_WINDOW_MS } from "./call-windows";
 import { limitOf } from "./limit-vars";
 import type { RateLimitDecision, SubjectWindows } from "./rate-limiter-do";
 import type { WindowSpec } from "./sliding-window";
-import { workspaceLimiter } from "./workspace-limiter";
+import { checksByPlan, workspaceLimiter } from "./workspace-limiter";
 
 /**
  * Model tokens (prompt + answer) per sliding 30 days, by plan; null means unlimited.
@@ -111,18 +111,31 @@ function grant(workspaceId: string, plan: Plan | null, window: WindowSpec | null
  * take answering down with it.
  */
 export async function checkModelBudget(env: ModelBudgetEnv, workspaceId: string): Promise<ModelBudgetGrant> {
-  const plan = await meteringPlan(env, workspaceId);
-  const check = modelBudgetCheck(plan, env);
-  if (!check) return grant(workspaceId, plan, null);
+  const checksOf = (plan: Plan | null) => {
+    const check = modelBudgetCheck(plan, env);
+    return check ? [check] : [];
+  };
+  const windowOf = (plan: Plan | null) => modelBudgetCheck(plan, env)?.windows[0] ?? null;
+  const limiter = workspaceLimiter(env, workspaceId);
   let decision: RateLimitDecision;
+  let plan: Plan | null;
   try {
-    decision = await workspaceLimiter(env, workspaceId).hitMany([check]);
+    if (billingOn(env)) {
+      // The limiter object keeps a copy of the plan and picks its budget: no D1 read per call.
+      ({ decision, plan } = await limiter.hitManyForPlan(workspaceId, checksByPlan(checksOf)));
+    } else {
+      plan = "enterprise";
+      const checks = checksOf(plan);
+      if (checks.length === 0) return grant(workspaceId, plan, null);
+      decision = await limiter.hitMany(checks);
+    }
   } catch (err) {
     logger.warn("model budget unavailable; call not limited", { workspace_id: workspaceId, error: err });
-    return grant(workspaceId, plan, check.windows[0] ?? null);
+    const known = await meteringPlan(env, workspaceId).catch(() => null);
+    return grant(workspaceId, known, windowOf(known));
   }
   if (!decision.allowed) throw new ModelBudgetExceeded(decision.retryAfterSeconds);
-  return grant(workspaceId, plan, check.windows[0] ?? null);
+  return grant(workspaceId, plan, windowOf(plan));
 }
 
 /** Counts the tokens a granted call used; failures are logged, never thrown (the answer is already given). */

@@ -1,4 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
+import type { Plan } from "../billing/plans";
+import { freshWorkspacePlan } from "../billing/workspace-plan";
 import { applyBackoff, type BackoffDecision, type BackoffOp, type BackoffPolicy } from "./auth-backoff";
 import {
   assertValidSpec,
@@ -44,6 +46,26 @@ export interface HitOptions {
   /** The instant to evaluate at, in epoch milliseconds (default: now). For tests. */
   nowMs?: number;
 }
+
+/**
+ * The checks of one call for each plan its workspace may be on (`unknown`: no such workspace),
+ * for `hitManyForPlan`: the workspace's object picks them by the plan it knows, so the caller
+ * needs no plan of its own.
+ */
+export type ChecksByPlan = Readonly<Record<Plan | "unknown", readonly SubjectWindows[]>>;
+
+/** What `hitManyForPlan` answers: the decision, and the plan it was made for. */
+export interface PlanDecision {
+  decision: RateLimitDecision;
+  plan: Plan | null;
+}
+
+/**
+ * How long a workspace's object trusts its copy of the plan. A change through Stripe is pushed
+ * (`forgetPlan`) and counts from the next call; this bounds a change made any other way (an
+ * operator editing D1) or a push that was lost, as the Worker's own copy does (one minute).
+ */
+export const PLAN_COPY_TTL_MS = 60_000;
 
 const SCHEMA_VERSION = 1; // bump with a new entry in MIGRATIONS
 const MIGRATIONS: readonly string[] = [
@@ -97,6 +119,8 @@ function decisionOf(verdicts: readonly WindowVerdict[], nowMs: number): RateLimi
 export class RateLimiterDO extends DurableObject<Env> {
   // Cache of "the tables exist"; SQLite remains the truth (false after `deleteAll`).
   private schemaReady = false;
+  // A workspace object's copy of its workspace's plan; D1 remains the truth (see PLAN_COPY_TTL_MS).
+  private planCopy: { workspaceId: string; plan: Plan | null; expiresAtMs: number } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -164,6 +188,29 @@ export class RateLimiterDO extends DurableObject<Env> {
 
     if (newestExpiryMs !== null) await this.scheduleCleanup(newestExpiryMs);
     return decisionOf(verdicts, nowMs);
+  }
+
+  /**
+   * `hitMany` with the checks of the workspace's plan (a workspace's object only): the plan is
+   * kept here for PLAN_COPY_TTL_MS after one D1 read, so a visitor message costs no D1 read for it.
+   */
+  async hitManyForPlan(workspaceId: string, checks: ChecksByPlan, options: HitOptions = {}): Promise<PlanDecision> {
+    const nowMs = options.nowMs ?? Date.now();
+    const plan = await this.planOf(workspaceId, nowMs);
+    return { decision: await this.hitMany(checks[plan ?? "unknown"], { ...options, nowMs }), plan };
+  }
+
+  /** Drops the copy of the workspace's plan: its plan changed, the next call reads it again. */
+  async forgetPlan(): Promise<void> {
+    this.planCopy = null;
+  }
+
+  private async planOf(workspaceId: string, nowMs: number): Promise<Plan | null> {
+    const copy = this.planCopy;
+    if (copy && copy.workspaceId === workspaceId && copy.expiresAtMs > nowMs) return copy.plan;
+    const plan = await freshWorkspacePlan(this.env, workspaceId);
+    this.planCopy = { workspaceId, plan, expiresAtMs: nowMs + PLAN_COPY_TTL_MS };
+    return plan;
   }
 
   /**

@@ -7,13 +7,13 @@
  * call to the workspace's `RateLimiterDO`.
  */
 import type { Plan } from "../billing/plans";
-import { meteringPlan } from "../billing/workspace-plan";
+import { billingOn } from "../billing/workspace-plan";
 import { createLogger } from "../lib/logger";
 import { burstPerMinute, burstWindow, type RateLimitVars } from "./call-windows";
 import { limitOf } from "./limit-vars";
 import { BUDGET_EXHAUSTED_MESSAGE, MODEL_BUDGET_WINDOW, modelBudgetCheck, type ModelBudgetVars } from "./model-budget";
 import type { RateLimitDecision, SubjectWindows } from "./rate-limiter-do";
-import { workspaceLimiter } from "./workspace-limiter";
+import { checksByPlan, workspaceLimiter } from "./workspace-limiter";
 
 /**
  * Visitor messages per sliding minute in one conversation, whatever the plan (unless
@@ -73,13 +73,18 @@ export type SocketLimitsEnv = Pick<Env, "DB" | "RATE_LIMITER" | "STRIPE_SECRET_K
 const logger = createLogger({ component: "rate-limit.socket" });
 
 /**
- * Counts one visitor message of a socket against its limits: the decision, or null when the
- * limiter cannot be reached (the message is let through, as the HTTP middleware fails open).
+ * Counts one visitor message of a socket against its limits, those of the workspace's plan as
+ * its limiter object knows it: the decision, or null when the limiter cannot be reached (the
+ * message is let through, as the HTTP middleware fails open).
  */
 export async function admitSocketMessage(env: SocketLimitsEnv, workspaceId: string, who: SocketMessageSubjects): Promise<RateLimitDecision | null> {
   try {
-    const plan = await meteringPlan(env, workspaceId);
-    return await workspaceLimiter(env, workspaceId).hitMany(socketMessageChecks(who, plan, env));
+    const limiter = workspaceLimiter(env, workspaceId);
+    // Without billing every workspace is metered as enterprise; with it, the limiter object
+    // picks the checks of the plan it keeps a copy of: no D1 read per message.
+    if (!billingOn(env)) return await limiter.hitMany(socketMessageChecks(who, "enterprise", env));
+    const { decision } = await limiter.hitManyForPlan(workspaceId, checksByPlan((plan) => socketMessageChecks(who, plan, env)));
+    return decision;
   } catch (err) {
     logger.warn("socket limiter unavailable; message not limited", { workspace_id: workspaceId, error: err });
     return null;

@@ -1,4 +1,4 @@
-import { foldText, stem, words } from "./terms";
+import { arrayChars, foldText, MEMO_CHARS, onClearTextMemo, stem, TextMemo, words } from "./terms";
 
 /**
  * Topic terms for matching a question with the sentences that answer it: the index terms of
@@ -77,8 +77,11 @@ export function conceptOf(term: string): string {
 
 /** The topic terms of `text`, in order: phrases rewritten, stopwords dropped, stemmed, synonyms merged. */
 export function conceptTerms(text: string): string[] {
-  return words(rewritePhrases(text)).map((w) => conceptOf(stem(w)));
+  return conceptMemo.get(text).slice();
 }
+
+const conceptMemo = new TextMemo(MEMO_CHARS, (text) => words(rewritePhrases(text)).map((w) => conceptOf(stem(w))), arrayChars);
+onClearTextMemo(() => conceptMemo.clear());
 
 /**
  * Words that fill out a question without naming its topic ("how does it work", "can you make

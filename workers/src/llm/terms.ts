@@ -40,13 +40,82 @@ const STOPWORDS: ReadonlySet<string> = new Set(
     .split(" "),
 );
 
+/**
+ * A bounded memo of a pure function of a text: one turn reads the same passages several times
+ * (the `extractive` model per passage and per sentence, confidence scoring again), and an
+ * isolate answers many turns on the same articles. Entries are dropped oldest first once the
+ * keys and values together pass `maxChars` characters, so the memory it holds stays bounded.
+ */
+export class TextMemo<T> {
+  readonly #entries = new Map<string, { value: T; size: number }>();
+  #chars = 0;
+
+  /** `compute` memoised; `sizeOf` is the value's size in characters (for the bound). */
+  constructor(
+    private readonly maxChars: number,
+    private readonly compute: (text: string) => T,
+    private readonly sizeOf: (value: T) => number,
+  ) {}
+
+  /** `compute(text)`, from the memo when it was computed before. */
+  get(text: string): T {
+    const hit = this.#entries.get(text);
+    if (hit) return hit.value;
+    const value = this.compute(text);
+    const size = text.length + this.sizeOf(value);
+    if (size > this.maxChars) return value; // larger than the whole memo: not kept
+    this.#entries.set(text, { value, size });
+    this.#chars += size;
+    for (const [key, entry] of this.#entries) {
+      if (this.#chars <= this.maxChars) break;
+      this.#entries.delete(key);
+      this.#chars -= entry.size;
+    }
+    return value;
+  }
+
+  /** Forget every entry. */
+  clear(): void {
+    this.#entries.clear();
+    this.#chars = 0;
+  }
+}
+
+/** Characters each text memo may hold (keys and values): a few hundred help-article passages. */
+export const MEMO_CHARS = 400_000;
+/** The size of a list of words in characters, for a memo's bound. */
+export const arrayChars = (list: readonly string[]) => list.reduce((n, w) => n + w.length + 1, 0);
+
+const foldMemo = new TextMemo(MEMO_CHARS, (text) => text.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase(), (s) => s.length);
+const stemMemo = new TextMemo(MEMO_CHARS / 4, stemWord, (s) => s.length);
+const wordsMemo = new TextMemo(MEMO_CHARS, wordsOf, arrayChars);
+
+/** Empty the memos of this module (and of the modules built on it): for benchmarks of a cold isolate. */
+export function clearTextMemo(): void {
+  foldMemo.clear();
+  stemMemo.clear();
+  wordsMemo.clear();
+  for (const clear of memoClearers) clear();
+}
+
+const memoClearers: (() => void)[] = [];
+
+/** Registers the `clear` of a memo built on this module's, so that `clearTextMemo` empties it too. */
+export function onClearTextMemo(clear: () => void): void {
+  memoClearers.push(clear);
+}
+
 /** Lowercase without accents, so "Devolución" and "devolucion" meet. */
 export function foldText(text: string): string {
-  return text.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase();
+  return foldMemo.get(text);
 }
 
 /** A crude stemmer shared by questions and passages: plural, -ing, -ed and final -e. */
 export function stem(word: string): string {
+  return stemMemo.get(word);
+}
+
+function stemWord(word: string): string {
   let w = word;
   if (w.length > 4 && w.endsWith("ies")) w = `${w.slice(0, -3)}y`;
   else if (w.length > 3 && w.endsWith("s") && !/(ss|us|is)$/.test(w)) w = w.slice(0, -1);
@@ -59,6 +128,10 @@ export function stem(word: string): string {
 
 /** The words of `text` that carry meaning: folded, stopwords and lone letters removed, not stemmed, in order. */
 export function words(text: string): string[] {
+  return wordsMemo.get(text).slice();
+}
+
+function wordsOf(text: string): string[] {
   const out: string[] = [];
   for (const word of foldText(text).match(/[\p{L}\p{N}]+/gu) ?? []) {
     if (STOPWORDS.has(word)) continue;
@@ -70,8 +143,11 @@ export function words(text: string): string[] {
 
 /** The index terms of `text`, in order, repeats kept (term frequency matters). */
 export function terms(text: string): string[] {
-  return words(text).map(stem);
+  return termsMemo.get(text).slice();
 }
+
+const termsMemo = new TextMemo(MEMO_CHARS, (text) => wordsMemo.get(text).map(stem), arrayChars);
+onClearTextMemo(() => termsMemo.clear());
 
 /** Markdown list, quote and numbering markers at the start of a line. */
 const LINE_MARKER = /^\s*(?:[-*+•>]|\d+[.)])\s+/;

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { handleStripeEvent, verifyStripeEvent } from "../../billing/webhook-events";
 import { readLimited } from "../../lib/read-limited";
+import { workspacePlanChanged } from "../../limits/workspace-limiter";
 import { ApiError } from "../../lib/errors";
 import { errorResponses, json, router } from "../openapi";
 
@@ -41,6 +42,8 @@ export const stripeWebhookRoutes = router().openapi(
     const payload = await readRawBody(c.req.raw, MAX_STRIPE_EVENT_BYTES);
     const event = await verifyStripeEvent(c.env, payload, c.req.header("stripe-signature"));
     const result = await handleStripeEvent(c.env, event);
+    // The plan may have changed: the copies kept for the message path are dropped at once.
+    if (result.outcome === "applied" && result.workspace_id) await workspacePlanChanged(c.env, result.workspace_id);
     c.get("logger").info("stripe event", { event_id: event.id, type: event.type, outcome: result.outcome, workspace_id: result.workspace_id });
     return c.json({ received: true as const, outcome: result.outcome }, 200);
   },
