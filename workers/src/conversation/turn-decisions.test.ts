@@ -31,6 +31,7 @@ function outcome(fields: Partial<AnswerOutcome> = {}): AnswerOutcome {
     model: "extractive",
     finish_reason: "stop",
     error: null,
+    tool_calls: [],
     ...fields,
   };
 }
