@@ -127,6 +127,7 @@ describe("the model's tool calls in a conversation", () => {
 
     // The model was shown the tool without the identity-bound parameter, then read the result.
     const log = await modelLog(name);
+    expect(log.at(-1)!.provider).toBe("openai");
     const first = log.at(-2)!.body as { tools: { function: { name: string; parameters: { properties: Record<string, unknown> } } }[] };
     expect(first.tools.map((t) => t.function.name)).toEqual(["get_order_status"]);
     expect(Object.keys(first.tools[0]!.function.parameters.properties)).toEqual(["order_number"]);
@@ -250,7 +251,9 @@ describe("changing actions wait for the visitor", () => {
     expect(declined.tool_calls[0]).toMatchObject({ call_id: "toolu_2", status: "declined" });
     expect(await hits(key)).toBe(1);
     // The model was told of the decline.
-    expect(JSON.stringify((await modelLog(name)).at(-1)!.body)).toContain("declined");
+    const confirmLog = await modelLog(name);
+    expect(confirmLog.at(-1)!.provider).toBe("anthropic");
+    expect(JSON.stringify(confirmLog.at(-1)!.body)).toContain("declined");
 
     // No answer: declined when the confirmation times out.
     await script(name, [{ tool_calls: [{ id: "toolu_3", name: "cancel_order", arguments: '{"order_number":"1044"}' }] }, { text: "I did not cancel it." }]);
