@@ -179,6 +179,8 @@ export const messages = sqliteTable(
     cost_usd: real("cost_usd").notNull().default(0),
     model: text("model"),
     client_id: text("client_id"),
+    /** The actions an answer called (redacted), as the conversation stored them; null when none. */
+    tool_calls: text("tool_calls", { mode: "json" }),
     created_at: timestamps.created_at,
   },
   (t) => [

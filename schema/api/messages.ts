@@ -14,6 +14,23 @@ export const SenderTypeSchema = z.enum(["visitor", "assistant", "human_agent", "
 /** Life of a message: assistant answers stream first; stopped and failed keep their partial text. */
 export const MessageStatusSchema = z.enum(["complete", "streaming", "stopped", "failed"]);
 
+/** A stored JSON value, typed one level deep (deeper values are plain objects). */
+type StoredJson = string | number | boolean | null | object;
+
+/** One action an answer called (API.md "Actions and identity"); arguments and result are redacted. */
+export const ToolCallSchema = z
+  .object({
+    call_id: z.string(),
+    action_id: z.string(),
+    name: z.string(),
+    status: z.enum(["running", "done", "failed", "declined"]),
+    // JSON values (redacted); typed shallowly so the view's type stays serialisable over RPC.
+    arguments: z.record(z.string(), z.custom<StoredJson>()),
+    result: z.custom<StoredJson>().optional(),
+    error: z.string().optional(),
+  })
+  .openapi("ToolCall");
+
 /** A message as the API and the socket show it. */
 export const MessageSchema = z
   .object({
@@ -34,6 +51,8 @@ export const MessageSchema = z
     model: z.string().nullable(),
     client_id: z.string().nullable(),
     language: z.string().nullable(),
+    /** The actions an answer called; absent when it called none. */
+    tool_calls: z.array(ToolCallSchema).optional(),
     created_at: isoTimestamp,
   })
   .openapi("Message");
@@ -58,6 +77,8 @@ export const AgentMessageBody = z.strictObject({ content: z.string().min(1).max(
 
 /** A message as the API shows it. */
 export type Message = z.infer<typeof MessageSchema>;
+/** One action an answer called. */
+export type ToolCallView = z.infer<typeof ToolCallSchema>;
 /** One cited passage of an answer. */
 export type Source = z.infer<typeof SourceSchema>;
 /** Who wrote a message. */

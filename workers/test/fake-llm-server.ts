@@ -28,6 +28,10 @@ export type { ScriptedTurn } from "./fake-llm-script";
  *   slow:<ms>        headers only after <ms>, then `ok` (for first-byte timeouts)
  *   drip             `ok`, one word every DRIP_INTERVAL_MS for a long answer (for aborts)
  *   scripted         the scenario's next queued turn (a 500 when none is left)
+ *
+ * A request whose prompt holds `[[fake-script:<name>]]` (a test puts it in an assistant's system
+ * prompt, for answers whose base URL the deployment fixes) plays scenario `<name>`'s `scripted`
+ * turns whatever its path says, and is logged under `<name>`.
  */
 
 /** The answer the fake streams, one word per delta. */
@@ -110,8 +114,10 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
       return;
     }
 
-    const step = nextStep(counters, scenario, steps);
     const body = await readJson(req);
+    const marked = /\[\[fake-script:([\w-]+)\]\]/.exec(JSON.stringify(body ?? null))?.[1];
+    const logAs = marked ?? scenario;
+    const step = marked ? "scripted" : nextStep(counters, scenario, steps);
     const record: RecordedRequest = {
       provider,
       step,
@@ -124,7 +130,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
       },
       closed_early: false,
     };
-    logs.set(scenario, [...(logs.get(scenario) ?? []), record]);
+    logs.set(logAs, [...(logs.get(logAs) ?? []), record]);
     res.on("close", () => {
       if (!res.writableFinished) record.closed_early = true;
     });
@@ -144,7 +150,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
       return;
     }
     if (name === "scripted") {
-      const turn = scripts.get(scenario)?.shift();
+      const turn = scripts.get(logAs)?.shift();
       if (turn) streamScriptedTurn(res, provider, body, turn);
       else sendError(res, provider, 500, undefined);
       return;

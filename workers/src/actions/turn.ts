@@ -21,6 +21,8 @@ export interface TurnContext {
 
 /** A tool as a model's native tool calling takes it. */
 export interface ModelTool {
+  /** The action's id, for the stored call. */
+  id: string;
   name: string;
   description: string;
   /** JSON Schema of the arguments, identity-bound parameters left out. */
@@ -55,7 +57,7 @@ export async function listToolsForModel(env: RunEnv, ctx: Pick<TurnContext, "wor
   return rows
     .filter((r) => r.enabled)
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((r) => ({ name: r.name, description: r.description, parameters: modelParameters(r.parameters as ParameterSchema), mutating: r.mutating }));
+    .map((r) => ({ id: r.id, name: r.name, description: r.description, parameters: modelParameters(r.parameters as ParameterSchema), mutating: r.mutating }));
 }
 
 /**

@@ -10,6 +10,7 @@ import { checkModelBudget, ModelBudgetExceeded, type ModelBudgetGrant } from "..
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import { searchForAnswer } from "../knowledge/search";
+import { answerToolsFor, answerWithProcedure, failedCallsNote } from "./action-turn";
 import { generateAnswer, searchQuery, type AnswerOutcome } from "./answer";
 import { isCurrentConfig, loadAnsweringAssistant, type AssistantConfig } from "./assistant-config";
 import { requireConversation, type ConversationContext } from "./conversation-context";
@@ -56,6 +57,9 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
     return;
   }
 
+  // A procedure the visitor's words trigger answers from the business's service, without a model.
+  if (await answerWithProcedure(cx, question, language, started)) return;
+
   const scope = { workspaceId: conv.workspace_id, assistantId: conv.assistant_id };
   const { hits, configVersion } = await searchForAnswer(cx.env, scope, searchQuery(question.content));
   const assistant = await currentAssistant(cx, configVersion);
@@ -70,7 +74,8 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
   const signal = cx.generation.start(answerId);
 
   const history = promptHistory(store.recentMessages(HISTORY_MESSAGES, question.seq));
-  const generator = generateAnswer(cx.env, { assistant, question: question.content, language, history, signal, retrieved: hits }, budget);
+  const tools = answerToolsFor(cx, question.id, signal);
+  const generator = generateAnswer(cx.env, { assistant, question: question.content, language, history, signal, retrieved: hits, tools }, budget);
   const deltas = new DeltaCoalescer((delta, seq) => {
     store.appendChunk(answerId, seq, delta);
     fanOut.broadcast({ type: "delta", message_id: answerId, delta, seq }, undefined, question.id);
@@ -95,8 +100,13 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
   fanOut.broadcast({ type: "response", message: final }, undefined, question.id);
   cx.emit(answeredEvent(outcome, question.content, final.latency_ms));
 
-  const reason = escalationAfterAnswer(outcome, assistant.escalation_threshold, question.content, requireConversation(store).status);
-  if (reason) openEscalation(cx, reason, null, question.id);
+  // A failed action call goes to the agent with its error, when the assistant hands off at all.
+  const note = failedCallsNote(outcome.tool_calls);
+  const status = requireConversation(store).status;
+  const reason =
+    escalationAfterAnswer(outcome, assistant.escalation_threshold, question.content, status) ??
+    (note && assistant.escalation_threshold > 0 && outcome.status === "complete" && status !== "escalated" ? "no_match" : null);
+  if (reason) openEscalation(cx, reason, note, question.id);
   cx.flushSoon();
 }
 

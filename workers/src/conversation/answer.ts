@@ -11,7 +11,11 @@ import { allowedModels } from "../llm/allowed-models";
 import { createChatModel } from "../llm/registry";
 import { estimateChatTokens, estimateTokens } from "../llm/tokens";
 import { scoreConfidence } from "./confidence";
+import { runToolLoop, type ToolLoopResult } from "../llm/tool-loop";
+import type { ChatChunk, ChatRequest } from "../llm/chat-model";
+import { TOOL_FAILURE_TEXT, toolLoopOptions, type AnswerTools } from "./answer-tools";
 import { assemblePrompt } from "./prompt";
+import type { ToolCallView } from "./protocol";
 
 /**
  * Longest answer kept, in characters: far beyond any support answer, and it keeps every
@@ -40,6 +44,8 @@ export interface AnswerInput {
   retrieved?: SearchHit[];
   temperature?: number;
   maxTokens?: number;
+  /** The assistant's actions, offered to a tool-capable model (conversations only). */
+  tools?: AnswerTools;
 }
 
 /** How an answer ended, with everything stored and shown about it. */
@@ -57,6 +63,8 @@ export interface AnswerOutcome {
   model: string | null;
   finish_reason: string;
   error: { code: string; message: string } | null;
+  /** The actions the model called, as stored on the answer (empty when none). */
+  tool_calls: ToolCallView[];
 }
 
 /**
@@ -142,22 +150,34 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
   // Only models the deployment allows this plan: a stored policy naming another falls back.
   const model = createChatModel(env, input.assistant.model_policy, input.question, { allowedModels: allowedModels(env, budget.plan) });
 
+  const request: ChatRequest = {
+    messages,
+    question: input.question,
+    passages,
+    language: input.language,
+    signal: input.signal,
+    temperature: input.temperature ?? input.assistant.model_policy.temperature,
+    maxTokens: input.maxTokens ?? input.assistant.model_policy.max_tokens,
+  };
+  // A tool-capable model with the assistant's actions runs the tool loop; any other streams text.
+  const loop = input.tools ? await toolLoopOptions(env, input.tools, model, request) : null;
+  const loopRun = loop ? runToolLoop(loop.options) : null;
+  const stream: AsyncIterator<ChatChunk, ToolLoopResult | void> = loopRun ?? model.stream(request as ChatRequest & { tools?: undefined })[Symbol.asyncIterator]();
+
   let content = "";
   let status: AnswerOutcome["status"] = "complete";
   let error: AnswerOutcome["error"] = null;
   let usage = { input_tokens: 0, output_tokens: 0 };
   let modelName: string | null = model.name;
   let finish = "stop";
+  let loopResult: ToolLoopResult | null = null;
   try {
-    for await (const chunk of model.stream({
-      messages,
-      question: input.question,
-      passages,
-      language: input.language,
-      signal: input.signal,
-      temperature: input.temperature ?? input.assistant.model_policy.temperature,
-      maxTokens: input.maxTokens ?? input.assistant.model_policy.max_tokens,
-    })) {
+    for (let step = await stream.next(); ; step = await stream.next()) {
+      if (step.done) {
+        loopResult = step.value ?? null;
+        break;
+      }
+      const chunk = step.value;
       if (chunk.type === "delta") {
         const room = MAX_ANSWER_CHARS - content.length;
         const text = chunk.text.slice(0, room);
@@ -167,6 +187,7 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
         }
         if (content.length >= MAX_ANSWER_CHARS) {
           finish = "length";
+          await stream.return?.();
           break;
         }
       } else {
@@ -176,7 +197,11 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
       }
     }
   } catch (err) {
-    if (err instanceof ModelError) modelName = err.model;
+    if (err instanceof ModelError) {
+      modelName = err.model;
+      // Earlier steps of a tool loop were spent before this one failed: they are charged too.
+      if (err.usage) usage = { input_tokens: err.usage.input_tokens, output_tokens: err.usage.output_tokens };
+    }
     if (err instanceof ModelError && err.kind === "aborted") {
       status = "stopped";
       finish = "stopped";
@@ -189,13 +214,21 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
       };
     }
   }
+  const toolCalls = loop && loopResult ? loop.stored(loopResult.calls) : [];
+  // Calls that failed with no word from the model still get a plain sentence, never silence.
+  if (status === "complete" && !content.trim() && toolCalls.some((c) => c.status === "failed")) {
+    content = TOOL_FAILURE_TEXT;
+    yield content;
+  }
 
   // A stopped or failed stream reports no usage; what it wrote still counts.
   const written = Math.max(usage.output_tokens, estimateTokens(content));
   await spendModelTokens(env, budget, budgetCharge(usage.input_tokens + usage.output_tokens, messages, written));
   const sources = citedSources(content, hits);
-  const noMatch = isNoAnswer(content, passages, sources);
-  const confidence = status === "failed" || noMatch ? 0 : scoreConfidence({ question: input.question, answer: content, passages });
+  // An answer built on a call the business's own service answered is grounded in that, not in the articles.
+  const fromService = toolCalls.some((c) => c.status === "done");
+  const noMatch = !fromService && isNoAnswer(content, passages, sources);
+  const confidence = status === "failed" || noMatch ? 0 : fromService ? 1 : scoreConfidence({ question: input.question, answer: content, passages });
   return {
     content,
     status,
@@ -209,5 +242,6 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
     model: modelName,
     finish_reason: finish,
     error,
+    tool_calls: toolCalls,
   };
 }

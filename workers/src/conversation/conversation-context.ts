@@ -4,6 +4,7 @@
  * analytics event, the copy to D1). The object builds one in its constructor and hands it to the
  * modules that do its work (`answer-turn.ts`, `visitor-messages.ts`, `open-escalation.ts`, …).
  */
+import { Confirmations } from "./confirmations";
 import type { AnalyticsEvent } from "../analytics/sink";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -55,6 +56,8 @@ export interface ConversationContext {
   readonly store: ConversationStore;
   readonly fanOut: FanOut;
   readonly generation: Generation;
+  /** Changing actions waiting for the visitor's `confirm`. */
+  readonly confirmations: Confirmations;
   readonly logger: Logger;
   /** Keeps background work alive after the current call returns. */
   waitUntil(work: Promise<unknown>): void;
@@ -131,6 +134,7 @@ export function createConversationContext(state: DurableObjectState, env: Env): 
     store,
     fanOut: new FanOut(state),
     generation: new Generation(),
+    confirmations: new Confirmations(),
     logger,
     waitUntil,
     emit,

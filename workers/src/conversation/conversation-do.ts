@@ -320,6 +320,16 @@ export class ConversationDO extends DurableObject<Env> {
         case "stop":
           this.cx.generation.abort();
           return;
+        case "confirm":
+          // Only the visitor approves what is done in their name.
+          if (who.role !== "visitor") {
+            this.cx.fanOut.send(ws, { type: "error", code: "forbidden", message: "only the visitor can confirm an action" });
+            return;
+          }
+          if (!this.cx.confirmations.answer(frame.call_id, frame.approve)) {
+            this.cx.fanOut.send(ws, { type: "error", code: "not_found", message: "no action is waiting for that confirmation" });
+          }
+          return;
         case "resume":
           // Synchronous reads and sends: no delta can be produced between the replay and going live.
           for (const event of replayEvents(this.cx.store, frame.after ?? null)) this.cx.fanOut.send(ws, event);

@@ -76,11 +76,11 @@ function statementFor(store: ConversationStore, db: D1Database, e: OutboxEntry):
     return db
       .prepare(
         `INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, content, status, sources,
-           confidence, tokens_used, latency_ms, cost_usd, model, client_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+           confidence, tokens_used, latency_ms, cost_usd, model, client_id, created_at, tool_calls)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT (id) DO UPDATE SET content = excluded.content, status = excluded.status, sources = excluded.sources,
            confidence = excluded.confidence, tokens_used = excluded.tokens_used, latency_ms = excluded.latency_ms,
-           cost_usd = excluded.cost_usd, model = excluded.model`,
+           cost_usd = excluded.cost_usd, model = excluded.model, tool_calls = excluded.tool_calls`,
       )
       .bind(
         m.id,
@@ -99,6 +99,7 @@ function statementFor(store: ConversationStore, db: D1Database, e: OutboxEntry):
         m.model,
         m.client_id,
         m.created_at,
+        m.tool_calls ?? null,
       );
   }
   const esc = store.escalationRow(e.ref_id);

@@ -1,7 +1,7 @@
 /**
  * The rows of a conversation object's tables and how each becomes what the API shows.
  */
-import type { ConversationStatus, EscalationView, MessageStatus, MessageView, SenderType, Source } from "./protocol";
+import type { ConversationStatus, EscalationView, MessageStatus, MessageView, SenderType, Source, ToolCallView } from "./protocol";
 
 /** A row as SqlStorage returns it: its index signature is narrowed once, in the store. */
 export type Row = Record<string, SqlStorageValue>;
@@ -48,6 +48,8 @@ export interface MessageRow {
   language: string | null;
   answer_state: "pending" | "answered" | "skipped" | null;
   reply_to: string | null;
+  /** The actions the answer called, as JSON; null when none. */
+  tool_calls: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -78,6 +80,8 @@ export interface AnswerFields {
   latency_ms?: number | null;
   cost_usd?: number;
   model?: string | null;
+  /** The actions the answer called; none stored when empty. */
+  tool_calls?: ToolCallView[];
 }
 
 /** A message row as the API and the sockets show it. */
@@ -99,6 +103,7 @@ export function toMessageView(r: MessageRow, conversationId: string): MessageVie
     model: r.model,
     client_id: r.client_id,
     language: r.language,
+    ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as ToolCallView[] } : {}),
     created_at: r.created_at,
   };
 }

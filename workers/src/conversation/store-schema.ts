@@ -89,6 +89,8 @@ const MIGRATIONS: string[] = [
   // v5: a verified visitor (identity proved with the assistant's secret) and the claims proved.
   `ALTER TABLE conversation ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE conversation ADD COLUMN identity TEXT;`,
+  // v6: the actions an answer called (`tool_calls` of API.md, as JSON; NULL when none).
+  `ALTER TABLE messages ADD COLUMN tool_calls TEXT;`,
 ];
 
 /** Brings the object's tables up to the latest version. */

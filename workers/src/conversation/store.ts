@@ -189,7 +189,7 @@ export class ConversationStore {
   finishAnswer(id: string, f: AnswerFields, now: string): MessageView {
     this.sql.exec(
       `UPDATE messages SET content = ?, status = ?, sources = ?, confidence = ?, tokens_used = ?, latency_ms = ?,
-              cost_usd = ?, model = ?, updated_at = ? WHERE id = ?`,
+              cost_usd = ?, model = ?, tool_calls = ?, updated_at = ? WHERE id = ?`,
       f.content,
       f.status,
       JSON.stringify(f.sources ?? []),
@@ -198,6 +198,7 @@ export class ConversationStore {
       f.latency_ms ?? null,
       f.cost_usd ?? 0,
       f.model ?? null,
+      f.tool_calls && f.tool_calls.length > 0 ? JSON.stringify(f.tool_calls) : null,
       now,
       id,
     );

@@ -31,6 +31,7 @@ function outcome(fields: Partial<AnswerOutcome> = {}): AnswerOutcome {
     model: "extractive",
     finish_reason: "stop",
     error: null,
+    tool_calls: [],
     ...fields,
   };
 }
@@ -82,6 +83,7 @@ describe("answering-turn decisions", () => {
       latency_ms: 850,
       cost_usd: 0.001,
       model: "extractive",
+      tool_calls: [],
     });
     expect(interruptedAnswerFields(["Returns are ", "free"])).toEqual({ content: "Returns are free", status: "failed" });
   });

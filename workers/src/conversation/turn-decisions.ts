@@ -64,6 +64,7 @@ export function finishedAnswerFields(outcome: AnswerOutcome, latencyMs: number):
     latency_ms: latencyMs,
     cost_usd: outcome.cost_usd,
     model: outcome.model,
+    tool_calls: outcome.tool_calls,
   };
 }
 

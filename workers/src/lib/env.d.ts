@@ -13,6 +13,11 @@ interface OperationalSettings {
    * token its callers present; `npm start` writes a random one to `.dev.vars`. Unset in production.
    */
   DEMO_ORDERS_KEY?: string;
+  /**
+   * Milliseconds a visitor has to approve a changing action before it is declined; capped at,
+   * and by default, 60 s (`conversation/confirmations.ts`).
+   */
+  ACTION_CONFIRM_TIMEOUT_MS?: string;
 }
 
 declare namespace Cloudflare {

@@ -85,6 +85,7 @@ export const conversationMessagesRoutes = router()
             if (e.type === "delta") await sse.writeSSE({ event: "delta", data: JSON.stringify({ message_id: e.message_id, delta: e.delta, seq: e.seq }) });
             else if (e.type === "response") await sse.writeSSE({ event: "response", data: JSON.stringify(e.message) });
             else if (e.type === "escalation") await sse.writeSSE({ event: "escalation", data: JSON.stringify(e) });
+            else if (e.type === "tool") await sse.writeSSE({ event: "tool", data: JSON.stringify({ call_id: e.call_id, name: e.name, status: e.status }) });
             else if (e.type === "error") await sse.writeSSE({ event: "error", data: JSON.stringify({ code: e.code, message: e.message }) });
           }
         });

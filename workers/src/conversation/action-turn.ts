@@ -1,0 +1,111 @@
+/**
+ * The business's actions in a conversation's answering turn: a procedure the visitor's words
+ * trigger answers without a model (its call's `tool` events to every socket, the call stored on
+ * the answer), the tools a tool-capable model is offered (events forwarded, changing calls
+ * confirmed by the visitor), and what a failed call leaves for the agent a hand-off reaches.
+ */
+import { runProcedureTurn } from "../actions/turn";
+import type { ToolCallRecord } from "../actions/run-action";
+import { newId } from "../lib/ids";
+import { nowIso } from "../lib/time";
+import type { AnswerTools } from "./answer-tools";
+import { confirmTimeoutMs } from "./confirmations";
+import { requireConversation, type ConversationContext } from "./conversation-context";
+import { verifiedIdentityOf } from "./conversation-view";
+import { openEscalation } from "./open-escalation";
+import type { MessageView, ToolCallView } from "./protocol";
+
+/** The conversation's actions context: who the calls run for (the verified visitor, if any). */
+function turnOf(cx: ConversationContext) {
+  const conv = requireConversation(cx.store);
+  return { workspaceId: conv.workspace_id, assistantId: conv.assistant_id, conversationId: conv.id, identity: verifiedIdentityOf(conv) };
+}
+
+/**
+ * Whether a failed call is one a person should look at: the service failed or did not answer.
+ * A refusal for an unverified visitor, arguments that do not fit, or a 404 (nothing found) are
+ * answered honestly to the visitor and need no one.
+ */
+export function needsAgent(call: Pick<ToolCallView, "status" | "error">): boolean {
+  if (call.status !== "failed") return false;
+  const error = call.error ?? "";
+  return !/verified visitor|arguments do not fit|not valid JSON|no tool named|step limit|\b404\b/i.test(error);
+}
+
+/** The note an escalation carries for the agent: which calls failed and why; null when none did. */
+export function failedCallsNote(calls: readonly ToolCallView[]): string | null {
+  const failed = calls.filter(needsAgent);
+  if (failed.length === 0) return null;
+  return `An action failed while answering: ${failed.map((c) => `${c.name} (${c.call_id}): ${c.error ?? "failed"}`).join("; ")}`.slice(0, 1_000);
+}
+
+/** The visitor's sockets told of a call's state, and the changing ones confirmed by the visitor. */
+export function answerToolsFor(cx: ConversationContext, replyTo: string, signal: AbortSignal): AnswerTools {
+  return {
+    turn: turnOf(cx),
+    onEvent(event) {
+      // The wire knows running, done and failed; a declined call was answered by the visitor themselves.
+      if (event.status === "declined") return;
+      cx.fanOut.broadcast({ type: "tool", call_id: event.call_id, name: event.name, status: event.status }, undefined, replyTo);
+    },
+    confirm(call) {
+      const answer = cx.confirmations.wait(call.call_id, confirmTimeoutMs(cx.env), signal);
+      cx.fanOut.broadcast({ type: "confirm_request", call_id: call.call_id, name: call.name, summary: call.summary }, undefined, replyTo);
+      return answer;
+    },
+  };
+}
+
+/** A stored procedure call as the answer's `tool_calls` show it. */
+function storedCall(call: ToolCallRecord): ToolCallView {
+  return call as ToolCallView;
+}
+
+/**
+ * Answers `question` with the procedure its words trigger, if any: the call's `running` and
+ * `done`/`failed` events, the answer streamed and stored with its call, a hand-off (with the
+ * call's error for the agent) when the service failed and the assistant hands off at all.
+ * False when no procedure matched (the turn goes on to retrieval).
+ */
+export async function answerWithProcedure(cx: ConversationContext, question: MessageView, language: string, started: number): Promise<boolean> {
+  const { store, fanOut } = cx;
+  const turn = turnOf(cx);
+  const ran = await runProcedureTurn(cx.env, { ...turn, text: question.content, language });
+  if (!ran) return false;
+  const call = storedCall(ran.call);
+
+  const answerId = newId("message");
+  store.insertMessage({ id: answerId, sender_type: "assistant", content: "", status: "streaming", language, reply_to: question.id, created_at: nowIso() });
+  fanOut.broadcast({ type: "typing", sender_type: "assistant" }, undefined, question.id);
+  fanOut.broadcast({ type: "tool", call_id: call.call_id, name: call.name, status: "running" }, undefined, question.id);
+  fanOut.broadcast({ type: "tool", call_id: call.call_id, name: call.name, status: call.status === "done" ? "done" : "failed" }, undefined, question.id);
+  store.appendChunk(answerId, 0, ran.answer);
+  fanOut.broadcast({ type: "delta", message_id: answerId, delta: ran.answer, seq: 0 }, undefined, question.id);
+
+  const final = store.finishAnswer(
+    answerId,
+    {
+      content: ran.answer,
+      status: "complete",
+      sources: [],
+      confidence: call.status === "done" ? 1 : 0,
+      tokens_used: 0,
+      latency_ms: Date.now() - started,
+      cost_usd: 0,
+      model: null,
+      tool_calls: [call],
+    },
+    nowIso(),
+  );
+  store.setAnswerState(question.id, "answered");
+  store.outbox.enqueue("message", answerId);
+  store.outbox.enqueue("conversation", turn.conversationId);
+  fanOut.broadcast({ type: "response", message: final }, undefined, question.id);
+  cx.emit({ type: "message.answered", latency_ms: final.latency_ms, tokens: 0, cost_usd: 0, properties: { confidence: final.confidence, status: "complete", procedure: call.name } });
+
+  const note = failedCallsNote([call]);
+  const threshold = store.assistantConfig.get()?.config?.escalation_threshold ?? 1;
+  if (note && threshold > 0 && requireConversation(store).status !== "escalated") openEscalation(cx, "no_match", note, question.id);
+  cx.flushSoon();
+  return true;
+}
