@@ -14,7 +14,7 @@ import { MAX_CLIENT_ID_CHARS, RAW_MESSAGE_CHARS } from "./protocol-limits";
 // The limits the server enforces, and the REST API's views the events carry, from where they are defined.
 export { MAX_CLIENT_ID_CHARS, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, RAW_MESSAGE_CHARS } from "./protocol-limits";
 export type { Conversation, ConversationStatus } from "./api/conversations";
-export type { MessageStatus, SenderType, Source } from "./api/messages";
+export type { MessageStatus, SenderType, Source, ToolCall } from "./api/messages";
 
 /** A message as the API and the socket show it (the REST API's `Message`). */
 export type MessageView = z.infer<typeof MessageSchema>;
@@ -34,6 +34,8 @@ export const ClientFrame = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("stop") }),
   z.strictObject({ type: z.literal("resume"), after: z.string().max(100).nullable().optional() }),
   z.strictObject({ type: z.literal("ping") }),
+  /** The visitor's answer to a `confirm_request` (visitor sockets only). */
+  z.strictObject({ type: z.literal("confirm"), call_id: z.string().min(1).max(MAX_CLIENT_ID_CHARS), approve: z.boolean() }),
 ]);
 /** A frame a client sends. */
 export type ClientFrame = z.infer<typeof ClientFrame>;
@@ -56,6 +58,15 @@ export const ServerEvent = z.discriminatedUnion("type", [
     ticket_id: z.string().nullable(),
     reason: EscalationReasonSchema,
   }),
+  /** An action the answer runs: `running` when it starts, then `done` or `failed`. */
+  z.object({
+    type: z.literal("tool"),
+    call_id: z.string(),
+    name: z.string(),
+    status: z.enum(["running", "done", "failed"]),
+  }),
+  /** A mutating action waits for the visitor's `confirm`; `summary` says what it will do. */
+  z.object({ type: z.literal("confirm_request"), call_id: z.string(), name: z.string(), summary: z.string() }),
   z.object({ type: z.literal("status"), status: ConversationStatusSchema, human_takeover: z.boolean() }),
   z.object({
     type: z.literal("error"),

@@ -14,6 +14,32 @@ export const SenderTypeSchema = z.enum(["visitor", "assistant", "human_agent", "
 /** Life of a message: assistant answers stream first; stopped and failed keep their partial text. */
 export const MessageStatusSchema = z.enum(["complete", "streaming", "stopped", "failed"]);
 
+/** Where one tool call of an answer ended (`declined`: the visitor refused a confirmation). */
+export const ToolCallStatusSchema = z.enum(["running", "done", "failed", "declined"]);
+
+/**
+ * JSON values for a call's arguments and result. Nested a fixed depth (four levels) rather than
+ * recursively: Durable Object RPC types cannot carry `unknown` or a recursive type.
+ */
+const JsonLeaf = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const nest = <T extends z.ZodType>(inner: T) => z.union([inner, z.array(inner), z.record(z.string(), inner)]);
+const JsonValueSchema = nest(nest(nest(nest(JsonLeaf))));
+
+/** One action an answer ran, with its arguments and result redacted (the result truncated). */
+export const ToolCallSchema = z
+  .object({
+    call_id: z.string(),
+    action_id: z.string().nullable(),
+    name: z.string(),
+    status: ToolCallStatusSchema,
+    /** Redacted. */
+    arguments: z.record(z.string(), JsonValueSchema),
+    /** Redacted and truncated; absent unless the call is done. */
+    result: JsonValueSchema.optional(),
+    error: z.string().optional(),
+  })
+  .openapi("ToolCall");
+
 /** A message as the API and the socket show it. */
 export const MessageSchema = z
   .object({
@@ -34,6 +60,8 @@ export const MessageSchema = z
     model: z.string().nullable(),
     client_id: z.string().nullable(),
     language: z.string().nullable(),
+    /** The actions this answer ran, in order; absent when it ran none. */
+    tool_calls: z.array(ToolCallSchema).optional(),
     created_at: isoTimestamp,
   })
   .openapi("Message");
@@ -62,5 +90,7 @@ export type Message = z.infer<typeof MessageSchema>;
 export type Source = z.infer<typeof SourceSchema>;
 /** Who wrote a message. */
 export type SenderType = z.infer<typeof SenderTypeSchema>;
+/** One action an answer ran. */
+export type ToolCall = z.infer<typeof ToolCallSchema>;
 /** Where a message is in its life. */
 export type MessageStatus = z.infer<typeof MessageStatusSchema>;
