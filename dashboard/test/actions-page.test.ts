@@ -45,7 +45,7 @@ describe("the actions page", () => {
       method: "POST",
       mutating: true,
       requires_verified: true,
-      headers_set: ["authorization"],
+      headers_set: ["Authorization"],
       response_fields: ["status"],
       triggers: { phrases: ["cancel my order"] },
     });
