@@ -68,7 +68,14 @@ describe("accessibility", () => {
     await api("POST", `/conversations/${conv.conversation_id}/messages`, { token: conv.token, body: { content: "I want to speak to a human" } });
     const lookup = await api("POST", `/assistants/${assistant.id}/actions`, {
       token,
-      body: { name: "lookup_order", description: "Looks up an order", url: "https://orders.demo.invalid/orders/{number}", headers: { Authorization: "Bearer x" }, requires_verified: true },
+      body: {
+        name: "lookup_order",
+        description: "Looks up an order",
+        url: "https://orders.demo.invalid/orders/{number}",
+        parameters: { type: "object", properties: { number: { type: "string" } }, required: ["number"] },
+        headers: { Authorization: "Bearer x" },
+        requires_verified: true,
+      },
     });
     await api("POST", `/actions/${lookup.id}/test`, { token, body: { arguments: { number: "1042" } } });
     await api("POST", "/team/invites", { token, body: { email: uniqueEmail("invitee"), role: "manager" } });
