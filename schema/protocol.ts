@@ -14,7 +14,7 @@ import { MAX_CLIENT_ID_CHARS, RAW_MESSAGE_CHARS } from "./protocol-limits";
 // The limits the server enforces, and the REST API's views the events carry, from where they are defined.
 export { MAX_CLIENT_ID_CHARS, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS, RAW_MESSAGE_CHARS } from "./protocol-limits";
 export type { Conversation, ConversationStatus } from "./api/conversations";
-export type { MessageStatus, SenderType, Source, ToolCallView } from "./api/messages";
+export type { MessageStatus, SenderType, Source, ToolCall } from "./api/messages";
 
 /** A message as the API and the socket show it (the REST API's `Message`). */
 export type MessageView = z.infer<typeof MessageSchema>;
@@ -58,6 +58,15 @@ export const ServerEvent = z.discriminatedUnion("type", [
     ticket_id: z.string().nullable(),
     reason: EscalationReasonSchema,
   }),
+  /** An action the answer runs: `running` when it starts, then `done` or `failed`. */
+  z.object({
+    type: z.literal("tool"),
+    call_id: z.string(),
+    name: z.string(),
+    status: z.enum(["running", "done", "failed"]),
+  }),
+  /** A mutating action waits for the visitor's `confirm`; `summary` says what it will do. */
+  z.object({ type: z.literal("confirm_request"), call_id: z.string(), name: z.string(), summary: z.string() }),
   z.object({ type: z.literal("status"), status: ConversationStatusSchema, human_takeover: z.boolean() }),
   /** An action the answer calls changed state. */
   z.object({ type: z.literal("tool"), call_id: z.string(), name: z.string(), status: z.enum(["running", "done", "failed"]) }),

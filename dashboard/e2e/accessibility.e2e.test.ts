@@ -24,6 +24,7 @@ const SIGNED_IN_PAGES: readonly (readonly [string, (ids: { conversation: string;
   ["a document", (ids) => `/knowledge/${ids.document}`],
   ["assistants", () => "/assistants"],
   ["an assistant", (ids) => `/assistants/${ids.assistant}`],
+  ["an assistant's actions", (ids) => `/assistants/${ids.assistant}/actions`],
   ["analytics", () => "/analytics"],
   ["API keys", () => "/api-keys"],
   ["team", () => "/team"],
@@ -48,7 +49,7 @@ describe("accessibility", () => {
     admin = owner.page;
     const token = owner.token;
     // Content on every page: an assistant, a ready document, a conversation with an answer,
-    // an escalation, keys, an invitation, integration settings, audit entries.
+    // an escalation, an action with a test call, keys, an invitation, integration settings, audit entries.
     const assistant = await api("POST", "/assistants", { token, body: { name: "Helper", allowed_origins: [ORIGIN] } });
     const shipping = await api("POST", `/assistants/${assistant.id}/documents`, {
       token,
@@ -65,6 +66,18 @@ describe("accessibility", () => {
     });
     await api("POST", `/conversations/${conv.conversation_id}/messages`, { token: conv.token, body: { content: "How long does shipping take?" } });
     await api("POST", `/conversations/${conv.conversation_id}/messages`, { token: conv.token, body: { content: "I want to speak to a human" } });
+    const lookup = await api("POST", `/assistants/${assistant.id}/actions`, {
+      token,
+      body: {
+        name: "lookup_order",
+        description: "Looks up an order",
+        url: "https://orders.demo.invalid/orders/{number}",
+        parameters: { type: "object", properties: { number: { type: "string" } }, required: ["number"] },
+        headers: { Authorization: "Bearer x" },
+        requires_verified: true,
+      },
+    });
+    await api("POST", `/actions/${lookup.id}/test`, { token, body: { arguments: { number: "1042" } } });
     await api("POST", "/team/invites", { token, body: { email: uniqueEmail("invitee"), role: "manager" } });
     await api("PUT", "/integrations/slack", { token, body: { config: { team_id: "T1" }, secrets: { bot_token: "xoxb-1" } } });
     ids = { conversation: conv.conversation_id, assistant: assistant.id, document: shipping.id };

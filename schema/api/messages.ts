@@ -14,19 +14,28 @@ export const SenderTypeSchema = z.enum(["visitor", "assistant", "human_agent", "
 /** Life of a message: assistant answers stream first; stopped and failed keep their partial text. */
 export const MessageStatusSchema = z.enum(["complete", "streaming", "stopped", "failed"]);
 
-/** A stored JSON value, typed one level deep (deeper values are plain objects). */
-type StoredJson = string | number | boolean | null | object;
+/** Where one tool call of an answer ended (`declined`: the visitor refused a confirmation). */
+export const ToolCallStatusSchema = z.enum(["running", "done", "failed", "declined"]);
 
-/** One action an answer called (API.md "Actions and identity"); arguments and result are redacted. */
+/**
+ * JSON values for a call's arguments and result. Nested a fixed depth (four levels) rather than
+ * recursively: Durable Object RPC types cannot carry `unknown` or a recursive type.
+ */
+const JsonLeaf = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const nest = <T extends z.ZodType>(inner: T) => z.union([inner, z.array(inner), z.record(z.string(), inner)]);
+const JsonValueSchema = nest(nest(nest(nest(JsonLeaf))));
+
+/** One action an answer ran, with its arguments and result redacted (the result truncated). */
 export const ToolCallSchema = z
   .object({
     call_id: z.string(),
-    action_id: z.string(),
+    action_id: z.string().nullable(),
     name: z.string(),
-    status: z.enum(["running", "done", "failed", "declined"]),
-    // JSON values (redacted); typed shallowly so the view's type stays serialisable over RPC.
-    arguments: z.record(z.string(), z.custom<StoredJson>()),
-    result: z.custom<StoredJson>().optional(),
+    status: ToolCallStatusSchema,
+    /** Redacted. */
+    arguments: z.record(z.string(), JsonValueSchema),
+    /** Redacted and truncated; absent unless the call is done. */
+    result: JsonValueSchema.optional(),
     error: z.string().optional(),
   })
   .openapi("ToolCall");
@@ -51,7 +60,7 @@ export const MessageSchema = z
     model: z.string().nullable(),
     client_id: z.string().nullable(),
     language: z.string().nullable(),
-    /** The actions an answer called; absent when it called none. */
+    /** The actions this answer ran, in order; absent when it ran none. */
     tool_calls: z.array(ToolCallSchema).optional(),
     created_at: isoTimestamp,
   })
@@ -77,11 +86,11 @@ export const AgentMessageBody = z.strictObject({ content: z.string().min(1).max(
 
 /** A message as the API shows it. */
 export type Message = z.infer<typeof MessageSchema>;
-/** One action an answer called. */
-export type ToolCallView = z.infer<typeof ToolCallSchema>;
 /** One cited passage of an answer. */
 export type Source = z.infer<typeof SourceSchema>;
 /** Who wrote a message. */
 export type SenderType = z.infer<typeof SenderTypeSchema>;
+/** One action an answer ran. */
+export type ToolCall = z.infer<typeof ToolCallSchema>;
 /** Where a message is in its life. */
 export type MessageStatus = z.infer<typeof MessageStatusSchema>;

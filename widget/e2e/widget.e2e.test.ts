@@ -2,6 +2,8 @@
  * The widget in real headless Chromium against the running platform (`wrangler dev`, started by
  * e2e/global-setup.ts after building the widget). The host pages live on their own origin, so the
  * widget runs cross-origin exactly as on a customer's site.
+ * Over 400 lines: one browser session and seeded workspace serve every journey, which is what
+ * keeps this suite's start-up cost paid once.
  */
 import { analyzeAccessibility } from "../../e2e/axe";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -238,6 +240,42 @@ describe("the widget in a browser", () => {
       expect(open.violations, `${color} open: ${JSON.stringify(open.violations, null, 1)}`).toEqual([]);
       await page.context().close();
     }
+  });
+
+  it("shows an action's progress and a confirmation card that is keyboard usable, announced and accessible", async () => {
+    // The platform's socket, with server events of an action added on the way (their API.md shape).
+    const page = await (await browser.newContext()).newPage();
+    const confirms: unknown[] = [];
+    let toWidget: ((event: object) => void) | null = null;
+    await page.routeWebSocket(/\/ws\b/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        const frame = JSON.parse(String(m)) as { type: string };
+        if (frame.type === "confirm") confirms.push(frame);
+        else server.send(m);
+      });
+      server.onMessage((m) => ws.send(m));
+      toWidget = (event) => ws.send(JSON.stringify(event));
+    });
+    await page.goto(`${site.origin}/`);
+    await launcher(page).click();
+    await ask(page, QUESTION);
+    toWidget!({ type: "tool", call_id: "call_e2e_1", name: "lookup_order", status: "running" });
+    await expect.poll(() => page.locator("#edgedesk-widget .tl").first().textContent()).toBe("Working on it: lookup order…");
+    toWidget!({ type: "confirm_request", call_id: "call_e2e_2", name: "cancel_order", summary: "Cancel order 1042" });
+    const card = page.locator("#edgedesk-widget .cf");
+    await card.waitFor();
+    await expect.poll(() => page.evaluate(() => document.getElementById("edgedesk-widget")!.shadowRoot!.activeElement?.className)).toBe("cf");
+    expect(await page.locator("#edgedesk-widget [aria-live=assertive]").textContent()).toBe("Please confirm: Cancel order 1042");
+    const open = await analyzeAccessibility(page, WCAG_TAGS);
+    expect(open.violations, JSON.stringify(open.violations, null, 1)).toEqual([]);
+    await page.keyboard.press("Tab"); // from the card to its first button
+    await page.keyboard.press("Enter");
+    await expect.poll(() => confirms).toEqual([{ type: "confirm", call_id: "call_e2e_2", approve: true }]);
+    await expect.poll(() => card.textContent()).toContain("Approved.");
+    const answered = await analyzeAccessibility(page, WCAG_TAGS);
+    expect(answered.violations, JSON.stringify(answered.violations, null, 1)).toEqual([]);
+    await page.context().close();
   });
 
   it("takes the whole screen at 320 px wide and at 200% zoom, with nothing cut off, and keeps still for reduced motion", async () => {

@@ -95,9 +95,14 @@ export default function AssistantPage() {
         title={assistant.name}
         description={<code>{assistant.id}</code>}
         actions={
-          <Link className="button secondary" to={`/knowledge?assistant=${assistant.id}`}>
-            Knowledge base
-          </Link>
+          <>
+            <Link className="button secondary" to={`/assistants/${assistant.id}/actions`}>
+              Actions
+            </Link>
+            <Link className="button secondary" to={`/knowledge?assistant=${assistant.id}`}>
+              Knowledge base
+            </Link>
+          </>
         }
       />
       <div className="grid">

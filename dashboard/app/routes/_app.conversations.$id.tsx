@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useRef } from "react";
-import type { Assistant, Conversation, KnowledgeDocument, Message, Page, ResolvedConversation } from "../../../schema/api";
+import type { Assistant, Conversation, KnowledgeDocument, Message, Page, ResolvedConversation, ToolCall } from "../../../schema/api";
 import { useLiveConversation, type SocketInfo } from "../components/live-conversation";
 import { Badge, Csrf, errorsOf, Notice, PageHeader, SelectField, TextAreaField, useCsrf } from "../components/ui";
 import { api, loaderFailure, requireMe } from "../lib/auth.server";
@@ -274,6 +274,7 @@ function MessageItem({ message: m }: { message: Message }) {
         {m.status !== "complete" ? ` · ${m.status}` : ""}
       </div>
       <div className="message-body">{m.content}</div>
+      {m.tool_calls?.length ? <ToolCalls calls={m.tool_calls} /> : null}
       {m.sources.length > 0 ? (
         <details className="sources">
           <summary>
@@ -290,5 +291,33 @@ function MessageItem({ message: m }: { message: Message }) {
         </details>
       ) : null}
     </li>
+  );
+}
+
+/** What each tool call's status means to someone reading the conversation. */
+const TOOL_OUTCOME: Record<ToolCall["status"], string> = {
+  running: "running",
+  done: "done",
+  failed: "failed",
+  declined: "declined by the visitor",
+};
+
+/** The actions an answer ran: name, outcome, and the (redacted) arguments and result. */
+function ToolCalls({ calls }: { calls: ToolCall[] }) {
+  return (
+    <details className="sources tool-calls">
+      <summary>
+        {calls.length} action call{calls.length === 1 ? "" : "s"}: {calls.map((c) => `${c.name} (${TOOL_OUTCOME[c.status]})`).join(", ")}
+      </summary>
+      <ol>
+        {calls.map((c) => (
+          <li key={c.call_id} data-tool-call={c.call_id}>
+            <strong>{c.name}</strong> <Badge value={c.status} />
+            {c.error ? <div className="muted">{c.error}</div> : null}
+            <pre className="small">{JSON.stringify({ arguments: c.arguments, ...(c.result !== undefined && { result: c.result }) }, null, 2)}</pre>
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }

@@ -30,6 +30,9 @@ export interface Attachment {
   url: string;
 }
 
+/** What happened to the actions of the answer under way: the server's events, the visitor's answers. */
+export type ToolEvent = Extract<ServerEvent, { type: "tool" | "confirm_request" }> | Extract<ClientFrame, { type: "confirm" }>;
+
 /** Tells the embedding page's listeners (`EdgeDesk.on`). */
 export type EmitWidgetEvent = (event: WidgetEvent, detail?: unknown) => void;
 
@@ -59,6 +62,8 @@ export abstract class ConversationState {
   readonly visible = signal(false);
   readonly streaming = computed(() => this.messages.value.some((m) => m.status === "streaming"));
   readonly conversationId = signal<string | null>(null);
+  /** The actions of the answer under way, as events (`rich.js` draws them; cleared when it arrives). */
+  readonly tools = signal<ToolEvent[]>([]);
 
   /** Messages not acknowledged yet, oldest first; kept in this tab's storage, so a reload keeps them. */
   #outbox: OutboxEntry[];
@@ -112,6 +117,12 @@ export abstract class ConversationState {
     this.frame({ type: "stop" });
   }
 
+  /** Answers a confirmation request, once; the card then shows the answer. */
+  confirm(callId: string, approve: boolean): void {
+    const frame = { type: "confirm", call_id: callId, approve } as const;
+    if (this.frame(frame)) this.tools.value = [...this.tools.value, frame];
+  }
+
   /** Tells agents the visitor is typing (throttled). */
   typingNow(): void {
     const now = Date.now();
@@ -133,6 +144,7 @@ export abstract class ConversationState {
       this.status.value = "active";
       this.takeover.value = false;
       this.typing.value = null;
+      this.tools.value = [];
       this.rated.value = rated;
       this.unread.value = 0;
       this.conversationId.value = conversationId;
@@ -220,6 +232,10 @@ export abstract class ConversationState {
       case "error":
         this.#onError(e);
         return;
+      case "confirm_request":
+      case "tool":
+        this.tools.value = [...this.tools.value, e];
+        return;
       default:
         return; // escalation (the status event that follows says it all), pong
     }
@@ -283,6 +299,7 @@ export abstract class ConversationState {
     batch(() => {
       this.messages.value = list;
       if (incoming.sender !== "visitor") this.typing.value = null;
+      if (finished) this.tools.value = [];
       if (finished && !this.visible.value) this.unread.value++;
     });
     if (finished) {

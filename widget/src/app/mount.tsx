@@ -49,7 +49,7 @@ export const mount: MountApp = (host: HostBridge): AppHandle => {
   // A conversation under way needs rich.js (Markdown, sources, attachments, rating).
   initRich(host.load, root, config.locale);
   effect(() => {
-    if (session.messages.value.length || session.conversationId.value) loadRich().catch(() => {});
+    if (session.messages.value.length || session.conversationId.value || session.tools.value.length) loadRich().catch(() => {});
   });
   // Replies that arrive while the panel is closed: a badge on the launcher, and in its name.
   const badge = document.createElement("span");

@@ -13,7 +13,7 @@ import { confirmTimeoutMs } from "./confirmations";
 import { requireConversation, type ConversationContext } from "./conversation-context";
 import { verifiedIdentityOf } from "./conversation-view";
 import { openEscalation } from "./open-escalation";
-import type { MessageView, ToolCallView } from "./protocol";
+import type { MessageView, ToolCall } from "./protocol";
 
 /** The conversation's actions context: who the calls run for (the verified visitor, if any). */
 function turnOf(cx: ConversationContext) {
@@ -26,14 +26,14 @@ function turnOf(cx: ConversationContext) {
  * A refusal for an unverified visitor, arguments that do not fit, or a 404 (nothing found) are
  * answered honestly to the visitor and need no one.
  */
-export function needsAgent(call: Pick<ToolCallView, "status" | "error">): boolean {
+export function needsAgent(call: Pick<ToolCall, "status" | "error">): boolean {
   if (call.status !== "failed") return false;
   const error = call.error ?? "";
   return !/verified visitor|arguments do not fit|not valid JSON|no tool named|step limit|\b404\b/i.test(error);
 }
 
 /** The note an escalation carries for the agent: which calls failed and why; null when none did. */
-export function failedCallsNote(calls: readonly ToolCallView[]): string | null {
+export function failedCallsNote(calls: readonly ToolCall[]): string | null {
   const failed = calls.filter(needsAgent);
   if (failed.length === 0) return null;
   return `An action failed while answering: ${failed.map((c) => `${c.name} (${c.call_id}): ${c.error ?? "failed"}`).join("; ")}`.slice(0, 1_000);
@@ -57,8 +57,8 @@ export function answerToolsFor(cx: ConversationContext, replyTo: string, signal:
 }
 
 /** A stored procedure call as the answer's `tool_calls` show it. */
-function storedCall(call: ToolCallRecord): ToolCallView {
-  return call as ToolCallView;
+function storedCall(call: ToolCallRecord): ToolCall {
+  return call as ToolCall;
 }
 
 /**

@@ -8,7 +8,7 @@ import { listToolsForModel, runToolCall, type ModelTool, type TurnContext } from
 import { redactForStorage, redactMessage } from "../actions/redact";
 import type { ChatModel, ChatRequest, ValidToolCall } from "../llm/chat-model";
 import type { ToolCallRecord as LoopRecord, ToolEvent, ToolLoopOptions } from "../llm/tool-loop";
-import type { ToolCallView } from "./protocol";
+import type { ToolCall } from "./protocol";
 
 /** Most model calls for one answer: a lookup, a follow-up, and the answer in text. */
 export const TOOL_LOOP_MAX_STEPS = 4;
@@ -50,12 +50,12 @@ export async function toolLoopOptions(
   tools: AnswerTools,
   model: ChatModel,
   request: ChatRequest,
-): Promise<{ options: ToolLoopOptions; stored: (records: readonly LoopRecord[]) => ToolCallView[] } | null> {
+): Promise<{ options: ToolLoopOptions; stored: (records: readonly LoopRecord[]) => ToolCall[] } | null> {
   if (!model.supportsTools) return null;
   const available: ModelTool[] = await listToolsForModel(env, tools.turn);
   if (available.length === 0) return null;
   const byName = new Map(available.map((t) => [t.name, t]));
-  const ran = new Map<string, ToolCallView>();
+  const ran = new Map<string, ToolCall>();
 
   const options: ToolLoopOptions = {
     model,
@@ -66,7 +66,7 @@ export async function toolLoopOptions(
     maxResultChars: TOOL_RESULT_MAX_CHARS,
     async execute(call: ValidToolCall) {
       const { call: record, content } = await runToolCall(env, tools.turn, { name: call.name, arguments: call.arguments });
-      ran.set(call.call_id, { ...(record as ToolCallView), call_id: call.call_id });
+      ran.set(call.call_id, { ...(record as ToolCall), call_id: call.call_id });
       if ("error" in content) throw new Error(content.error);
       return content.result;
     },
@@ -75,7 +75,7 @@ export async function toolLoopOptions(
     onEvent: (event) => tools.onEvent(event),
   };
 
-  const stored = (records: readonly LoopRecord[]): ToolCallView[] =>
+  const stored = (records: readonly LoopRecord[]): ToolCall[] =>
     records.map((rec) => {
       const done = ran.get(rec.call_id);
       return {
@@ -83,7 +83,7 @@ export async function toolLoopOptions(
         action_id: done?.action_id ?? byName.get(rec.name)?.id ?? "",
         name: rec.name,
         status: rec.status,
-        arguments: done?.arguments ?? (redactForStorage(rec.arguments ?? {}) as ToolCallView["arguments"]),
+        arguments: done?.arguments ?? (redactForStorage(rec.arguments ?? {}) as ToolCall["arguments"]),
         ...(rec.status === "done" && done && "result" in done ? { result: done.result } : {}),
         ...(rec.error ? { error: redactMessage(rec.error) } : {}),
       };

@@ -15,7 +15,7 @@ import { runToolLoop, type ToolLoopResult } from "../llm/tool-loop";
 import type { ChatChunk, ChatRequest } from "../llm/chat-model";
 import { TOOL_FAILURE_TEXT, toolLoopOptions, type AnswerTools } from "./answer-tools";
 import { assemblePrompt } from "./prompt";
-import type { ToolCallView } from "./protocol";
+import type { ToolCall } from "./protocol";
 
 /**
  * Longest answer kept, in characters: far beyond any support answer, and it keeps every
@@ -64,7 +64,7 @@ export interface AnswerOutcome {
   finish_reason: string;
   error: { code: string; message: string } | null;
   /** The actions the model called, as stored on the answer (empty when none). */
-  tool_calls: ToolCallView[];
+  tool_calls: ToolCall[];
 }
 
 /**

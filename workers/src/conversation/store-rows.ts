@@ -1,7 +1,7 @@
 /**
  * The rows of a conversation object's tables and how each becomes what the API shows.
  */
-import type { ConversationStatus, EscalationView, MessageStatus, MessageView, SenderType, Source, ToolCallView } from "./protocol";
+import type { ConversationStatus, EscalationView, MessageStatus, MessageView, SenderType, Source, ToolCall } from "./protocol";
 
 /** A row as SqlStorage returns it: its index signature is narrowed once, in the store. */
 export type Row = Record<string, SqlStorageValue>;
@@ -81,7 +81,7 @@ export interface AnswerFields {
   cost_usd?: number;
   model?: string | null;
   /** The actions the answer called; none stored when empty. */
-  tool_calls?: ToolCallView[];
+  tool_calls?: ToolCall[];
 }
 
 /** A message row as the API and the sockets show it. */
@@ -103,7 +103,7 @@ export function toMessageView(r: MessageRow, conversationId: string): MessageVie
     model: r.model,
     client_id: r.client_id,
     language: r.language,
-    ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as ToolCallView[] } : {}),
+    ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as ToolCall[] } : {}),
     created_at: r.created_at,
   };
 }

@@ -6,6 +6,7 @@ import { attach, Files } from "../../rich/attach";
 import { Body } from "../../rich/body";
 import { Restart, spoken, Typing } from "../../rich/extras";
 import { Rating } from "../../rich/rating";
+import { Tools } from "../../rich/tools";
 import type { WidgetConfig } from "../../shared/types";
 import { translator } from "../i18n";
 import { rich } from "../rich";
@@ -30,7 +31,7 @@ const t = translator(en);
 let container: HTMLElement;
 
 beforeAll(() => {
-  rich.value = { Body, Files, attach, Rating, Restart, Typing, spoken, css: "" };
+  rich.value = { Body, Files, attach, Rating, Restart, Typing, Tools, spoken, css: "" };
 });
 beforeEach(() => {
   FakeSocket.all = [];

@@ -120,6 +120,7 @@ export function Panel({ config, session, t, focusOnOpen, onClose }: PanelProps) 
         {messages.map((m) => (
           <Message key={m.key} message={m} session={session} t={t} />
         ))}
+        {r && <r.Tools session={session} t={t} />}
         {typing && r && <r.Typing who={t(typing === "human_agent" ? "agent" : "assistant")} t={t} />}
         {status === "resolved" && <p class="note ctr">{t("resolved")}</p>}
       </div>

@@ -1,0 +1,131 @@
+import { render } from "preact";
+import { act } from "preact/test-utils";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import en from "../i18n/en.json";
+import { FakeSocket, settle, testSession, view } from "../../test/test-support";
+import { Panel } from "../app/components/panel";
+import { translator } from "../app/i18n";
+import { rich } from "../app/rich";
+import type { WidgetConfig } from "../shared/types";
+import { attach, Files } from "./attach";
+import { Body } from "./body";
+import { Restart, spoken, Typing } from "./extras";
+import { Rating } from "./rating";
+import { Tools, toolsOf } from "./tools";
+
+const config: WidgetConfig = {
+  assistantId: "ast_test00000000",
+  publishableKey: "pk_live_test",
+  position: "bottom-right",
+  locale: "en",
+  rtl: false,
+  openOnLoad: false,
+  launcherHidden: false,
+  theme: { primary: "#2557d6", onPrimary: "#ffffff", accent: "#2557d6" },
+  apiBase: "http://api.test",
+  title: null,
+  greeting: null,
+  avatarUrl: null,
+};
+const t = translator(en);
+let container: HTMLElement;
+
+beforeAll(() => {
+  rich.value = { Body, Files, attach, Rating, Restart, Typing, Tools, spoken, css: "" };
+});
+beforeEach(() => {
+  FakeSocket.all = [];
+  container = document.createElement("div");
+  document.body.append(container);
+});
+afterEach(() => {
+  render(null, container);
+  container.remove();
+});
+
+/** The open panel of a conversation with one question sent, its socket open. */
+async function asking() {
+  const t0 = testSession();
+  await t0.session.start();
+  await act(() => render(<Panel config={config} session={t0.session} t={t} focusOnOpen onClose={() => {}} />, container));
+  t0.session.send("Where is my order 1042?");
+  await act(() => settle());
+  const ws = FakeSocket.last();
+  await act(() => ws.accept());
+  const $ = (sel: string) => container.querySelector<HTMLElement>(sel);
+  return { ...t0, ws, $ };
+}
+
+describe("tool progress", () => {
+  it("shows a line per call, running then done or failed, and clears them when the answer arrives", async () => {
+    const { ws, $, session } = await asking();
+    await act(() => ws.emit({ type: "tool", call_id: "call_1", name: "lookup_order", status: "running" }));
+    expect($(".tl")!.textContent).toBe("Working on it: lookup order…");
+    await act(() => ws.emit({ type: "tool", call_id: "call_2", name: "track-parcel", status: "running" }));
+    await act(() => ws.emit({ type: "tool", call_id: "call_1", name: "lookup_order", status: "done" }));
+    await act(() => ws.emit({ type: "tool", call_id: "call_2", name: "track-parcel", status: "failed" }));
+    const lines = [...container.querySelectorAll(".tl")].map((l) => [l.textContent, l.getAttribute("data-status")]);
+    expect(lines).toEqual([
+      ["Done: lookup order", "done"],
+      ["Couldn't complete: track parcel", "failed"],
+    ]);
+    await act(async () => {
+      ws.emit({ type: "response", message: view({ id: "msg_a", seq: 2, sender_type: "assistant", content: "It ships tomorrow." }) });
+      await settle(2);
+    });
+    expect(container.querySelectorAll(".tl")).toHaveLength(0);
+    expect(session.tools.value).toEqual([]);
+  });
+});
+
+describe("the confirmation card", () => {
+  it("is a labelled group that takes focus and is announced, and sends the visitor's approval once", async () => {
+    const { ws, $ } = await asking();
+    await act(() => ws.emit({ type: "confirm_request", call_id: "call_9", name: "cancel_order", summary: "Cancel order 1042 (2 items, $35.00)" }));
+    const card = $(".cf")!;
+    expect(card.getAttribute("role")).toBe("group");
+    expect(container.querySelector(`#${card.getAttribute("aria-labelledby")}`)!.textContent).toBe("Please confirm");
+    expect(container.querySelector(`#${card.getAttribute("aria-describedby")}`)!.textContent).toBe("Cancel order 1042 (2 items, $35.00)");
+    expect(document.activeElement).toBe(card);
+    expect($("[aria-live=assertive]")!.textContent).toBe("Please confirm: Cancel order 1042 (2 items, $35.00)");
+    const approve = [...card.querySelectorAll("button")].find((b) => b.textContent === "Approve")!;
+    await act(() => approve.click());
+    expect(ws.frames("confirm")).toEqual([{ type: "confirm", call_id: "call_9", approve: true }]);
+    expect(card.querySelectorAll("button")).toHaveLength(0); // answered: no second answer
+    expect(card.textContent).toContain("Approved.");
+    expect(document.activeElement).toBe(card);
+    expect($("[aria-live=assertive]")!.textContent).toBe("");
+    await act(() => ws.emit({ type: "tool", call_id: "call_9", name: "cancel_order", status: "done" }));
+    expect(card.textContent).toContain("Approved."); // the call going on does not expire an answered card
+  });
+
+  it("sends a decline", async () => {
+    const { ws, $ } = await asking();
+    await act(() => ws.emit({ type: "confirm_request", call_id: "call_7", name: "refund", summary: "Refund $12.00" }));
+    const decline = [...$(".cf")!.querySelectorAll("button")].find((b) => b.textContent === "Decline")!;
+    await act(() => decline.click());
+    expect(ws.frames("confirm")).toEqual([{ type: "confirm", call_id: "call_7", approve: false }]);
+    expect($(".cf")!.textContent).toContain("Declined.");
+  });
+
+  it("expires, unanswered, on a later tool event for its call", async () => {
+    const { ws, $ } = await asking();
+    await act(() => ws.emit({ type: "confirm_request", call_id: "call_5", name: "refund", summary: "Refund $12.00" }));
+    await act(() => ws.emit({ type: "tool", call_id: "call_5", name: "refund", status: "failed" }));
+    expect($(".cf")!.querySelectorAll("button")).toHaveLength(0);
+    expect($(".cf")!.textContent).toContain("This request is no longer needed.");
+    expect(ws.frames("confirm")).toHaveLength(0);
+  });
+});
+
+describe("toolsOf", () => {
+  it("keeps the first answer and ignores answers to calls after they expired", () => {
+    expect(
+      toolsOf([
+        { type: "confirm_request", call_id: "a", name: "refund", summary: "Refund" },
+        { type: "tool", call_id: "a", name: "refund", status: "running" },
+        { type: "confirm", call_id: "a", approve: true },
+      ]),
+    ).toEqual([{ id: "a", name: "refund", status: "running", summary: "Refund", answer: null }]);
+  });
+});
