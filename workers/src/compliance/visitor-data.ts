@@ -95,7 +95,7 @@ export async function exportVisitor(env: Env, workspaceId: string, visitorId: st
       status: view?.status ?? row.status,
       human_takeover: view?.human_takeover ?? row.human_takeover,
       satisfaction_score: view?.satisfaction_score ?? row.satisfaction_score,
-      satisfaction_comment: row.satisfaction_comment,
+      satisfaction_comment: view ? view.satisfaction_comment : row.satisfaction_comment,
       language: view?.language ?? null,
       metadata: (view?.metadata ?? row.metadata) as Record<string, unknown>,
       ...verifiedFields(view ?? { verified: row.verified, identity: row.identity as VerifiedIdentity | null }),

@@ -32,6 +32,8 @@ export interface ConversationView {
   status: ConversationStatus;
   human_takeover: boolean;
   satisfaction_score: number | null;
+  /** The visitor's words with their rating (the data export shows them; the API's view does not). */
+  satisfaction_comment: string | null;
   language: string | null;
   metadata: Record<string, MetadataValue>;
   /** The visitor proved who they are with the assistant's identity secret. */
@@ -79,6 +81,7 @@ export function toConversationView(c: ConversationRow): ConversationView {
     status: c.status,
     human_takeover: c.human_takeover === 1,
     satisfaction_score: c.satisfaction_score,
+    satisfaction_comment: c.satisfaction_comment,
     language: c.language,
     metadata: metadataOf(c),
     verified: verifiedIdentityOf(c) !== null,
