@@ -1,3 +1,4 @@
+// Over 400 lines: the helpers every bench shares (processes, HTTP, sizes, tables), each short and independent.
 /**
  * Helpers shared by the bench modules: paths, running wrangler, sizes and tables.
  * Files whose name starts with `_` are helpers; `run.mjs` does not run them as benches.

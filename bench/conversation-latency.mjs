@@ -1,3 +1,4 @@
+// Over 400 lines: one bench's scenario, client, measurements and report, kept together so that a run reads in one place.
 /**
  * The conversation engine under load, over WebSockets, with the offline `extractive` model.
  *

@@ -1,3 +1,4 @@
+// Over 400 lines: one bench's data generator, growth steps, measurements and report, kept together so that a run reads in one place.
 /**
  * The knowledge base through the public API of a local Worker (`wrangler dev`, offline
  * defaults: `hash` embedder, `local` vector store):

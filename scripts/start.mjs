@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// Over 400 lines: the start sequence (secrets, migrations, builds, wrangler, demo seeding, banner) reads top to bottom as one script.
 /**
  * `npm start`: the whole platform on this machine, offline, with no account and no secrets.
  *
