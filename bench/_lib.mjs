@@ -4,7 +4,7 @@
  * Files whose name starts with `_` are helpers; `run.mjs` does not run them as benches.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { descendantPids, listeningPorts, runtimeEntryPort } from "../scripts/lib/runtime-port.mjs";
@@ -292,45 +292,9 @@ export function processCpuMs(pid) {
   }
 }
 
-/**
- * Which of `pids` has a TCP socket listening on `port` (IPv4 or IPv6), from /proc/net/tcp*
- * and each process's open file descriptors; null when none does.
- */
+/** Which of `pids` has a TCP socket listening on `port` (IPv4 or IPv6); null when none does. */
 export function listeningPid(port, pids) {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
-  const inodes = new Set();
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(table, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      // local_address is cols[1] ("0100007F:1F90"), st is cols[3] ("0A" = LISTEN), inode cols[9].
-      if (cols.length > 9 && cols[3] === "0A" && cols[1].endsWith(`:${hexPort}`)) inodes.add(cols[9]);
-    }
-  }
-  if (inodes.size === 0) return null;
-  for (const pid of pids) {
-    let fds = [];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-        if (inode && inodes.has(inode)) return pid;
-      } catch {
-        // closed meanwhile
-      }
-    }
-  }
-  return null;
+  return pids.find((pid) => listeningPorts(pid).includes(port)) ?? null;
 }
 
 export { descendantPids, listeningPorts, runtimeEntryPort };
