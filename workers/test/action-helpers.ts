@@ -34,3 +34,29 @@ export async function createAction(t: Tenant, body: Record<string, unknown>) {
 /** `POST /actions/:id/test`. */
 export const testCall = (t: Tenant, id: string, body: Record<string, unknown>) => call("POST", `/api/v1/actions/${id}/test`, { token: t.token, body });
 
+/**
+ * The order lookup a business defines: the visitor's customer id comes from the verified
+ * identity (`x-identity`), whatever the model or the visitor sends.
+ */
+export const customerOrder = () => ({
+  name: "get_order_status",
+  description: "Look up the status of one of the visitor's orders",
+  method: "GET",
+  url: `${base()}/customers/{customer_id}/orders/{order_number}`,
+  parameters: {
+    type: "object",
+    properties: { order_number: { type: "string", pattern: "^\\d{4,}$" }, customer_id: { type: "string", "x-identity": "user_id" } },
+    required: ["order_number", "customer_id"],
+  },
+  response_fields: ["status", "carrier", "eta"],
+  requires_verified: true,
+});
+
+const encoder = new TextEncoder();
+
+/** HMAC-SHA256 of `userId` under `secret`, lower-case hex: what the business's backend computes. */
+export async function userHash(secret: string, userId: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(userId)));
+  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+}

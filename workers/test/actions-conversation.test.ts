@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { base, createAction, hits, uniq } from "./action-helpers";
+import { base, createAction, customerOrder, hits, uniq, userHash } from "./action-helpers";
 import { openSocket, type Event, type TestSocket } from "./conversation-helpers";
 import type { ScriptedTurn } from "./fake-llm-server";
 import { call, createAssistant, createSecretKey, signUp } from "./helpers";
@@ -13,13 +13,6 @@ import { call, createAssistant, createSecretKey, signUp } from "./helpers";
  */
 
 const SHOP = "https://shop.example.com";
-const encoder = new TextEncoder();
-
-async function userHash(secret: string, userId: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(userId)));
-  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** A shop: a workspace, an assistant answering with `model` (its prompts marked for the fake's script `script`), its widget key and identity secret. */
 async function shop(opts: { model?: string; script?: string; threshold?: number } = {}) {
@@ -77,20 +70,6 @@ async function ask(ws: TestSocket, content: string, timeoutMs = 10_000) {
 
 const toolEvents = (events: Event[]) => events.filter((e) => e.type === "tool").map((e) => `${e.name}:${e.status}`);
 
-/** The order lookup: the customer id is the verified visitor's, whatever the model sends. */
-const customerOrder = () => ({
-  name: "get_order_status",
-  description: "Look up the status of one of the visitor's orders",
-  method: "GET",
-  url: `${base()}/customers/{customer_id}/orders/{order_number}`,
-  parameters: {
-    type: "object",
-    properties: { order_number: { type: "string", pattern: "^\\d{4,}$" }, customer_id: { type: "string", "x-identity": "user_id" } },
-    required: ["order_number", "customer_id"],
-  },
-  response_fields: ["status", "carrier", "eta"],
-  requires_verified: true,
-});
 
 describe("the model's tool calls in a conversation", () => {
   let s: Shop;

@@ -4,7 +4,7 @@ import { getActionRow } from "../src/actions/action-store";
 import { runAction } from "../src/actions/run-action";
 import { listToolsForModel, runProcedureTurn, runToolCall } from "../src/actions/turn";
 import { createDb } from "../src/storage/db";
-import { base, createAction, hits, tenant, testCall, uniq, type Tenant } from "./action-helpers";
+import { base, createAction, customerOrder, hits, tenant, testCall, uniq, type Tenant } from "./action-helpers";
 import { call, createSecretKey } from "./helpers";
 
 /**
@@ -17,19 +17,9 @@ import { call, createSecretKey } from "./helpers";
 
 const API_KEY = "sk-order-api-0123456789";
 
-/** The order lookup a business defines: the visitor's customer id comes from the verified identity. */
-const customerOrder = () => ({
-  name: "get_order_status",
-  description: "Look up the status of one of the visitor's orders",
-  method: "GET",
-  url: `${base()}/customers/{customer_id}/orders/{order_number}`,
-  parameters: {
-    type: "object",
-    properties: { order_number: { type: "string", pattern: "^\\d{4,}$" }, customer_id: { type: "string", "x-identity": "user_id" } },
-    required: ["order_number", "customer_id"],
-  },
-  response_fields: ["status", "carrier", "eta"],
-  requires_verified: true,
+/** The order lookup, also run as a procedure: its phrases and order-number pattern, and an answer template. */
+const orderProcedure = () => ({
+  ...customerOrder(),
   triggers: { phrases: ["where is my order", "order status", "wo ist meine Bestellung"], patterns: { order_number: "\\b(\\d{4,})\\b" } },
   answer_template: "Order {order_number} is {status} with {carrier}, due {eta}.",
 });
@@ -42,7 +32,7 @@ beforeAll(async () => {
 
 describe("action definitions", () => {
   it("stores an action with write-only headers and shows their names only", async () => {
-    const created = await createAction(a, { ...customerOrder(), name: `orders_${uniq()}`, headers: { "X-Api-Key": API_KEY } });
+    const created = await createAction(a, { ...orderProcedure(), name: `orders_${uniq()}`, headers: { "X-Api-Key": API_KEY } });
     expect(created).toMatchObject({ kind: "http", method: "GET", mutating: false, requires_verified: true, headers_set: ["X-Api-Key"], enabled: true });
     expect(JSON.stringify(created)).not.toContain(API_KEY);
     const row = await getActionRow(createDb(env.DB), a.workspaceId, created.id);
@@ -71,7 +61,7 @@ describe("action definitions", () => {
   });
 
   it("lets managers read but only admins change", async () => {
-    const created = await createAction(a, { ...customerOrder(), name: `roles_${uniq()}` });
+    const created = await createAction(a, { ...orderProcedure(), name: `roles_${uniq()}` });
     const manager = await createSecretKey(a.token, "manager");
     const viewer = await createSecretKey(a.token, "viewer");
     expect((await call("GET", `/api/v1/actions/${created.id}`, { token: manager.key })).status).toBe(200);
@@ -94,20 +84,20 @@ describe("action definitions", () => {
     ["a pattern naming no parameter", { triggers: { phrases: ["order"], patterns: { zip: "\\d+" } } }],
     ["an invalid x-identity claim", { parameters: { type: "object", properties: { order_number: { type: "string" }, who: { type: "string", "x-identity": "password" } } } }],
   ])("refuses %s with 400", async (_, change) => {
-    const res = await call("POST", `/api/v1/assistants/${a.assistantId}/actions`, { token: a.token, body: { ...customerOrder(), name: `bad_${uniq()}`, ...change } });
+    const res = await call("POST", `/api/v1/assistants/${a.assistantId}/actions`, { token: a.token, body: { ...orderProcedure(), name: `bad_${uniq()}`, ...change } });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("invalid_request");
   });
 
   it("refuses a second action of the same name with 409", async () => {
     const name = `twice_${uniq()}`;
-    await createAction(a, { ...customerOrder(), name });
-    const res = await call("POST", `/api/v1/assistants/${a.assistantId}/actions`, { token: a.token, body: { ...customerOrder(), name } });
+    await createAction(a, { ...orderProcedure(), name });
+    const res = await call("POST", `/api/v1/assistants/${a.assistantId}/actions`, { token: a.token, body: { ...orderProcedure(), name } });
     expect(res.status).toBe(409);
   });
 
   it("keeps one workspace's actions invisible to another", async () => {
-    const created = await createAction(a, { ...customerOrder(), name: `private_${uniq()}` });
+    const created = await createAction(a, { ...orderProcedure(), name: `private_${uniq()}` });
     for (const [method, path, body] of [
       ["GET", `/api/v1/actions/${created.id}`, undefined],
       ["PATCH", `/api/v1/actions/${created.id}`, { enabled: false }],
@@ -129,7 +119,7 @@ describe("action definitions", () => {
 
 describe("running an action", () => {
   it("gives a verified visitor their order, with the chosen fields only", async () => {
-    const created = await createAction(a, { ...customerOrder(), name: `verified_${uniq()}` });
+    const created = await createAction(a, { ...orderProcedure(), name: `verified_${uniq()}` });
     const res = await testCall(a, created.id, { arguments: { order_number: "1042" }, identity: { user_id: "cust-1" } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "done", result: { status: "shipped", carrier: "DHL", eta: "2026-12-09" } });
@@ -138,7 +128,7 @@ describe("running an action", () => {
   });
 
   it("refuses an action that needs a verified visitor before any request is made", async () => {
-    const created = await createAction(a, { ...customerOrder(), name: `unverified_${uniq()}` });
+    const created = await createAction(a, { ...orderProcedure(), name: `unverified_${uniq()}` });
     const before = await hits("customers:cust-1");
     const res = await testCall(a, created.id, { arguments: { order_number: "1042", customer_id: "cust-1" } });
     expect(res.body.status).toBe("failed");
@@ -148,7 +138,7 @@ describe("running an action", () => {
   });
 
   it("overrides a user id the model supplies with the verified one", async () => {
-    const created = await createAction(a, { ...customerOrder(), name: `override_${uniq()}` });
+    const created = await createAction(a, { ...orderProcedure(), name: `override_${uniq()}` });
     const result = await runToolCall(
       env,
       { workspaceId: a.workspaceId, assistantId: a.assistantId, conversationId: null, identity: { user_id: "cust-2" } },
@@ -243,7 +233,7 @@ describe("running an action", () => {
 describe("procedures", () => {
   it("answers a verified visitor's order question from the action, before any model", async () => {
     const t = await tenant("Procedures");
-    await createAction(t, customerOrder());
+    await createAction(t, orderProcedure());
     const ctx = { workspaceId: t.workspaceId, assistantId: t.assistantId, conversationId: null };
     const turn = await runProcedureTurn(env, { ...ctx, identity: { user_id: "cust-1" }, text: "Hi, where is my order 1042?", language: "en" });
     expect(turn?.answer).toBe("Order 1042 is shipped with DHL, due 2026-12-09.");

@@ -6,17 +6,10 @@
 import { env } from "cloudflare:test";
 import { sign } from "hono/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { userHash } from "./action-helpers";
 import { call, createAssistant, createSecretKey, signUp } from "./helpers";
 
 const SHOP = "https://shop.example.com";
-const encoder = new TextEncoder();
-
-/** HMAC-SHA256 of `userId` under `secret`, lower-case hex: what the business's backend computes. */
-async function userHash(secret: string, userId: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(userId)));
-  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 const nowS = () => Math.floor(Date.now() / 1000);
 
