@@ -7,8 +7,8 @@ import type { ServerResponse } from "node:http";
  * content block per call and sends its input as `input_json_delta` pieces. Runs in Node.
  */
 
-/** Input tokens reported for a scripted turn (the same as for the fake's plain answers). */
-const SCRIPTED_INPUT_TOKENS = 57;
+/** Input tokens the fake reports for every request, scripted or not. */
+export const FAKE_INPUT_TOKENS = 57;
 const ARGUMENT_PIECES = 3; // the arguments of a call arrive in this many pieces, cut mid-token
 
 /** One tool call of a scripted turn. */
@@ -29,7 +29,8 @@ export interface ScriptedTurn {
   output_tokens?: number;
 }
 
-type Send = (event: string | null, data: unknown) => void;
+/** Writes one server-sent event (`event` null: a data-only event, as OpenAI sends). */
+export type Send = (event: string | null, data: unknown) => void;
 
 /** Streams `turn` as `provider` would, then ends the response. */
 export function streamScriptedTurn(res: ServerResponse, provider: "openai" | "anthropic", body: unknown, turn: ScriptedTurn): void {
@@ -56,13 +57,36 @@ function inPieces(text: string, count: number): string[] {
 
 type Call = ScriptedToolCall & { pieces: string[] };
 
-function openAITurn(send: Send, body: unknown, words: string[], calls: Call[], outputTokens: number): void {
+/**
+ * OpenAI chat.completion.chunk events for `body`'s request: `chunk` builds one delta's event,
+ * `end` sends the usage chunk (when `include_usage` is asked) and `[DONE]`.
+ */
+export function openAIChunks(body: unknown) {
   const request = (body ?? {}) as { model?: string; stream_options?: { include_usage?: boolean } };
   const includeUsage = request.stream_options?.include_usage === true;
   const base = { id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1_700_000_000, model: request.model ?? "gpt-4o-mini", system_fingerprint: "fp_fake" };
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
-    send(null, { ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...(includeUsage ? { usage: null } : {}) });
+  return {
+    chunk: (delta: Record<string, unknown>, finishReason: string | null) => ({
+      ...base,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...(includeUsage ? { usage: null } : {}),
+    }),
+    end: (send: Send, outputTokens: number) => {
+      if (includeUsage) {
+        send(null, {
+          ...base,
+          choices: [],
+          usage: { prompt_tokens: FAKE_INPUT_TOKENS, completion_tokens: outputTokens, total_tokens: FAKE_INPUT_TOKENS + outputTokens },
+        });
+      }
+      send(null, "[DONE]");
+    },
+  };
+}
 
+function openAITurn(send: Send, body: unknown, words: string[], calls: Call[], outputTokens: number): void {
+  const events = openAIChunks(body);
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null) => send(null, events.chunk(delta, finishReason));
   chunk({ role: "assistant", content: words.length > 0 ? "" : null, refusal: null }, null);
   for (const word of words) chunk({ content: word }, null);
   for (const [index, call] of calls.entries()) {
@@ -70,14 +94,7 @@ function openAITurn(send: Send, body: unknown, words: string[], calls: Call[], o
     for (const piece of call.pieces) chunk({ tool_calls: [{ index, function: { arguments: piece } }] }, null);
   }
   chunk({}, calls.length > 0 ? "tool_calls" : "stop");
-  if (includeUsage) {
-    send(null, {
-      ...base,
-      choices: [],
-      usage: { prompt_tokens: SCRIPTED_INPUT_TOKENS, completion_tokens: outputTokens, total_tokens: SCRIPTED_INPUT_TOKENS + outputTokens },
-    });
-  }
-  send(null, "[DONE]");
+  events.end(send, outputTokens);
 }
 
 function anthropicTurn(send: Send, body: unknown, words: string[], calls: Call[], outputTokens: number): void {
@@ -92,7 +109,7 @@ function anthropicTurn(send: Send, body: unknown, words: string[], calls: Call[]
       model: request.model ?? "claude-3-5-haiku-latest",
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: SCRIPTED_INPUT_TOKENS, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      usage: { input_tokens: FAKE_INPUT_TOKENS, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
     },
   });
   let index = 0;

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { header, listenLocally, nextStep, readBody, type RunningFake } from "./fake-http";
-import { streamScriptedTurn, type ScriptedTurn } from "./fake-llm-script";
+import { FAKE_INPUT_TOKENS, openAIChunks, streamScriptedTurn, type ScriptedTurn, type Send } from "./fake-llm-script";
 
 export type { ScriptedTurn } from "./fake-llm-script";
+export { FAKE_INPUT_TOKENS } from "./fake-llm-script";
 
 /**
  * A local stand-in for the OpenAI and Anthropic APIs that speaks their real streaming wire
@@ -36,8 +37,6 @@ export type { ScriptedTurn } from "./fake-llm-script";
 
 /** The answer the fake streams, one word per delta. */
 export const FAKE_ANSWER = "Refunds are processed within 5 business days [1].";
-/** Input tokens the fake reports for every request. */
-export const FAKE_INPUT_TOKENS = 57;
 const DRIP_INTERVAL_MS = 40; // slow enough to abort between words, fast enough for a test
 const DRIP_WORDS = 200; // ~8 s of dripping: far longer than any abort test waits
 const PARTIAL_WORDS = 3; // words sent before a scripted mid-stream failure
@@ -241,7 +240,6 @@ async function streamAnswer(
   res.end();
 }
 
-type Send = (event: string | null, data: unknown) => void;
 
 /** The events of one provider's stream. */
 interface Wire {
@@ -253,27 +251,13 @@ interface Wire {
 
 /** OpenAI chat.completion.chunk events, with the usage chunk when `include_usage` is asked. */
 function openAIWire(body: unknown): Wire {
-  const request = (body ?? {}) as { model?: string; stream_options?: { include_usage?: boolean } };
-  const includeUsage = request.stream_options?.include_usage === true;
-  const base = { id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1_700_000_000, model: request.model ?? "gpt-4o-mini", system_fingerprint: "fp_fake" };
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
-    ...base,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-    ...(includeUsage ? { usage: null } : {}),
-  });
+  const events = openAIChunks(body);
   return {
-    start: (send) => send(null, chunk({ role: "assistant", content: "", refusal: null }, null)),
-    delta: (send, text) => send(null, chunk({ content: text }, null)),
+    start: (send) => send(null, events.chunk({ role: "assistant", content: "", refusal: null }, null)),
+    delta: (send, text) => send(null, events.chunk({ content: text }, null)),
     finish: (send, outputTokens) => {
-      send(null, chunk({}, "stop"));
-      if (includeUsage) {
-        send(null, {
-          ...base,
-          choices: [],
-          usage: { prompt_tokens: FAKE_INPUT_TOKENS, completion_tokens: outputTokens, total_tokens: FAKE_INPUT_TOKENS + outputTokens },
-        });
-      }
-      send(null, "[DONE]");
+      send(null, events.chunk({}, "stop"));
+      events.end(send, outputTokens);
     },
     error: (send) => send(null, { error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }),
   };
