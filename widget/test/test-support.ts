@@ -2,8 +2,17 @@
  * Stand-ins for the widget's unit tests: a WebSocket the test drives frame by frame, the
  * platform's REST API speaking its real shapes, and an in-memory Storage.
  */
+import { render } from "preact";
+import { afterEach, beforeAll, beforeEach } from "vitest";
 import type { MessageView, SocketEvent } from "../../schema/protocol";
+import { rich } from "../src/app/rich";
 import { ChatSession, type SessionOptions } from "../src/app/session";
+import { attach, Files } from "../src/rich/attach";
+import { Body } from "../src/rich/body";
+import { Restart, spoken, Typing } from "../src/rich/extras";
+import { Rating } from "../src/rich/rating";
+import { Tools } from "../src/rich/tools";
+import type { WidgetConfig } from "../src/shared/types";
 
 /** A WebSocket whose server side is the test. */
 export class FakeSocket {
@@ -184,4 +193,41 @@ export function testSession(overrides: Partial<SessionOptions> & { api?: FakeApi
 /** Lets pending promises and microtasks run. */
 export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+/** A widget configuration as the loader hands it to the app. */
+export const TEST_CONFIG: WidgetConfig = {
+  assistantId: "ast_test00000000",
+  publishableKey: "pk_live_test",
+  position: "bottom-right",
+  locale: "en",
+  rtl: false,
+  openOnLoad: false,
+  launcherHidden: false,
+  theme: { primary: "#2557d6", onPrimary: "#ffffff", accent: "#2557d6" },
+  apiBase: "http://api.test",
+  title: null,
+  greeting: null,
+  avatarUrl: null,
+};
+
+/**
+ * For tests that render the panel: the lazily loaded rich components in place, no sockets left
+ * from the test before, and a fresh container in the document for each test, emptied after it.
+ */
+export function panelPage(): { container: HTMLElement } {
+  const page = { container: document.createElement("div") };
+  beforeAll(() => {
+    rich.value = { Body, Files, attach, Rating, Restart, Typing, Tools, spoken, css: "" };
+  });
+  beforeEach(() => {
+    FakeSocket.all = [];
+    page.container = document.createElement("div");
+    document.body.append(page.container);
+  });
+  afterEach(() => {
+    render(null, page.container);
+    page.container.remove();
+  });
+  return page;
 }

@@ -1,58 +1,25 @@
 import { render } from "preact";
 import { act } from "preact/test-utils";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
-import { FakeSocket, settle, testSession, view } from "../../test/test-support";
+import { FakeSocket, panelPage, settle, testSession, TEST_CONFIG, view } from "../../test/test-support";
 import { Panel } from "../app/components/panel";
 import { translator } from "../app/i18n";
-import { rich } from "../app/rich";
-import type { WidgetConfig } from "../shared/types";
-import { attach, Files } from "./attach";
-import { Body } from "./body";
-import { Restart, spoken, Typing } from "./extras";
-import { Rating } from "./rating";
-import { Tools, toolsOf } from "./tools";
+import { toolsOf } from "./tools";
 
-const config: WidgetConfig = {
-  assistantId: "ast_test00000000",
-  publishableKey: "pk_live_test",
-  position: "bottom-right",
-  locale: "en",
-  rtl: false,
-  openOnLoad: false,
-  launcherHidden: false,
-  theme: { primary: "#2557d6", onPrimary: "#ffffff", accent: "#2557d6" },
-  apiBase: "http://api.test",
-  title: null,
-  greeting: null,
-  avatarUrl: null,
-};
 const t = translator(en);
-let container: HTMLElement;
-
-beforeAll(() => {
-  rich.value = { Body, Files, attach, Rating, Restart, Typing, Tools, spoken, css: "" };
-});
-beforeEach(() => {
-  FakeSocket.all = [];
-  container = document.createElement("div");
-  document.body.append(container);
-});
-afterEach(() => {
-  render(null, container);
-  container.remove();
-});
+const page = panelPage();
 
 /** The open panel of a conversation with one question sent, its socket open. */
 async function asking() {
   const t0 = testSession();
   await t0.session.start();
-  await act(() => render(<Panel config={config} session={t0.session} t={t} focusOnOpen onClose={() => {}} />, container));
+  await act(() => render(<Panel config={TEST_CONFIG} session={t0.session} t={t} focusOnOpen onClose={() => {}} />, page.container));
   t0.session.send("Where is my order 1042?");
   await act(() => settle());
   const ws = FakeSocket.last();
   await act(() => ws.accept());
-  const $ = (sel: string) => container.querySelector<HTMLElement>(sel);
+  const $ = (sel: string) => page.container.querySelector<HTMLElement>(sel);
   return { ...t0, ws, $ };
 }
 
@@ -64,7 +31,7 @@ describe("tool progress", () => {
     await act(() => ws.emit({ type: "tool", call_id: "call_2", name: "track-parcel", status: "running" }));
     await act(() => ws.emit({ type: "tool", call_id: "call_1", name: "lookup_order", status: "done" }));
     await act(() => ws.emit({ type: "tool", call_id: "call_2", name: "track-parcel", status: "failed" }));
-    const lines = [...container.querySelectorAll(".tl")].map((l) => [l.textContent, l.getAttribute("data-status")]);
+    const lines = [...page.container.querySelectorAll(".tl")].map((l) => [l.textContent, l.getAttribute("data-status")]);
     expect(lines).toEqual([
       ["Done: lookup order", "done"],
       ["Couldn't complete: track parcel", "failed"],
@@ -73,7 +40,7 @@ describe("tool progress", () => {
       ws.emit({ type: "response", message: view({ id: "msg_a", seq: 2, sender_type: "assistant", content: "It ships tomorrow." }) });
       await settle(2);
     });
-    expect(container.querySelectorAll(".tl")).toHaveLength(0);
+    expect(page.container.querySelectorAll(".tl")).toHaveLength(0);
     expect(session.tools.value).toEqual([]);
   });
 });
@@ -84,8 +51,8 @@ describe("the confirmation card", () => {
     await act(() => ws.emit({ type: "confirm_request", call_id: "call_9", name: "cancel_order", summary: "Cancel order 1042 (2 items, $35.00)" }));
     const card = $(".cf")!;
     expect(card.getAttribute("role")).toBe("group");
-    expect(container.querySelector(`#${card.getAttribute("aria-labelledby")}`)!.textContent).toBe("Please confirm");
-    expect(container.querySelector(`#${card.getAttribute("aria-describedby")}`)!.textContent).toBe("Cancel order 1042 (2 items, $35.00)");
+    expect(page.container.querySelector(`#${card.getAttribute("aria-labelledby")}`)!.textContent).toBe("Please confirm");
+    expect(page.container.querySelector(`#${card.getAttribute("aria-describedby")}`)!.textContent).toBe("Cancel order 1042 (2 items, $35.00)");
     expect(document.activeElement).toBe(card);
     expect($("[aria-live=assertive]")!.textContent).toBe("Please confirm: Cancel order 1042 (2 items, $35.00)");
     const approve = [...card.querySelectorAll("button")].find((b) => b.textContent === "Approve")!;

@@ -1,54 +1,20 @@
 import { render } from "preact";
 import { act } from "preact/test-utils";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import en from "../../i18n/en.json";
-import { attach, Files } from "../../rich/attach";
-import { Body } from "../../rich/body";
-import { Restart, spoken, Typing } from "../../rich/extras";
-import { Rating } from "../../rich/rating";
-import { Tools } from "../../rich/tools";
-import type { WidgetConfig } from "../../shared/types";
 import { translator } from "../i18n";
-import { rich } from "../rich";
-import { FakeSocket, settle, testSession, view } from "../../../test/test-support";
+import { FakeSocket, panelPage, settle, testSession, TEST_CONFIG, view } from "../../../test/test-support";
 import { Panel } from "./panel";
 
-const config: WidgetConfig = {
-  assistantId: "ast_test00000000",
-  publishableKey: "pk_live_test",
-  position: "bottom-right",
-  locale: "en",
-  rtl: false,
-  openOnLoad: false,
-  launcherHidden: false,
-  theme: { primary: "#2557d6", onPrimary: "#ffffff", accent: "#2557d6" },
-  apiBase: "http://api.test",
-  title: null,
-  greeting: null,
-  avatarUrl: null,
-};
 const t = translator(en);
-let container: HTMLElement;
-
-beforeAll(() => {
-  rich.value = { Body, Files, attach, Rating, Restart, Typing, Tools, spoken, css: "" };
-});
-beforeEach(() => {
-  FakeSocket.all = [];
-  container = document.createElement("div");
-  document.body.append(container);
-});
-afterEach(() => {
-  render(null, container);
-  container.remove();
-});
+const page = panelPage();
 
 async function open(focusOnOpen = true) {
   const t0 = testSession();
   await t0.session.start();
   const onClose = vi.fn();
-  await act(() => render(<Panel config={config} session={t0.session} t={t} focusOnOpen={focusOnOpen} onClose={onClose} />, container));
-  const $ = <T extends Element = HTMLElement>(sel: string) => container.querySelector<T & HTMLElement>(sel)!;
+  await act(() => render(<Panel config={TEST_CONFIG} session={t0.session} t={t} focusOnOpen={focusOnOpen} onClose={onClose} />, page.container));
+  const $ = <T extends Element = HTMLElement>(sel: string) => page.container.querySelector<T & HTMLElement>(sel)!;
   return { ...t0, onClose, $ };
 }
 
@@ -69,17 +35,17 @@ describe("the panel", () => {
     expect(log.getAttribute("aria-live")).toBe("off");
     expect(log.tabIndex).toBe(0); // scrollable, so reachable by keyboard
     expect($("label[for=ed-input]").textContent).toBe("Message");
-    for (const button of container.querySelectorAll("button")) expect(button.getAttribute("aria-label") || button.textContent).toBeTruthy();
+    for (const button of page.container.querySelectorAll("button")) expect(button.getAttribute("aria-label") || button.textContent).toBeTruthy();
     expect(log.textContent).toContain("How can we help");
   });
 
   it("moves focus to the input when the visitor opens it, and leaves focus alone when the page does", async () => {
     const { $ } = await open(true);
     expect(document.activeElement).toBe($("#ed-input"));
-    render(null, container);
+    render(null, page.container);
     (document.activeElement as HTMLElement | null)?.blur();
     await open(false);
-    expect(document.activeElement).not.toBe(container.querySelector("#ed-input"));
+    expect(document.activeElement).not.toBe(page.container.querySelector("#ed-input"));
   });
 
   it("sends on Enter, keeps Shift+Enter for a new line, and shows the message as sending", async () => {
@@ -91,7 +57,7 @@ describe("the panel", () => {
     expect(input.value).toBe("");
     expect(session.messages.value[0]).toMatchObject({ content: "How long does delivery take?", status: "sending" });
     await act(() => settle());
-    expect(container.querySelector(".m.mv")!.textContent).toContain("How long does delivery take?");
+    expect(page.container.querySelector(".m.mv")!.textContent).toContain("How long does delivery take?");
   });
 
   it("is busy while an answer streams, offers to stop it, and announces the finished answer once", async () => {
@@ -160,7 +126,7 @@ describe("the panel", () => {
     await act(() => {
       session.rateLimited.value = null;
     });
-    expect(container.querySelector(".bn")).toBeNull();
+    expect(page.container.querySelector(".bn")).toBeNull();
   });
 
   it("shows the typing indicator, the hand-off to a person, and the rating once resolved", async () => {
@@ -178,7 +144,7 @@ describe("the panel", () => {
     expect($(".st").textContent).toBe("You are chatting with Support agent.");
     expect($(".m.mh").textContent).toContain("Support agent");
     await act(() => ws.emit({ type: "status", status: "resolved", human_takeover: false }));
-    const stars = container.querySelectorAll<HTMLButtonElement>(".star");
+    const stars = page.container.querySelectorAll<HTMLButtonElement>(".star");
     expect([...stars].map((s) => s.getAttribute("aria-label"))).toEqual(["1 out of 5", "2 out of 5", "3 out of 5", "4 out of 5", "5 out of 5"]);
     await act(async () => {
       stars[3]!.click();
