@@ -267,12 +267,13 @@ describe("failing actions", () => {
     const escalation = await ws.waitFor((e) => e.type === "escalation");
     // The escalation reaches D1 through the conversation's batched outbox, a moment after the event.
     let esc: { id: string; note: string | null } | undefined;
-    for (let i = 0; i < 50 && !esc; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 100));
-      const listed = await call("GET", "/api/v1/escalations", { token: s.admin });
-      esc = (listed.body.data as { id: string; note: string | null }[]).find((e) => e.id === escalation.escalation_id);
-    }
-    expect(esc).toBeDefined();
+    await expect
+      .poll(async () => {
+        const listed = await call("GET", "/api/v1/escalations", { token: s.admin });
+        esc = (listed.body.data as { id: string; note: string | null }[]).find((e) => e.id === escalation.escalation_id);
+        return esc;
+      }, { timeout: 5_000 })
+      .toBeDefined();
     expect(esc!.note).toContain("get_invoice");
     expect(esc!.note).toContain("get_parcel");
     ws.close();
