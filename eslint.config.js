@@ -50,8 +50,8 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
-    // Browser and end-to-end tests run in Node beside the platform and have no tsconfig of their own.
-    files: ["e2e/**/*.ts", "dashboard/e2e/**/*.ts"],
+    // Browser, end-to-end and script tests run in Node beside the platform and have no tsconfig of their own.
+    files: ["e2e/**/*.ts", "dashboard/e2e/**/*.ts", "scripts/test/**/*.ts"],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { parserOptions: { projectService: false, project: null } },
   },

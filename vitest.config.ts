@@ -143,6 +143,17 @@ export default defineConfig(async () => {
           },
         },
         {
+          // The deploy and backup scripts (scripts/), in Node, against local stand-ins for the
+          // Cloudflare API and a Worker of their own; no shared platform.
+          test: {
+            name: "scripts",
+            environment: "node",
+            include: ["scripts/**/*.test.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
+          },
+        },
+        {
           // The widget's components and protocol client, in a simulated DOM (happy-dom).
           esbuild: { jsx: "automatic" as const, jsxImportSource: "preact" },
           define: { __WIDGET_VERSION__: JSON.stringify("test") },
