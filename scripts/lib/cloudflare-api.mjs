@@ -1,8 +1,8 @@
 /**
- * The few Cloudflare API calls the rollout makes, with the API token as a bearer: the Worker's
- * deployments (list, create) and the error rate of one Worker version from the GraphQL
- * Analytics API. REST answers come in Cloudflare's envelope (`{success, errors, messages,
- * result}`); a 429 is retried after its `Retry-After`.
+ * The few Cloudflare API calls the rollout and the backups make, with the API token as a bearer:
+ * the Worker's deployments (list, create), the error rate of one Worker version from the GraphQL
+ * Analytics API, and an R2 bucket's object list. REST answers come in Cloudflare's envelope
+ * (`{success, errors, messages, result}`); a 429 is retried after its `Retry-After`.
  */
 
 /** Where the API lives; `CLOUDFLARE_API_BASE_URL` points elsewhere (wrangler reads the same variable). */
@@ -71,6 +71,12 @@ export function cloudflareApi({ apiToken, accountId, apiBase = DEFAULT_API_BASE,
   const scriptPath = (scriptName) => `/accounts/${encodeURIComponent(accountId)}/workers/scripts/${encodeURIComponent(scriptName)}`;
 
   return {
+    /** A raw call: the parsed body of a 2xx answer. */
+    call,
+
+    /** Every object of the R2 bucket `bucket` (see `listR2Objects`). */
+    listR2Objects: (bucket, options) => listR2Objects(call, accountId, bucket, options),
+
     /**
      * The Worker's deployments, newest (the one serving traffic) first.
      * @returns {Promise<Deployment[]>}
@@ -145,3 +151,22 @@ const VERSION_ERRORS_QUERY = `query RolloutVersionErrors($accountTag: string, $s
  * A deployment as the API returns it.
  * @typedef {{ id: string, created_on: string, source?: string, strategy: string, versions: { version_id: string, percentage: number }[], annotations?: Record<string, string> }} Deployment
  */
+
+const R2_PAGE_SIZE = 1000; // the most one page of the R2 object list holds
+
+/**
+ * Every object of an R2 bucket as `{key, size, etag, last_modified, http_metadata?,
+ * custom_metadata?}`, following the list's cursor page after page.
+ * @param {ReturnType<typeof cloudflareApi>["call"]} call
+ */
+export async function listR2Objects(call, accountId, bucket, { perPage = R2_PAGE_SIZE } = {}) {
+  const objects = [];
+  let cursor = "";
+  for (;;) {
+    const query = new URLSearchParams({ per_page: String(perPage), ...(cursor ? { cursor } : {}) });
+    const body = await call("GET", `/accounts/${encodeURIComponent(accountId)}/r2/buckets/${encodeURIComponent(bucket)}/objects?${query}`);
+    objects.push(...(body.result ?? []));
+    cursor = body.result_info?.cursor ?? "";
+    if (!body.result_info?.is_truncated || !cursor) return objects;
+  }
+}

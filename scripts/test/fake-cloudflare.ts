@@ -1,6 +1,7 @@
 /**
- * Local stand-ins for what the rollout talks to: the Cloudflare API (Worker deployments and the
- * GraphQL Analytics API, in Cloudflare's envelope, behind a bearer token) and a deployed Worker's
+ * Local stand-ins for what the rollout and the backups talk to: the Cloudflare API (Worker
+ * deployments, the GraphQL Analytics API and R2 object lists, in Cloudflare's envelope, behind a
+ * bearer token) and a deployed Worker's
  * preview URL for the smoke checks. Each is a node:http server on a free port.
  */
 import { randomUUID } from "node:crypto";
@@ -63,10 +64,13 @@ export async function startFakeCloudflareApi({
   initialVersion,
   knownVersions,
   traffic,
+  r2Objects = {},
 }: {
   initialVersion: string | null;
   knownVersions: string[];
   traffic: Traffic;
+  /** Objects of R2 buckets by bucket name, listed a page at a time (at most `per_page`, default 1,000). */
+  r2Objects?: Record<string, { key: string; size: number; etag: string; last_modified: string }[]>;
 }): Promise<FakeCloudflareApi> {
   const token = `cf-test-${randomUUID()}`;
   const accountId = randomUUID().replaceAll("-", "");
@@ -117,6 +121,26 @@ export async function startFakeCloudflareApi({
                 : null;
       if (problem) return envelope(res, 400, null, [{ code: 10021, message: problem }]);
       return envelope(res, 200, deploy(versions!, body.annotations?.["workers/message"], "api"));
+    }
+    const r2List = new RegExp(`^/client/v4/accounts/${accountId}/r2/buckets/([^/]+)/objects$`).exec(path);
+    if (r2List && req.method === "GET") {
+      const objects = r2Objects[decodeURIComponent(r2List[1]!)];
+      if (!objects) return envelope(res, 404, null, [{ code: 10006, message: "The specified bucket does not exist." }]);
+      const query = new URL(req.url ?? "/", "http://x").searchParams;
+      const perPage = Math.min(Number(query.get("per_page") ?? 1000), 1000);
+      const start = query.get("cursor") ? Number(Buffer.from(query.get("cursor")!, "base64url").toString()) : 0;
+      const page = objects.slice(start, start + perPage);
+      const truncated = start + perPage < objects.length;
+      res.writeHead(200, { "Content-Type": "application/json" });
+      return void res.end(
+        JSON.stringify({
+          success: true,
+          errors: [],
+          messages: [],
+          result: page,
+          result_info: { cursor: truncated ? Buffer.from(String(start + perPage)).toString("base64url") : "", is_truncated: truncated, per_page: perPage },
+        }),
+      );
     }
     if (path === "/client/v4/graphql" && req.method === "POST") {
       const vars = body?.variables ?? {};
