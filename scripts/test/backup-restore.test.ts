@@ -50,7 +50,8 @@ describe("backup and restore", () => {
       const waited = await waitForDocuments(api, token, assistant.id, [manual.id, uploaded.id], { timeoutMs: 240_000 });
       expect(waited).toMatchObject({ ready: 2, failed: [] });
       const conversation = await api.expect(201, "POST", "/api/v1/conversations", { token, body: { assistant_id: assistant.id, visitor_id: "visitor-1", channel: "api" } });
-      const attachmentBytes = randomBytes(2048);
+      // A PDF as the attachment check sniffs it: the header, then bytes of our own.
+      const attachmentBytes = Buffer.concat([Buffer.from("%PDF-1.7\n"), randomBytes(2048)]);
       const attachmentForm = new FormData();
       attachmentForm.append("file", new File([attachmentBytes], "receipt.pdf", { type: "application/pdf" }));
       const attachment = await api.expect(201, "POST", `/api/v1/conversations/${conversation.conversation_id}/attachments`, { token, form: attachmentForm });
