@@ -8,7 +8,8 @@
  *                                                       and CLOUDFLARE_ACCOUNT_ID)
  *   … --out <folder>                                    somewhere else than backups/
  *
- * A backup folder holds `d1.sql` (the rows of every D1 table, `wrangler d1 export --no-schema`),
+ * A backup folder holds `schema.sql` (the D1 schema) and `d1.sql` (the rows of every D1 table,
+ * `wrangler d1 export --no-schema`),
  * `manifest.json` (the migrations the rows belong to, and every R2 object's key, size, etag and
  * metadata) and, for a local platform, the R2 objects themselves (`r2/`) and the Durable
  * Objects' storage (`durable-objects/`: conversations and knowledge indexes). Stop the local
@@ -32,6 +33,7 @@ import {
   openLocalBucket,
   R2_DIR,
   readBindings,
+  SCHEMA_FILE,
   withStateConfig,
 } from "./lib/backup-store.mjs";
 import { cloudflareApi, DEFAULT_API_BASE } from "./lib/cloudflare-api.mjs";
@@ -49,7 +51,8 @@ export async function backupLocal({ stateDir, outDir, configPath, log = () => {}
   const folder = newBackupFolder(outDir, "local");
   return withStateConfig(stateDir, bindings, async (config) => {
     log(`D1 → ${join(folder, D1_FILE)}`);
-    const { tables, migrations } = await describeDatabase(config, ["--local"]);
+    const { schema, tables, migrations } = await describeDatabase(config, ["--local"]);
+    writeFileSync(join(folder, SCHEMA_FILE), schema.join("\n") + "\n");
     await runWrangler(["d1", "export", "DB", "--local", "--config", config, "--no-schema", ...tables.flatMap((t) => ["--table", t]), "--output", join(folder, D1_FILE)]);
 
     log(`R2 bucket ${bindings.bucketName} → ${join(folder, R2_DIR)}`);
@@ -101,7 +104,8 @@ export async function backupRemote({ configPath, outDir, api, log = () => {} }) 
   const bindings = readBindings(configPath);
   const folder = newBackupFolder(outDir, "remote");
   log(`D1 ${bindings.databaseName} → ${join(folder, D1_FILE)}`);
-  const { tables, migrations } = await describeDatabase(configPath, ["--remote"]);
+  const { schema, tables, migrations } = await describeDatabase(configPath, ["--remote"]);
+  writeFileSync(join(folder, SCHEMA_FILE), schema.join("\n") + "\n");
   await runWrangler(["d1", "export", "DB", "--remote", "--config", configPath, "--no-schema", ...tables.flatMap((t) => ["--table", t]), "--output", join(folder, D1_FILE)]);
   log(`R2 bucket ${bindings.bucketName}: manifest`);
   const objects = (await api.listR2Objects(bindings.bucketName)).map((o) => ({
@@ -129,7 +133,7 @@ function writeManifest(folder, { source, tables, migrations, bucket, objects, ob
     format: BACKUP_FORMAT,
     created_at: new Date().toISOString(),
     source,
-    d1: { file: D1_FILE, tables, migrations },
+    d1: { schema_file: SCHEMA_FILE, file: D1_FILE, tables, migrations },
     r2: { bucket, objects_included: objectsIncluded, objects },
     durable_objects: durableObjects ? DO_DIR : null,
   };

@@ -2,18 +2,19 @@
 /**
  * `npm run restore -- <backup folder> [--persist-to <state dir>]`: brings a local platform back
  * from a backup made by `npm run backup` into a fresh state folder (`.wrangler/state` by
- * default, which must not hold a database yet): the D1 schema from the migrations, then the
- * backed-up rows (the knowledge base's keyword index refills from them), the R2 objects with
+ * default, which must not hold a database yet): the D1 schema as it was (migrations table
+ * included), then the backed-up rows (the knowledge base's keyword index refills from them), the R2 objects with
  * their metadata (each checked against its etag), and the Durable Objects' storage. Start the
  * platform on that folder afterwards (`npm start`, or `wrangler dev --persist-to <dir>`).
  * Production data is restored in place with D1 Time Travel instead: see README "Backups and recovery".
  */
-import { cpSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ROOT, runWrangler } from "../bench/_lib.mjs";
-import { BACKUP_FORMAT, D1_FILE, MANIFEST_FILE, openLocalBucket, readBindings, withStateConfig } from "./lib/backup-store.mjs";
+import { BACKUP_FORMAT, MANIFEST_FILE, openLocalBucket, readBindings, withStateConfig } from "./lib/backup-store.mjs";
 
 const DEFAULT_STATE_DIR = join(ROOT, ".wrangler", "state");
 
@@ -35,9 +36,16 @@ export async function restoreLocal({ folder, stateDir, configPath, log = () => {
   const unknown = manifest.d1.migrations.filter((m) => !known.has(m));
   if (unknown.length > 0) throw new Error(`the backup's database had migrations this checkout lacks (${unknown.join(", ")}): restore with the code it came from`);
 
-  log(`D1: schema from ${known.size} migrations, then the rows of ${manifest.d1.tables.length} tables`);
-  await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir, "--config", bindings.configPath], { env: { CI: "true" } });
-  await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--config", bindings.configPath, "--yes", "--file", join(folder, D1_FILE)]);
+  log(`D1: the schema, then the rows of ${manifest.d1.tables.length} tables (${manifest.d1.migrations.length} migrations applied)`);
+  const sqlDir = mkdtempSync(join(tmpdir(), "edgedesk-restore-"));
+  try {
+    const sqlFile = join(sqlDir, "restore.sql");
+    // One file, one Wrangler run: foreign keys are checked at the end, once every row is in.
+    writeFileSync(sqlFile, ["PRAGMA defer_foreign_keys=TRUE;", readFileSync(join(folder, manifest.d1.schema_file), "utf8"), readFileSync(join(folder, manifest.d1.file), "utf8")].join("\n"));
+    await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--config", bindings.configPath, "--yes", "--file", sqlFile]);
+  } finally {
+    rmSync(sqlDir, { recursive: true, force: true });
+  }
 
   log(`R2: ${manifest.r2.objects.length} objects into ${bindings.bucketName}`);
   await withStateConfig(stateDir, bindings, async (config) => {

@@ -4,9 +4,10 @@
  * at a given local state folder, and the local R2 bucket of such a folder.
  *
  * D1's export refuses databases with virtual tables, and the keyword index of the knowledge base
- * is one (FTS5). So a backup holds the rows of every ordinary table (`--no-schema`), and a
- * restore builds the schema with the migrations, which also create the index's triggers: the
- * restored chunk rows fill the keyword index again as they are inserted.
+ * is one (FTS5). So a backup holds the schema as `sqlite_schema` states it (`schema.sql`) and
+ * the rows of every ordinary table (`d1.sql`, `wrangler d1 export --no-schema`), and a restore
+ * runs both: the keyword index's triggers come before the rows, so the restored chunks fill the
+ * index again as they are inserted.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,11 +19,12 @@ import { ROOT, runWrangler } from "../../bench/_lib.mjs";
 export const BACKUP_FORMAT = 1;
 export const MANIFEST_FILE = "manifest.json";
 export const D1_FILE = "d1.sql";
+export const SCHEMA_FILE = "schema.sql";
 export const R2_DIR = "r2";
 export const DO_DIR = "durable-objects";
 
-/** Tables D1 and Wrangler keep for themselves; the migrations table is rebuilt by the restore. */
-const SKIPPED_TABLE = /^(_cf_|sqlite_|d1_migrations$)/;
+/** What D1 and SQLite keep for themselves. */
+const SKIPPED_NAME = /^(_cf_|sqlite_)/;
 
 /**
  * The D1 database and R2 bucket of a Wrangler configuration (`wrangler.toml`, or a deployment's
@@ -69,26 +71,35 @@ export async function withStateConfig(stateDir, bindings, fn) {
 }
 
 /**
- * What a backup of the DB database (`where`: `["--local"]` or `["--remote"]`) holds: its
- * ordinary tables (without virtual tables, their shadow tables, and D1's and Wrangler's own),
- * and the migrations recorded in it, oldest first. One Wrangler call for both.
+ * What a backup of the DB database (`where`: `["--local"]` or `["--remote"]`) holds: `schema`,
+ * the statements that rebuild its tables (the keyword index's virtual table included, not its
+ * shadow tables), indexes, views and triggers, in that order; `tables`, those whose rows are
+ * exported (not virtual or shadow tables, not D1's own); and `migrations`, the migrations
+ * recorded in it, oldest first. One Wrangler call for all three.
  */
 export async function describeDatabase(configPath, where) {
   const output = await runWrangler(
     [
       "d1", "execute", "DB", ...where, "--config", configPath, "--json", "--command",
-      "SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY rowid; SELECT name FROM d1_migrations ORDER BY id",
+      "SELECT type, name, sql FROM sqlite_schema WHERE sql NOT NULL ORDER BY rowid; SELECT name FROM d1_migrations ORDER BY id",
     ],
     { env: { CI: "true" } },
   );
-  const [schema, migrations] = JSON.parse(output.slice(output.indexOf("[")));
-  const rows = schema?.results ?? [];
-  const virtual = rows.filter((r) => /^CREATE VIRTUAL TABLE/i.test(r.sql ?? "")).map((r) => r.name);
+  const [schemaRows, migrationRows] = JSON.parse(output.slice(output.indexOf("[")));
+  const rows = (schemaRows?.results ?? []).filter((r) => !SKIPPED_NAME.test(r.name));
+  const virtual = rows.filter((r) => r.type === "table" && /^CREATE VIRTUAL TABLE/i.test(r.sql)).map((r) => r.name);
+  const shadow = (name) => virtual.some((v) => name.startsWith(`${v}_`));
+  const kept = rows.filter((r) => !shadow(r.name));
+  const schema = SCHEMA_ORDER.flatMap((type) => kept.filter((r) => r.type === type).map((r) => `${r.sql};`));
   return {
-    tables: rows.map((r) => r.name).filter((name) => !SKIPPED_TABLE.test(name) && !virtual.some((v) => name === v || name.startsWith(`${v}_`))),
-    migrations: (migrations?.results ?? []).map((r) => r.name),
+    schema,
+    tables: kept.filter((r) => r.type === "table" && !virtual.includes(r.name)).map((r) => r.name),
+    migrations: (migrationRows?.results ?? []).map((r) => r.name),
   };
 }
+
+/** Tables first, then what refers to them; triggers last, so restored rows fill the keyword index. */
+const SCHEMA_ORDER = ["table", "index", "view", "trigger"];
 
 /**
  * Opens the FILES bucket of the local state in `stateDir` (through the configuration made by

@@ -66,6 +66,7 @@ describe("backup and restore", () => {
       const manifest = JSON.parse(readFileSync(join(folder, "manifest.json"), "utf8"));
       expect(manifest.d1.tables).toEqual(expect.arrayContaining(["workspaces", "assistants", "kb_documents", "kb_chunks"]));
       expect(manifest.d1.tables.some((t: string) => t.startsWith("kb_chunks_fts"))).toBe(false);
+      expect(readFileSync(join(folder, "schema.sql"), "utf8")).toMatch(/CREATE VIRTUAL TABLE .*kb_chunks_fts/);
       expect(manifest.r2.objects.map((o: { key: string }) => o.key)).toEqual(expect.arrayContaining([expect.stringContaining(uploaded.id)]));
       expect(manifest.r2.objects.every((o: { size: number; etag: string }) => o.size > 0 && o.etag.length > 0)).toBe(true);
       const restore = await runScript("restore.mjs", [folder, "--persist-to", join(dir, "second", "state")]);
