@@ -6,7 +6,8 @@
  *   1. the Worker test files that need a runtime of their own (fresh-runtime.ts),
  *   2. the other Worker test files, while the browser tests' platform starts in the background
  *      (e2e/platform.ts); each slot keeps its runtime from file to file,
- *   3. the browser tests, the longest files of all, once the platform is up,
+ *   3. the browser tests, the longest files of all, once the platform is up, with the scripts'
+ *      tests (their backup round trip starts two Workers of its own and takes minutes),
  *   4. the dashboard's loader tests, which use the same platform,
  *   5. the widget's unit tests, quick fillers for the end.
  *
@@ -17,11 +18,11 @@
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { FRESH_RUNTIME_FILES } from "./workers/test/fresh-runtime";
 
-const PROJECT_RANK: Record<string, number> = { workers: 2, e2e: 3, dashboard: 4, widget: 5 };
+const PROJECT_RANK: Record<string, number> = { workers: 2, e2e: 3, scripts: 3, dashboard: 4, widget: 5 };
 const UNKNOWN_PROJECT_RANK = 6;
 
 /** The slowest files of their project, slowest first (about 2 minutes each on a busy 2-core machine). */
-const KNOWN_SLOWEST = ["dashboard/e2e/accessibility.e2e.test.ts", "widget/e2e/widget.e2e.test.ts"];
+const KNOWN_SLOWEST = ["dashboard/e2e/accessibility.e2e.test.ts", "widget/e2e/widget.e2e.test.ts", "scripts/test/backup-restore.test.ts"];
 
 const endsWithAny = (spec: TestSpecification, files: readonly string[]) => files.findIndex((file) => spec.moduleId.endsWith(`/${file}`));
 
