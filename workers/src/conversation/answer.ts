@@ -13,7 +13,9 @@ import { estimateChatTokens, estimateTokens } from "../llm/tokens";
 import { scoreConfidence } from "./confidence";
 import { runToolLoop, type ToolLoopResult } from "../llm/tool-loop";
 import type { ChatChunk, ChatRequest } from "../llm/chat-model";
-import { TOOL_FAILURE_TEXT, toolLoopOptions, type AnswerTools } from "./answer-tools";
+import { needsAgent } from "./failed-calls";
+import { toolDeclinedText, toolFailureText } from "./action-text";
+import { toolLoopOptions, type AnswerTools } from "./answer-tools";
 import { assemblePrompt } from "./prompt";
 import type { ToolCall } from "./protocol";
 
@@ -65,6 +67,11 @@ export interface AnswerOutcome {
   error: { code: string; message: string } | null;
   /** The actions the model called, as stored on the answer (empty when none). */
   tool_calls: ToolCall[];
+  /**
+   * Whether the calls' failures hand the conversation to a person: null when no call failed in a
+   * way a person should see (`needsAgent`), else true when any such call's action hands off.
+   */
+  failure_handoff: boolean | null;
 }
 
 /**
@@ -215,11 +222,16 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
     }
   }
   const toolCalls = loop && loopResult ? loop.stored(loopResult.calls) : [];
-  // Calls that failed with no word from the model still get a plain sentence, never silence.
-  if (status === "complete" && !content.trim() && toolCalls.some((c) => c.status === "failed")) {
-    content = TOOL_FAILURE_TEXT;
-    yield content;
+  // Calls that failed or were declined with no word from the model still get a plain sentence, never silence.
+  if (status === "complete" && !content.trim() && toolCalls.length > 0) {
+    const failed = toolCalls.some((c) => c.status === "failed");
+    if (failed || toolCalls.some((c) => c.status === "declined")) {
+      content = failed ? toolFailureText(input.language) : toolDeclinedText(input.language);
+      yield content;
+    }
   }
+  const agentCalls = toolCalls.filter(needsAgent);
+  const failureHandoff = loop && agentCalls.length > 0 ? agentCalls.some(loop.handsOff) : null;
 
   // A stopped or failed stream reports no usage; what it wrote still counts.
   const written = Math.max(usage.output_tokens, estimateTokens(content));
@@ -243,5 +255,6 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
     finish_reason: finish,
     error,
     tool_calls: toolCalls,
+    failure_handoff: failureHandoff,
   };
 }

@@ -34,12 +34,13 @@ export function handoffReason(assistantFound: boolean, question: string): Escala
 }
 
 /** What a finished answer says about the need for a person. */
-export type AnswerVerdict = Pick<AnswerOutcome, "status" | "noMatch" | "confidence">;
+export type AnswerVerdict = Pick<AnswerOutcome, "status" | "noMatch" | "confidence"> & Partial<Pick<AnswerOutcome, "failure_handoff">>;
 
 /**
  * Why an answer is followed by an escalation, or null: only a complete answer in a conversation
- * not already with a person; then nothing found, a confidence under the assistant's threshold,
- * or a frustrated visitor, in that order.
+ * not already with a person; then, when an action call failed, whatever its action says
+ * (`handoff_on_failure`); else nothing found, a confidence under the assistant's threshold, or a
+ * frustrated visitor, in that order.
  */
 export function escalationAfterAnswer(
   answer: AnswerVerdict,
@@ -48,6 +49,7 @@ export function escalationAfterAnswer(
   conversationStatus: ConversationStatus,
 ): EscalationReason | null {
   if (answer.status !== "complete" || conversationStatus === "escalated") return null;
+  if (answer.failure_handoff !== undefined && answer.failure_handoff !== null) return answer.failure_handoff ? "no_match" : null;
   if (answer.noMatch) return "no_match";
   if (answer.confidence < escalationThreshold) return "low_confidence";
   return soundsFrustrated(question) ? "negative_sentiment" : null;
