@@ -12,6 +12,7 @@ import { createChatModel } from "../llm/registry";
 import { estimateChatTokens, estimateTokens } from "../llm/tokens";
 import { scoreConfidence } from "./confidence";
 import { runToolLoop, type ToolLoopResult } from "../llm/tool-loop";
+import { withoutTools } from "../llm/tool-calls";
 import type { ChatChunk, ChatRequest } from "../llm/chat-model";
 import { needsAgent } from "./failed-calls";
 import { toolDeclinedText, toolFailureText } from "./action-text";
@@ -169,7 +170,8 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
   // A tool-capable model with the assistant's actions runs the tool loop; any other streams text.
   const loop = input.tools ? await toolLoopOptions(env, input.tools, model, request) : null;
   const loopRun = loop ? runToolLoop(loop.options) : null;
-  const stream: AsyncIterator<ChatChunk, ToolLoopResult | void> = loopRun ?? model.stream(request as ChatRequest & { tools?: undefined })[Symbol.asyncIterator]();
+  // Without the loop, earlier answers' tool turns are left out: a model offered no tools reads a plain chat.
+  const stream: AsyncIterator<ChatChunk, ToolLoopResult | void> = loopRun ?? model.stream(withoutTools(request))[Symbol.asyncIterator]();
 
   let content = "";
   let status: AnswerOutcome["status"] = "complete";
