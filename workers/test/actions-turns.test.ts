@@ -52,7 +52,8 @@ describe("a procedure's call", () => {
     await expect.poll(() => hits(key), { timeout: 10_000 }).toBe(1);
     expect(ws.events.slice(from).some((e) => (e.type === "tool" && e.status !== "running") || e.type === "response" || e.type === "delta")).toBe(false);
 
-    expect((await (await fetch(`${base()}/__release/${key}`, { method: "POST" })).json()).released).toBe(1);
+    const released = (await (await fetch(`${base()}/__release/${key}`, { method: "POST" })).json()) as { released: number };
+    expect(released.released).toBe(1);
     const response = (await ws.waitFor((e) => e.type === "response", { from, timeoutMs: 10_000 })).message as Record<string, any>;
     expect(response.content).toBe("Order 1042 is shipped with DHL.");
     expect(toolEvents(ws.events.slice(from))).toEqual(["get_order_status:running", "get_order_status:done"]);

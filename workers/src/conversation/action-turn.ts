@@ -9,9 +9,10 @@ import type { ToolCallRecord } from "../actions/run-action";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import type { AnswerTools } from "./answer-tools";
-import { confirmTimeoutMs } from "./confirmations";
+import { CHANNEL_CONFIRM_TIMEOUT_MS, confirmTimeoutMs, SOCKETLESS_CHANNELS } from "./confirmations";
 import { requireConversation, type ConversationContext } from "./conversation-context";
 import { verifiedIdentityOf } from "./conversation-view";
+import { confirmationReply } from "./action-text";
 import { failedCallsNote } from "./failed-calls";
 import { openEscalation } from "./open-escalation";
 import type { MessageView, ToolCall } from "./protocol";
@@ -32,11 +33,31 @@ export function answerToolsFor(cx: ConversationContext, replyTo: string, signal:
       cx.fanOut.broadcast({ type: "tool", call_id: event.call_id, name: event.name, status: event.status }, undefined, replyTo);
     },
     confirm(call) {
-      const answer = cx.confirmations.wait(call.call_id, confirmTimeoutMs(cx.env), signal);
+      // A channel visitor answers with their next message (`submitVisitorMessage`), which takes longer than a click.
+      const socketless = SOCKETLESS_CHANNELS.has(requireConversation(cx.store).channel);
+      const timeout = socketless ? CHANNEL_CONFIRM_TIMEOUT_MS : confirmTimeoutMs(cx.env);
+      const answer = cx.confirmations.wait(call.call_id, timeout, signal, replyTo);
       cx.fanOut.broadcast({ type: "confirm_request", call_id: call.call_id, name: call.name, summary: call.summary }, undefined, replyTo);
       return answer;
     },
   };
+}
+
+/**
+ * Reads a channel visitor's message as the answer to the confirmation their conversation waits
+ * for, if any: a yes or a no (in any supported language) settles it, and the message asks for no
+ * answer of its own; returns the question whose answer goes on. Anything else declines the
+ * waiting call and is a new message (null). Conversations with sockets confirm by frame only.
+ */
+export function answerWaitingConfirmation(cx: ConversationContext, message: MessageView): string | null {
+  if (!SOCKETLESS_CHANNELS.has(requireConversation(cx.store).channel)) return null;
+  const waiting = cx.confirmations.oldest();
+  if (!waiting) return null;
+  const reply = confirmationReply(message.content);
+  cx.confirmations.answer(waiting.callId, reply === true);
+  if (reply === null || !waiting.questionId) return null;
+  cx.store.setAnswerState(message.id, "skipped");
+  return waiting.questionId;
 }
 
 /** A stored procedure call as the answer's `tool_calls` show it. */
