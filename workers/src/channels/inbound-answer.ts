@@ -57,17 +57,19 @@ type Reply = { answer: MessageView | null } | { confirm: { call_id: string; summ
 
 /**
  * The conversation's reply to a visitor message. A changing call's `confirm_request` ends the
- * wait: the visitor is asked, and their next message (a yes or a no) carries the rest of the
- * answer in its own job.
+ * stream (the object closes it): the visitor is asked, and their next message (a yes or a no)
+ * carries the rest of the answer in its own job.
  */
 async function replyOf(env: Env, conversationId: string, content: string, clientId: string): Promise<Reply> {
   const stream = await conversationStub(env, conversationId).submit(content, clientId);
   let answer: MessageView | null = null;
+  let confirm: { call_id: string; summary: string } | null = null;
+  // Read to the end: the object ends the stream after a confirmation request.
   for await (const event of readEvents(stream)) {
     if (event.type === "response") answer = event.message;
-    if (event.type === "confirm_request") return { confirm: { call_id: event.call_id, summary: event.summary } };
+    if (event.type === "confirm_request") confirm = { call_id: event.call_id, summary: event.summary };
   }
-  return { answer };
+  return confirm && !answer ? { confirm } : { answer };
 }
 
 /** Sends through `sender`, and keeps the conversation's delivery note in step with the outcome. */

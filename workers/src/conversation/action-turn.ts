@@ -38,6 +38,8 @@ export function answerToolsFor(cx: ConversationContext, replyTo: string, signal:
       const timeout = socketless ? CHANNEL_CONFIRM_TIMEOUT_MS : confirmTimeoutMs(cx.env);
       const answer = cx.confirmations.wait(call.call_id, timeout, signal, replyTo);
       cx.fanOut.broadcast({ type: "confirm_request", call_id: call.call_id, name: call.name, summary: call.summary }, undefined, replyTo);
+      // The channel job asks the visitor and is done; their reply's job hears the rest.
+      if (socketless) cx.fanOut.endStreams(replyTo);
       return answer;
     },
   };

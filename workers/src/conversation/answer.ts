@@ -239,8 +239,8 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
   const written = Math.max(usage.output_tokens, estimateTokens(content));
   await spendModelTokens(env, budget, budgetCharge(usage.input_tokens + usage.output_tokens, messages, written));
   const sources = citedSources(content, hits);
-  // An answer built on a call the business's own service answered is grounded in that, not in the articles.
-  const fromService = toolCalls.some((c) => c.status === "done");
+  // An answer built on a call the business's own service answered (or the visitor declined) is grounded in that, not in the articles.
+  const fromService = toolCalls.some((c) => c.status === "done" || c.status === "declined");
   const noMatch = !fromService && isNoAnswer(content, passages, sources);
   const confidence = status === "failed" || noMatch ? 0 : fromService ? 1 : scoreConfidence({ question: input.question, answer: content, passages });
   return {

@@ -125,7 +125,7 @@ export class ConversationDO extends DurableObject<Env> {
     }
     // A channel visitor's yes or no to a waiting call hears the rest of the answer that asked.
     const replyTo = answerWaitingConfirmation(this.cx, message) ?? message.id;
-    const unsubscribe = this.cx.fanOut.subscribe({ replyTo, write });
+    const unsubscribe = this.cx.fanOut.subscribe({ replyTo, write, end: close });
     void this.enqueueWork().finally(() => {
       unsubscribe();
       close();
