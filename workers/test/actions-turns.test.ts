@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ask, modelLog, script, settled, shop, start, toolEvents, type Shop } from "./action-conversation-helpers";
 import { base, createAction, customerOrder, hits, uniq } from "./action-helpers";
 import { openSocket } from "./conversation-helpers";
