@@ -469,6 +469,8 @@ export const actions = sqliteTable(
     triggers: text("triggers", { mode: "json" }),
     answer_template: text("answer_template"),
     timeout_ms: integer("timeout_ms"),
+    /** Whether a failed or timed-out call hands the conversation to a person, with the call's error. */
+    handoff_on_failure: integer("handoff_on_failure", { mode: "boolean" }).notNull().default(true),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     ...timestamps,
   },

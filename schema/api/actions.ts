@@ -81,6 +81,8 @@ export const ActionSchema = z
     /** The answer a procedure gives, `{field}` filled from the result's fields and the arguments. */
     answer_template: z.string().nullable(),
     timeout_ms: z.number().int(),
+    /** Whether a failed or timed-out call hands the conversation to a person (the call's error in the escalation's note). */
+    handoff_on_failure: z.boolean(),
     /** The MCP server a `kind: 'mcp'` action belongs to. */
     mcp_server_id: z.string().nullable(),
     enabled: z.boolean(),
@@ -101,6 +103,9 @@ const actionFields = {
   triggers: TriggersSchema.nullable(),
   answer_template: z.string().max(ACTION_LIMITS.TEMPLATE_CHARS).nullable(),
   timeout_ms: z.number().int().min(ACTION_LIMITS.TIMEOUT_MS_MIN).max(ACTION_LIMITS.TIMEOUT_MS_MAX),
+  handoff_on_failure: z.boolean().openapi({
+    description: "When a call fails or times out, the visitor is told plainly; true also hands the conversation to a person with the call's error in the escalation's note, false keeps it with the assistant.",
+  }),
   enabled: z.boolean(),
 };
 
@@ -121,6 +126,7 @@ export const ActionCreateBody = z
     triggers: actionFields.triggers.optional(),
     answer_template: actionFields.answer_template.optional(),
     timeout_ms: actionFields.timeout_ms.optional(),
+    handoff_on_failure: actionFields.handoff_on_failure.default(true),
     enabled: actionFields.enabled.default(true),
   })
   .openapi("ActionCreate");
@@ -140,6 +146,7 @@ export const ActionUpdateBody = z
     triggers: actionFields.triggers.optional(),
     answer_template: actionFields.answer_template.optional(),
     timeout_ms: actionFields.timeout_ms.optional(),
+    handoff_on_failure: actionFields.handoff_on_failure.optional(),
     enabled: actionFields.enabled.optional(),
   })
   .openapi("ActionUpdate");
@@ -150,6 +157,8 @@ export const ActionImportBody = z
     openapi: z.union([z.record(z.string(), z.unknown()), z.string().min(1).max(1_000_000)]),
     /** Server URL to use when the document names none or a relative one. */
     base_url: z.string().max(ACTION_LIMITS.URL_CHARS).optional(),
+    /** `handoff_on_failure` of every action created (true when absent). */
+    handoff_on_failure: actionFields.handoff_on_failure.optional(),
   })
   .openapi("ActionImport");
 

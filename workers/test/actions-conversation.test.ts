@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { base, createAction, customerOrder, hits, uniq, userHash } from "./action-helpers";
-import { openSocket, type Event, type TestSocket } from "./conversation-helpers";
-import type { ScriptedTurn } from "./fake-llm-server";
-import { call, createAssistant, createSecretKey, signUp } from "./helpers";
+import { ask, modelLog, script, shop, start, toolEvents, type Shop } from "./action-conversation-helpers";
+import { base, createAction, customerOrder, hits, uniq } from "./action-helpers";
+import { openSocket } from "./conversation-helpers";
+import { call, createSecretKey } from "./helpers";
 
 /**
  * Actions in a conversation, through the real stack: a visitor's socket, the conversation
@@ -11,65 +11,6 @@ import { call, createAssistant, createSecretKey, signUp } from "./helpers";
  * global setup), and the model's tool calls streamed by the fake model server in OpenAI's and
  * Anthropic's wire formats. Visitors are verified through the assistant's identity secret.
  */
-
-const SHOP = "https://shop.example.com";
-
-/** A shop: a workspace, an assistant answering with `model` (its prompts marked for the fake's script `script`), its widget key and identity secret. */
-async function shop(opts: { model?: string; script?: string; threshold?: number } = {}) {
-  const session = await signUp("ActionsChat");
-  const assistant = await createAssistant(session.access_token, {
-    allowed_origins: [SHOP],
-    escalation_threshold: opts.threshold ?? 0.2,
-    ...(opts.script ? { system_prompt: `You help shoppers of Acme. [[fake-script:${opts.script}]]` } : {}),
-    ...(opts.model ? { model_policy: { primary: opts.model } } : {}),
-  });
-  const pk = await call("POST", "/api/v1/api-keys", { token: session.access_token, body: { name: "widget", type: "publishable", assistant_id: assistant.id } });
-  const made = await call("POST", `/api/v1/assistants/${assistant.id}/identity-secret`, { token: session.access_token });
-  expect(made.status).toBe(201);
-  return {
-    admin: session.access_token,
-    workspaceId: session.workspace.id as string,
-    assistantId: assistant.id as string,
-    token: session.access_token,
-    pk: pk.body.key as string,
-    secret: made.body.secret as string,
-  };
-}
-type Shop = Awaited<ReturnType<typeof shop>>;
-
-/** Starts a conversation, verified as `userId` unless null. */
-async function start(s: Shop, userId: string | null) {
-  const identity = userId ? { identity: { user_id: userId, user_hash: await userHash(s.secret, userId) } } : {};
-  const res = await call("POST", "/api/v1/conversations", {
-    token: s.pk,
-    headers: { origin: SHOP },
-    body: { assistant_id: s.assistantId, channel: "web", visitor_id: `v-${uniq()}`, ...identity },
-  });
-  expect(res.status).toBe(201);
-  return { id: res.body.conversation_id as string, token: res.body.token as string, verified: res.body.verified as boolean };
-}
-
-/** Queues the model's next answers for `script`. */
-async function script(name: string, turns: ScriptedTurn[]) {
-  const res = await fetch(`${env.LLM_FAKE_URL}/${name}/script`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ turns }) });
-  expect(res.status).toBe(204);
-}
-
-/** What the model was sent under `script`. */
-async function modelLog(name: string) {
-  return (await (await fetch(`${env.LLM_FAKE_URL}/${name}/log`)).json()) as { provider: string; body: Record<string, unknown> }[];
-}
-
-/** Sends a question on `ws` and waits for its answer. */
-async function ask(ws: TestSocket, content: string, timeoutMs = 10_000) {
-  const from = ws.events.length;
-  ws.send({ type: "message", content, client_id: `c-${uniq()}` });
-  const response = await ws.waitFor((e) => e.type === "response", { from, timeoutMs });
-  return { response: response.message as Record<string, any>, events: ws.events.slice(from) };
-}
-
-const toolEvents = (events: Event[]) => events.filter((e) => e.type === "tool").map((e) => `${e.name}:${e.status}`);
-
 
 describe("the model's tool calls in a conversation", () => {
   let s: Shop;

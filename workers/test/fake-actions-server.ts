@@ -14,6 +14,7 @@ import { header, listenLocally, readBody, type RunningFake } from "./fake-http";
  *   GET  /customers/:customer/orders/:number the order when it belongs to `cust-1`, else 404
  *   ANY  /echo/:key/...                      `{method, path, query, body, api_key}`: what arrived, secret header included
  *   GET  /slow/:key                          never answers (until the caller gives up)
+ *   GET  /hold/:key/:number                  the order (as `/orders/:number`), held until `POST /__release/:key`
  *   ANY  /fail/:key                          HTTP 500
  *   GET  /big/:key                           a 300 KB JSON answer
  *   GET  /redirect-private/:key              302 to the cloud metadata address
@@ -69,6 +70,7 @@ function buildMcp(withParcel: boolean): McpServer {
 export async function startFakeActionsServer(): Promise<RunningFake> {
   const hits = new Map<string, number>();
   const withParcel = new Set<string>();
+  const held = new Map<string, (() => void)[]>();
   const count = (key: string) => hits.set(key, (hits.get(key) ?? 0) + 1);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -92,6 +94,19 @@ export async function startFakeActionsServer(): Promise<RunningFake> {
         return sendJson(res, 200, { ok: true });
       }
       if (first === "__hits" && key) return sendJson(res, 200, { hits: hits.get(key) ?? 0 });
+      if (first === "__release" && key) {
+        const waiting = held.get(key) ?? [];
+        held.delete(key);
+        for (const release of waiting) release();
+        return sendJson(res, 200, { released: waiting.length });
+      }
+      if (first === "hold" && key && parts[2]) {
+        count(key);
+        await new Promise<void>((resolve) => held.set(key, [...(held.get(key) ?? []), resolve]));
+        const order = ORDERS[parts[2]];
+        if (!order) return sendJson(res, 404, { error: "no such order" });
+        return sendJson(res, 200, { number: parts[2], status: order.status, carrier: order.carrier, eta: order.eta });
+      }
       if (first === "orders" && key) {
         count(`orders:${key}`);
         const order = ORDERS[key];

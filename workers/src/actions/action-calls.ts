@@ -18,6 +18,8 @@ export type CallSource = CallRow["source"];
 
 /** A call to store; arguments and result must already be redacted. */
 export interface CallRecord {
+  /** The id to store the call under, when the caller announced it before the call ran. */
+  id?: string;
   action: Pick<ActionRow, "id" | "workspace_id" | "assistant_id" | "name">;
   conversationId: string | null;
   source: CallSource;
@@ -29,9 +31,14 @@ export interface CallRecord {
   latencyMs: number;
 }
 
+/** A fresh id for a call, for announcing it (`running`) before it runs. */
+export function newCallId(): string {
+  return newId("actionCall");
+}
+
 /** Stores one call and returns its id (the `call_id` conversations show). */
 export async function recordCall(db: Db, call: CallRecord): Promise<{ id: string; created_at: string }> {
-  const id = newId("actionCall");
+  const id = call.id ?? newCallId();
   const created_at = nowIso();
   await db
     .insert(action_calls)

@@ -161,7 +161,7 @@ export async function importOpenApi(
   db: Db,
   workspaceId: string,
   assistantId: string,
-  input: { openapi: unknown; base_url?: string | undefined },
+  input: { openapi: unknown; base_url?: string | undefined; handoff_on_failure?: boolean | undefined },
 ): Promise<{ created: ActionRow[]; skipped: { operation: string; reason: string }[] }> {
   await getAssistant(db, workspaceId, assistantId);
   const doc = parseOpenApiDocument(input.openapi);
@@ -172,7 +172,7 @@ export async function importOpenApi(
       skipped.push({ operation: op.operation, reason: op.reason });
       continue;
     }
-    const parsed = ActionCreateBody.safeParse(op.action);
+    const parsed = ActionCreateBody.safeParse({ ...op.action, ...(input.handoff_on_failure !== undefined ? { handoff_on_failure: input.handoff_on_failure } : {}) });
     if (!parsed.success) {
       skipped.push({ operation: op.operation, reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ").slice(0, 300) });
       continue;

@@ -168,6 +168,8 @@ export interface ToolCallRecord {
 export interface CallContext {
   source: CallSource;
   conversationId: string | null;
+  /** The call's id, when it was announced before the call ran; a fresh one otherwise. */
+  callId?: string;
 }
 
 /** Runs one call and stores it in the action's call log; returns the outcome (unredacted, for the model) and the stored record. */
@@ -185,6 +187,7 @@ export async function runAction(
   const storedResult = outcome.status === "done" ? redactForStorage(outcome.result, secrets) : undefined;
   const error = outcome.status === "failed" ? redactMessage(outcome.error, secrets) : null;
   const { id } = await recordCall(createDb(env.DB), {
+    ...(ctx.callId ? { id: ctx.callId } : {}),
     action,
     conversationId: ctx.conversationId,
     source: ctx.source,

@@ -5,6 +5,7 @@
  * for). Each runs through the same executor and call log as a test call.
  */
 import { createDb } from "../storage/db";
+import { newCallId } from "./action-calls";
 import { allActionsOf, type ActionRow } from "./action-store";
 import { modelParameters, type ParameterSchema, type VerifiedIdentity } from "./parameters";
 import { matchProcedure, procedureAnswer, type ProcedureAction } from "./procedures";
@@ -29,6 +30,8 @@ export interface ModelTool {
   parameters: Record<string, unknown>;
   /** True when the call changes something: the loop asks the visitor to confirm first. */
   mutating: boolean;
+  /** True when a failed call hands the conversation to a person. */
+  handoffOnFailure: boolean;
 }
 
 /** What a tool call gives back to the model loop. */
@@ -57,7 +60,7 @@ export async function listToolsForModel(env: RunEnv, ctx: Pick<TurnContext, "wor
   return rows
     .filter((r) => r.enabled)
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((r) => ({ id: r.id, name: r.name, description: r.description, parameters: modelParameters(r.parameters as ParameterSchema), mutating: r.mutating }));
+    .map((r) => ({ id: r.id, name: r.name, description: r.description, parameters: modelParameters(r.parameters as ParameterSchema), mutating: r.mutating, handoffOnFailure: r.handoff_on_failure }));
 }
 
 /**
@@ -86,20 +89,35 @@ export async function runToolCall(
   };
 }
 
+/** A procedure's call about to run: its id (the stored call's) and its action's name. */
+export interface StartingCall {
+  call_id: string;
+  name: string;
+}
+
 /**
  * The procedure the visitor's text triggers, run, with its answer; null when no procedure
- * matches (the turn goes on to retrieval and the model).
+ * matches (the turn goes on to retrieval and the model). `onStart` hears of the call before
+ * any request is made, so the visitor sees it running while the service works.
  */
 export async function runProcedureTurn(
   env: RunEnv,
   input: TurnContext & { text: string; language: string },
-  opts: RunOptions = {},
-): Promise<{ answer: string; call: ToolCallRecord } | null> {
+  opts: RunOptions & { onStart?(call: StartingCall): void } = {},
+): Promise<{ answer: string; call: ToolCallRecord; handoffOnFailure: boolean } | null> {
   const rows = await allActionsOf(createDb(env.DB), input.workspaceId, input.assistantId);
   const match = matchProcedure(rows.map(asProcedureAction), input.text, input.language);
   if (!match) return null;
   const action = match.action.row;
-  const { outcome, record } = await runAction(env, action, { arguments: match.arguments, identity: input.identity }, { source: "procedure", conversationId: input.conversationId }, opts);
+  const callId = newCallId();
+  opts.onStart?.({ call_id: callId, name: action.name });
+  const { outcome, record } = await runAction(
+    env,
+    action,
+    { arguments: match.arguments, identity: input.identity },
+    { source: "procedure", conversationId: input.conversationId, callId },
+    opts,
+  );
   const answer = procedureAnswer(outcome, {
     template: action.answer_template,
     arguments: match.arguments,
@@ -107,5 +125,5 @@ export async function runProcedureTurn(
     notVerified: action.requires_verified && !input.identity,
     notFound: outcome.status === "failed" && outcome.httpStatus === 404,
   });
-  return { answer, call: record };
+  return { answer, call: record, handoffOnFailure: action.handoff_on_failure };
 }

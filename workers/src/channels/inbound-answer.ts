@@ -6,7 +6,9 @@
  * answer is sent once.
  */
 import type { MessageView } from "../../../schema/protocol";
+import { confirmQuestionText } from "../conversation/action-text";
 import { storeAttachment } from "../conversation/attachments";
+import { detectLanguage } from "../conversation/language";
 import { readEvents } from "../conversation/event-stream";
 import { ApiError } from "../lib/errors";
 import { outboundPolicy } from "../lib/network-policy";
@@ -50,14 +52,24 @@ async function keepMedia(env: Env, job: InboundMessageJob): Promise<{ links: str
   return { links, refused };
 }
 
-/** The conversation's final answer to a visitor message, or null when none is given (a person took over). */
-async function answerOf(env: Env, conversationId: string, content: string, clientId: string): Promise<MessageView | null> {
+/** What a visitor message led to: the final answer (null when none is given, a person took over), or a changing call to confirm. */
+type Reply = { answer: MessageView | null } | { confirm: { call_id: string; summary: string } };
+
+/**
+ * The conversation's reply to a visitor message. A changing call's `confirm_request` ends the
+ * stream (the object closes it): the visitor is asked, and their next message (a yes or a no)
+ * carries the rest of the answer in its own job.
+ */
+async function replyOf(env: Env, conversationId: string, content: string, clientId: string): Promise<Reply> {
   const stream = await conversationStub(env, conversationId).submit(content, clientId);
   let answer: MessageView | null = null;
+  let confirm: { call_id: string; summary: string } | null = null;
+  // Read to the end: the object ends the stream after a confirmation request.
   for await (const event of readEvents(stream)) {
     if (event.type === "response") answer = event.message;
+    if (event.type === "confirm_request") confirm = { call_id: event.call_id, summary: event.summary };
   }
-  return answer;
+  return confirm && !answer ? { confirm } : { answer };
 }
 
 /** Sends through `sender`, and keeps the conversation's delivery note in step with the outcome. */
@@ -73,7 +85,7 @@ async function deliver(env: Env, sender: ChannelSender, conversationId: string, 
 }
 
 /** Answers a channel message and sends the answer back; throws a `ProviderError` to be retried. */
-export async function answerInboundMessage(env: Env, job: InboundMessageJob): Promise<"answered" | "text_only" | "silent"> {
+export async function answerInboundMessage(env: Env, job: InboundMessageJob): Promise<"answered" | "text_only" | "silent" | "confirming"> {
   const sender = await senderFor(env, job.workspace_id, job.reply);
   const key = `${job.channel}:${job.workspace_id}:${job.event_id}`;
   const { links, refused } = await keepMedia(env, job);
@@ -87,7 +99,13 @@ export async function answerInboundMessage(env: Env, job: InboundMessageJob): Pr
   }
   const attachments = [...(job.attachment_links ?? []), ...links];
   const content = attachments.length > 0 ? `${job.text}\n\n${attachments.join("\n")}` : job.text;
-  const answer = await answerOf(env, job.conversation_id, content, job.event_id);
+  const reply = await replyOf(env, job.conversation_id, content, job.event_id);
+  if ("confirm" in reply) {
+    const question = confirmQuestionText(reply.confirm.summary, detectLanguage(job.text));
+    await deliver(env, sender, job.conversation_id, question, `${key}:confirm:${reply.confirm.call_id}`);
+    return "confirming";
+  }
+  const answer = reply.answer;
   if (!answer || answer.status === "failed" || answer.content.trim() === "") return "silent";
   const text = refused > 0 ? `${answer.content}\n\n${TEXT_ONLY_REPLY}` : answer.content;
   await deliver(env, sender, job.conversation_id, text, key);

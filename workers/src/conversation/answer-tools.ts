@@ -32,9 +32,6 @@ export interface AnswerTools {
   confirm(call: { call_id: string; name: string; summary: string }): Promise<boolean>;
 }
 
-/** The sentence an answer ends with when its calls failed and the model wrote nothing. */
-export const TOOL_FAILURE_TEXT = "I couldn't complete that request right now, so I can't tell you the result.";
-
 /** A one-line description of a call for the visitor to approve: its name and (redacted) arguments. */
 export function callSummary(name: string, args: Record<string, unknown>): string {
   const shown = Object.entries(redactForStorage(args) as Record<string, unknown>)
@@ -50,7 +47,7 @@ export async function toolLoopOptions(
   tools: AnswerTools,
   model: ChatModel,
   request: ChatRequest,
-): Promise<{ options: ToolLoopOptions; stored: (records: readonly LoopRecord[]) => ToolCall[] } | null> {
+): Promise<{ options: ToolLoopOptions; stored: (records: readonly LoopRecord[]) => ToolCall[]; handsOff: (call: ToolCall) => boolean } | null> {
   if (!model.supportsTools) return null;
   const available: ModelTool[] = await listToolsForModel(env, tools.turn);
   if (available.length === 0) return null;
@@ -88,5 +85,7 @@ export async function toolLoopOptions(
         ...(rec.error ? { error: redactMessage(rec.error) } : {}),
       };
     });
-  return { options, stored };
+  // A call of an action removed meanwhile hands off, the default of every action.
+  const handsOff = (call: ToolCall): boolean => byName.get(call.name)?.handoffOnFailure ?? true;
+  return { options, stored, handsOff };
 }

@@ -10,7 +10,8 @@ import { checkModelBudget, ModelBudgetExceeded, type ModelBudgetGrant } from "..
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
 import { searchForAnswer } from "../knowledge/search";
-import { answerToolsFor, answerWithProcedure, failedCallsNote } from "./action-turn";
+import { answerToolsFor, answerWithProcedure } from "./action-turn";
+import { failedCallsNote } from "./failed-calls";
 import { generateAnswer, searchQuery, type AnswerOutcome } from "./answer";
 import { isCurrentConfig, loadAnsweringAssistant, type AssistantConfig } from "./assistant-config";
 import { requireConversation, type ConversationContext } from "./conversation-context";
@@ -100,13 +101,9 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
   fanOut.broadcast({ type: "response", message: final }, undefined, question.id);
   cx.emit(answeredEvent(outcome, question.content, final.latency_ms));
 
-  // A failed action call goes to the agent with its error, when the assistant hands off at all.
-  const note = failedCallsNote(outcome.tool_calls);
-  const status = requireConversation(store).status;
-  const reason =
-    escalationAfterAnswer(outcome, assistant.escalation_threshold, question.content, status) ??
-    (note && assistant.escalation_threshold > 0 && outcome.status === "complete" && status !== "escalated" ? "no_match" : null);
-  if (reason) openEscalation(cx, reason, note, question.id);
+  // A failed action call goes to the agent with its error when its action hands off on failure.
+  const reason = escalationAfterAnswer(outcome, assistant.escalation_threshold, question.content, requireConversation(store).status);
+  if (reason) openEscalation(cx, reason, failedCallsNote(outcome.tool_calls), question.id);
   cx.flushSoon();
 }
 

@@ -12,8 +12,11 @@ import { createChatModel } from "../llm/registry";
 import { estimateChatTokens, estimateTokens } from "../llm/tokens";
 import { scoreConfidence } from "./confidence";
 import { runToolLoop, type ToolLoopResult } from "../llm/tool-loop";
+import { withoutTools } from "../llm/tool-calls";
 import type { ChatChunk, ChatRequest } from "../llm/chat-model";
-import { TOOL_FAILURE_TEXT, toolLoopOptions, type AnswerTools } from "./answer-tools";
+import { needsAgent } from "./failed-calls";
+import { toolDeclinedText, toolFailureText } from "./action-text";
+import { toolLoopOptions, type AnswerTools } from "./answer-tools";
 import { assemblePrompt } from "./prompt";
 import type { ToolCall } from "./protocol";
 
@@ -65,6 +68,11 @@ export interface AnswerOutcome {
   error: { code: string; message: string } | null;
   /** The actions the model called, as stored on the answer (empty when none). */
   tool_calls: ToolCall[];
+  /**
+   * Whether the calls' failures hand the conversation to a person: null when no call failed in a
+   * way a person should see (`needsAgent`), else true when any such call's action hands off.
+   */
+  failure_handoff: boolean | null;
 }
 
 /**
@@ -162,7 +170,8 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
   // A tool-capable model with the assistant's actions runs the tool loop; any other streams text.
   const loop = input.tools ? await toolLoopOptions(env, input.tools, model, request) : null;
   const loopRun = loop ? runToolLoop(loop.options) : null;
-  const stream: AsyncIterator<ChatChunk, ToolLoopResult | void> = loopRun ?? model.stream(request as ChatRequest & { tools?: undefined })[Symbol.asyncIterator]();
+  // Without the loop, earlier answers' tool turns are left out: a model offered no tools reads a plain chat.
+  const stream: AsyncIterator<ChatChunk, ToolLoopResult | void> = loopRun ?? model.stream(withoutTools(request))[Symbol.asyncIterator]();
 
   let content = "";
   let status: AnswerOutcome["status"] = "complete";
@@ -215,18 +224,23 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
     }
   }
   const toolCalls = loop && loopResult ? loop.stored(loopResult.calls) : [];
-  // Calls that failed with no word from the model still get a plain sentence, never silence.
-  if (status === "complete" && !content.trim() && toolCalls.some((c) => c.status === "failed")) {
-    content = TOOL_FAILURE_TEXT;
-    yield content;
+  // Calls that failed or were declined with no word from the model still get a plain sentence, never silence.
+  if (status === "complete" && !content.trim() && toolCalls.length > 0) {
+    const failed = toolCalls.some((c) => c.status === "failed");
+    if (failed || toolCalls.some((c) => c.status === "declined")) {
+      content = failed ? toolFailureText(input.language) : toolDeclinedText(input.language);
+      yield content;
+    }
   }
+  const agentCalls = toolCalls.filter(needsAgent);
+  const failureHandoff = loop && agentCalls.length > 0 ? agentCalls.some(loop.handsOff) : null;
 
   // A stopped or failed stream reports no usage; what it wrote still counts.
   const written = Math.max(usage.output_tokens, estimateTokens(content));
   await spendModelTokens(env, budget, budgetCharge(usage.input_tokens + usage.output_tokens, messages, written));
   const sources = citedSources(content, hits);
-  // An answer built on a call the business's own service answered is grounded in that, not in the articles.
-  const fromService = toolCalls.some((c) => c.status === "done");
+  // An answer built on a call the business's own service answered (or the visitor declined) is grounded in that, not in the articles.
+  const fromService = toolCalls.some((c) => c.status === "done" || c.status === "declined");
   const noMatch = !fromService && isNoAnswer(content, passages, sources);
   const confidence = status === "failed" || noMatch ? 0 : fromService ? 1 : scoreConfidence({ question: input.question, answer: content, passages });
   return {
@@ -243,5 +257,6 @@ export async function* generateAnswer(env: Env, input: AnswerInput, budget: Mode
     finish_reason: finish,
     error,
     tool_calls: toolCalls,
+    failure_handoff: failureHandoff,
   };
 }

@@ -29,6 +29,7 @@ import { sanitizeMessage } from "./sanitize";
 import { attachmentFromUpgrade, parseClientFrame, typingEventOf, type SocketAttachment } from "./socket-frames";
 import { admitStaffFrame, armStaffRecheck, recheckStaffSockets, staffHolderOf } from "./staff-recheck";
 import { acceptVisitorMessage, receiveSocketMessage } from "./visitor-messages";
+import { answerWaitingConfirmation } from "./action-turn";
 
 /** Visitor messages read back when looking for the question a resolution answers: far more than a hand-off holds. */
 const QUESTION_LOOKBACK_MESSAGES = 50;
@@ -122,7 +123,9 @@ export class ConversationDO extends DurableObject<Env> {
       close();
       return stream;
     }
-    const unsubscribe = this.cx.fanOut.subscribe({ replyTo: message.id, write });
+    // A channel visitor's yes or no to a waiting call hears the rest of the answer that asked.
+    const replyTo = answerWaitingConfirmation(this.cx, message) ?? message.id;
+    const unsubscribe = this.cx.fanOut.subscribe({ replyTo, write, end: close });
     void this.enqueueWork().finally(() => {
       unsubscribe();
       close();

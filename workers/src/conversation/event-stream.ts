@@ -24,12 +24,26 @@ export interface EventStream {
 /** A new, empty event stream. */
 export function createEventStream(): EventStream {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  // A reader that stopped early (a channel job that has what it needs) is no error for the writer.
+  let open = true;
   const stream = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
     },
+    cancel() {
+      open = false;
+    },
   });
-  return { stream, write: (event, json) => writeEvent(controller, event, json), close: () => controller.close() };
+  return {
+    stream,
+    write: (event, json) => {
+      if (open) writeEvent(controller, event, json);
+    },
+    close: () => {
+      if (open) controller.close();
+      open = false;
+    },
+  };
 }
 
 /**

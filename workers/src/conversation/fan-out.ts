@@ -10,6 +10,8 @@ export interface Subscriber {
   replyTo: string;
   /** Takes the event and its JSON, serialised once for every socket and subscriber. */
   write: (event: ServerEvent, json: string) => void;
+  /** Ends its stream early (it hears nothing more). */
+  end?: () => void;
 }
 
 /** Sends a conversation object's events to its sockets and REST subscribers. */
@@ -23,6 +25,18 @@ export class FanOut {
   subscribe(subscriber: Subscriber): () => void {
     this.subscribers.add(subscriber);
     return () => this.subscribers.delete(subscriber);
+  }
+
+  /**
+   * Ends the REST streams waiting on `replyTo` now: a channel job that was asked to confirm a call
+   * has what it needs, and the answer goes on in the stream of the visitor's reply.
+   */
+  endStreams(replyTo: string): void {
+    for (const s of [...this.subscribers]) {
+      if (s.replyTo !== replyTo) continue;
+      this.subscribers.delete(s);
+      s.end?.();
+    }
   }
 
   /** Sends one socket an event; a socket that is closing is left to its close handler. */

@@ -89,12 +89,33 @@ export function assemblePrompt(input: PromptInput): ChatMessage[] {
 
   const history: ChatMessage[] = [];
   let historyUsed = 0;
-  for (let i = input.history.length - 1; i >= 0; i--) {
-    const m = input.history[i]!;
-    const cost = estimateTokens(m.content);
+  const turns = historyTurns(input.history);
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const turn = turns[i]!;
+    const cost = turn.reduce((sum, m) => sum + messageTokens(m), 0);
     if (historyUsed + cost > HISTORY_TOKEN_BUDGET) break;
-    history.unshift(m);
+    history.unshift(...turn);
     historyUsed += cost;
   }
   return [{ role: "system", content: system }, ...history, { role: "user", content: input.question }];
+}
+
+/**
+ * The history in turns kept or dropped whole: a message with the results of its tool calls
+ * after it (a provider refuses a result without its call, or a call without its result).
+ */
+function historyTurns(history: readonly ChatMessage[]): ChatMessage[][] {
+  const turns: ChatMessage[][] = [];
+  for (const m of history) {
+    const last = turns.at(-1);
+    if (m.role === "tool" && last) last.push(m);
+    else if (m.role !== "tool") turns.push([m]);
+  }
+  return turns;
+}
+
+/** Estimated tokens of one message, its tool calls included. */
+function messageTokens(m: ChatMessage): number {
+  const calls = m.role === "assistant" && m.tool_calls?.length ? estimateTokens(JSON.stringify(m.tool_calls)) : 0;
+  return estimateTokens(m.content) + calls;
 }

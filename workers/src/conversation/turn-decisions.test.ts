@@ -32,6 +32,7 @@ function outcome(fields: Partial<AnswerOutcome> = {}): AnswerOutcome {
     finish_reason: "stop",
     error: null,
     tool_calls: [],
+    failure_handoff: null,
     ...fields,
   };
 }
@@ -65,6 +66,12 @@ describe("answering-turn decisions", () => {
     expect(escalationAfterAnswer(outcome({ confidence: 0.3 }), 0.5, angry, "active")).toBe("low_confidence");
     expect(escalationAfterAnswer(outcome({ confidence: 0.9 }), 0.5, angry, "active")).toBe("negative_sentiment");
     expect(escalationAfterAnswer(outcome({ confidence: 0.9 }), 0.5, calm, "active")).toBeNull();
+  });
+
+  it("lets a failed action call's own setting decide the hand-off, whatever the confidence", () => {
+    expect(escalationAfterAnswer(outcome({ noMatch: true, confidence: 0, failure_handoff: true }), 0, "hi", "active")).toBe("no_match");
+    expect(escalationAfterAnswer(outcome({ noMatch: true, confidence: 0, failure_handoff: false }), 0.5, "hi", "active")).toBeNull();
+    expect(escalationAfterAnswer(outcome({ failure_handoff: true }), 0.5, "hi", "escalated")).toBeNull();
   });
 
   it("never escalates after a stopped or failed answer, or when a person already has the conversation", () => {

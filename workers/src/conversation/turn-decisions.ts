@@ -5,11 +5,12 @@
  * whoever is waiting. `answer-turn.ts` does the I/O around them.
  */
 import type { ChatMessage } from "../llm/chat-model";
+import { DECLINED_RESULT } from "../llm/tool-loop";
 import type { AnswerOutcome } from "./answer";
 import type { ConversationEvent } from "./conversation-context";
 import { asksForHuman, soundsFrustrated } from "./intent";
 import type { EscalationReason } from "./open-escalation";
-import type { ConversationStatus, MessageView, ServerEvent } from "./protocol";
+import type { ConversationStatus, MessageView, ServerEvent, ToolCall } from "./protocol";
 import type { AnswerFields } from "./store-rows";
 
 /** Turns of history given to the model besides the question. */
@@ -17,11 +18,48 @@ export const HISTORY_MESSAGES = 20;
 /** Characters of an unanswered question kept in its analytics event, to show what the knowledge base lacks. */
 export const UNANSWERED_QUESTION_CHARS = 500;
 
-/** The earlier turns as the model reads them: visitor words as the user's, answers and agents' replies as the assistant's. */
+/** Longest result or error of an earlier call the model reads again, in characters. */
+export const REPLAYED_RESULT_MAX_CHARS = 1_000;
+/** Most calls of one earlier answer the model reads again (an answer runs a handful at most). */
+export const REPLAYED_CALLS_PER_ANSWER = 8;
+
+/** A call id every provider takes back (`^[A-Za-z0-9_-]{1,64}$`). */
+function replayedCallId(id: string): string {
+  return id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64) || "call";
+}
+
+function cutReplayed(text: string): string {
+  return text.length > REPLAYED_RESULT_MAX_CHARS ? `${text.slice(0, REPLAYED_RESULT_MAX_CHARS)}… [cut]` : text;
+}
+
+/**
+ * The calls an earlier answer ran, as the model made them: an assistant turn with its calls,
+ * then each call's result (as stored, so redacted), its error, or the visitor's decline.
+ */
+export function replayedToolTurns(calls: readonly ToolCall[]): ChatMessage[] {
+  const shown = calls.slice(0, REPLAYED_CALLS_PER_ANSWER).map((c) => ({ ...c, call_id: replayedCallId(c.call_id) }));
+  if (shown.length === 0) return [];
+  const results: ChatMessage[] = shown.map((c) => {
+    if (c.status === "done") return { role: "tool", call_id: c.call_id, name: c.name, content: cutReplayed(JSON.stringify(c.result ?? null)) };
+    if (c.status === "declined") return { role: "tool", call_id: c.call_id, name: c.name, content: DECLINED_RESULT };
+    return { role: "tool", call_id: c.call_id, name: c.name, content: cutReplayed(`Error: ${c.error ?? "the call failed"}`), is_error: true };
+  });
+  return [{ role: "assistant", content: "", tool_calls: shown.map((c) => ({ call_id: c.call_id, name: c.name, arguments: c.arguments })) }, ...results];
+}
+
+/**
+ * The earlier turns as the model reads them: visitor words as the user's, answers and agents'
+ * replies as the assistant's, an answer's action calls and their results just before its text.
+ * A model without tools never sees the calls (`withoutTools` drops them).
+ */
 export function promptHistory(messages: readonly MessageView[]): ChatMessage[] {
-  return messages
-    .filter((m) => m.sender_type !== "system" && m.content.length > 0)
-    .map((m) => ({ role: m.sender_type === "visitor" ? "user" : "assistant", content: m.content }));
+  const out: ChatMessage[] = [];
+  for (const m of messages) {
+    if (m.sender_type === "system") continue;
+    if (m.sender_type === "assistant" && m.tool_calls?.length) out.push(...replayedToolTurns(m.tool_calls));
+    if (m.content.length > 0) out.push({ role: m.sender_type === "visitor" ? "user" : "assistant", content: m.content });
+  }
+  return out;
 }
 
 /**
@@ -34,12 +72,13 @@ export function handoffReason(assistantFound: boolean, question: string): Escala
 }
 
 /** What a finished answer says about the need for a person. */
-export type AnswerVerdict = Pick<AnswerOutcome, "status" | "noMatch" | "confidence">;
+export type AnswerVerdict = Pick<AnswerOutcome, "status" | "noMatch" | "confidence"> & Partial<Pick<AnswerOutcome, "failure_handoff">>;
 
 /**
  * Why an answer is followed by an escalation, or null: only a complete answer in a conversation
- * not already with a person; then nothing found, a confidence under the assistant's threshold,
- * or a frustrated visitor, in that order.
+ * not already with a person; then, when an action call failed, whatever its action says
+ * (`handoff_on_failure`); else nothing found, a confidence under the assistant's threshold, or a
+ * frustrated visitor, in that order.
  */
 export function escalationAfterAnswer(
   answer: AnswerVerdict,
@@ -48,6 +87,7 @@ export function escalationAfterAnswer(
   conversationStatus: ConversationStatus,
 ): EscalationReason | null {
   if (answer.status !== "complete" || conversationStatus === "escalated") return null;
+  if (answer.failure_handoff !== undefined && answer.failure_handoff !== null) return answer.failure_handoff ? "no_match" : null;
   if (answer.noMatch) return "no_match";
   if (answer.confidence < escalationThreshold) return "low_confidence";
   return soundsFrustrated(question) ? "negative_sentiment" : null;

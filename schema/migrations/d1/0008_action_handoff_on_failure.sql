@@ -1,0 +1,1 @@
+ALTER TABLE `actions` ADD `handoff_on_failure` integer DEFAULT true NOT NULL;
