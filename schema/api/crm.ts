@@ -21,3 +21,4 @@ export const CrmContactSchema = z
 export const ConversationCrmContactSchema = z.object({ contact: CrmContactSchema.nullable() }).openapi("ConversationCrmContact");
 
 export type CrmContact = z.infer<typeof CrmContactSchema>;
+export type ConversationCrmContact = z.infer<typeof ConversationCrmContactSchema>;
