@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef } from "react";
 import type { Assistant, Conversation, ConversationCrmContact, KnowledgeDocument, Message, Page, ResolvedConversation, SavedReply, ToolCall } from "../../../schema/api";
 import { useLiveConversation, type LiveToolCall, type SocketInfo } from "../components/live-conversation";
 import { SavedReplyBox } from "../components/saved-reply-box";
-import { Badge, Csrf, errorsOf, Notice, PageHeader, SelectField, TextAreaField, useCsrf } from "../components/ui";
+import { Badge, Csrf, errorsOf, Notice, PageHeader, SelectField, useCsrf } from "../components/ui";
 import { api, loaderFailure, requireMe } from "../lib/auth.server";
 import { dateTime, ms } from "../lib/format";
 import { attempt, intentAction, invalid, text } from "../lib/forms.server";
