@@ -59,9 +59,9 @@ function reduce(state: LiveState, action: Action): LiveState {
     case "response": {
       const drafts = { ...state.drafts };
       delete drafts[e.message.id];
-      // A stored answer shows its own calls; live ones it carries are done with.
+      // A stored answer shows its own calls: the live ones it carries are done with.
       const stored = new Set((e.message.tool_calls ?? []).map((c) => c.call_id));
-      const tools = e.type === "response" ? state.tools.filter((t) => !stored.has(t.call_id) && t.status !== "done" && t.status !== "failed") : state.tools;
+      const tools = stored.size > 0 ? state.tools.filter((t) => !stored.has(t.call_id)) : state.tools;
       return { ...state, messages: upsert(state.messages, e.message), drafts, tools };
     }
     case "tool":
