@@ -5,6 +5,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { analyzeAccessibility } from "../../e2e/axe";
 import { api, launchChromium, signUpInBrowser } from "./support";
 
 /** A conversation of a fresh workspace, with the visitor's name given and one question asked. */
@@ -16,6 +17,13 @@ async function conversationWithVisitor(token: string) {
   });
   await api("POST", `/conversations/${conv.conversation_id}/messages`, { token: conv.token, body: { content: "Can someone help me with my order?" } });
   return conv.conversation_id;
+}
+
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+async function violations(page: Page) {
+  const result = await analyzeAccessibility(page, WCAG_TAGS);
+  return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
 }
 
 async function openLive(page: Page, conversationId: string) {
@@ -49,6 +57,7 @@ describe("the agent's live conversation view", () => {
       await page.getByRole("button", { name: "Save reply" }).click();
       await page.locator(`[data-saved-reply]`, { hasText: title }).waitFor();
     }
+    expect(await violations(page)).toEqual([]);
 
     await openLive(page, conversationId);
     const box = page.getByLabel(/Reply as an agent/);
@@ -72,6 +81,7 @@ describe("the agent's live conversation view", () => {
     await page.keyboard.press("ArrowDown");
     expect(await active()).toMatch(/^Greeting/);
     expect(await list.getByRole("option", { selected: true }).innerText()).toMatch(/^Greeting/);
+    expect(await violations(page)).toEqual([]);
     await page.keyboard.press("Enter");
     await list.waitFor({ state: "detached" });
     await expect.poll(() => box.inputValue()).toMatch(/^Hi Maya, this is Nova\. Your conversation: \S+\/conversations\/conv_/);

@@ -64,6 +64,15 @@ describe("saved replies", () => {
     expect((await call("GET", "/api/v1/saved-replies?cursor=nonsense", { token: s.access_token })).status).toBe(400);
   });
 
+  it("is described in the OpenAPI document", async () => {
+    const doc = await call("GET", "/api/v1/openapi.json");
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/saved-replies", "/api/v1/saved-replies/{id}", "/api/v1/saved-replies/{id}/use", "/api/v1/conversations/{id}/crm-contact"]),
+    );
+    expect(doc.body.components.schemas.SavedReply.properties).toHaveProperty("use_count");
+  });
+
   it("lets viewers read but not edit or use, and keeps workspaces apart", async () => {
     const s = await signUp("RoleReply");
     const reply = await create(s.access_token, "Hours", "We answer 9 to 5.");
