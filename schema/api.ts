@@ -20,3 +20,5 @@ export * from "./api/analytics";
 export * from "./api/compliance";
 export * from "./api/openai-compat";
 export * from "./api/actions";
+export * from "./api/crm";
+export * from "./api/saved-replies";

@@ -526,3 +526,44 @@ export const action_calls = sqliteTable(
     index("action_calls_conversation_idx").on(t.conversation_id),
   ],
 );
+
+/**
+ * A workspace's saved replies: text an agent inserts into a reply with `/`, with variables
+ * (`{{visitor.name}}`, `{{conversation.link}}`, `{{assistant.name}}`) filled in. `use_count`
+ * orders the list, most used first.
+ */
+export const saved_replies = sqliteTable(
+  "saved_replies",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    use_count: integer("use_count").notNull().default(0),
+    created_by: text("created_by"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("saved_replies_workspace_title_uq").on(t.workspace_id, t.title), index("saved_replies_workspace_use_idx").on(t.workspace_id, t.use_count)],
+);
+
+/**
+ * The CRM contact a conversation's visitor was matched to (by email), kept so notes go to the
+ * same contact on every retry and the dashboard can link to it.
+ */
+export const crm_contacts = sqliteTable(
+  "crm_contacts",
+  {
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    conversation_id: text("conversation_id").notNull(),
+    provider: text("provider", { enum: ["hubspot"] }).notNull(),
+    contact_id: text("contact_id").notNull(),
+    email: text("email").notNull(),
+    name: text("name"),
+    /** The contact's page in the CRM's app. */
+    url: text("url"),
+    /** True when the platform created the contact (no contact had the email). */
+    created_contact: integer("created_contact", { mode: "boolean" }).notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.workspace_id, t.conversation_id, t.provider] })],
+);

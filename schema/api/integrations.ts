@@ -1,9 +1,9 @@
-/** Integrations (Slack, WhatsApp, email, Zendesk, Stripe): settings, write-only secrets, connection tests. */
+/** Integrations (Slack, WhatsApp, email, Zendesk, HubSpot, Stripe): settings, write-only secrets, connection tests. */
 import { z } from "@hono/zod-openapi";
 import { EmailField, idOf, isoTimestamp } from "./common";
 
 /** The providers a workspace can connect. */
-export const IntegrationTypeSchema = z.enum(["slack", "whatsapp", "email", "zendesk", "stripe"]);
+export const IntegrationTypeSchema = z.enum(["slack", "whatsapp", "email", "zendesk", "hubspot", "stripe"]);
 
 const setting = (max = 500) => z.string().trim().max(max);
 
@@ -81,6 +81,16 @@ export const INTEGRATION_FIELDS = {
       api_base_url: apiBaseUrl,
     }),
     secrets: z.strictObject({ api_token: secret.optional(), webhook_secret: secret.optional() }),
+  },
+  hubspot: {
+    config: z.strictObject({
+      /** The HubSpot account (hub) id, for links to contacts; read from the account when not set. */
+      portal_id: z.union([z.literal(""), z.string().regex(/^\d{1,20}$/, "a HubSpot account id is digits")]).optional(),
+      /** HubSpot API base URL; default `https://api.hubapi.com`. */
+      api_base_url: apiBaseUrl,
+    }),
+    /** A private app's access token with the `crm.objects.contacts.read` and `.write` scopes. */
+    secrets: z.strictObject({ access_token: secret.optional() }),
   },
   stripe: {
     config: z.strictObject({

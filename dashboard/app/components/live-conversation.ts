@@ -1,7 +1,7 @@
 /**
  * The live side of a conversation page: joins the conversation's WebSocket as an agent and
- * folds its events (visitor messages, streamed answers, agent replies, status changes) into
- * the messages on screen. Reconnects with a fresh token and resumes after the last message.
+ * folds its events (visitor messages, streamed answers, agent replies, status changes, the
+ * actions an answer runs and the confirmations it asks for) into the messages on screen. Reconnects with a fresh token and resumes after the last message.
  */
 import { useEffect, useReducer, useRef, useState } from "react";
 import type { ConversationStatus, Message } from "../../../schema/api";
@@ -15,11 +15,22 @@ export interface SocketInfo {
   role: "agent" | "observer";
 }
 
+/** An action call seen on the socket while the answer that runs it is still being written. */
+export interface LiveToolCall {
+  call_id: string;
+  name: string;
+  status: "running" | "done" | "failed" | "awaiting_confirmation";
+  /** What a changing action will do, from its `confirm_request`. */
+  summary: string | null;
+}
+
 /** What the page shows, kept up to date by the socket. */
 export interface LiveState {
   messages: Message[];
   /** Answers being streamed: message id → text so far. */
   drafts: Record<string, string>;
+  /** Action calls of answers not stored yet, in the order they started. */
+  tools: LiveToolCall[];
   status: ConversationStatus;
   humanTakeover: boolean;
 }
@@ -32,6 +43,13 @@ function upsert(messages: Message[], m: Message): Message[] {
   return [...messages, m].sort((a, b) => a.seq - b.seq);
 }
 
+/** The live call list with `call` added, or updated in place (a confirmation keeps its summary). */
+function upsertTool(tools: LiveToolCall[], call: LiveToolCall): LiveToolCall[] {
+  const i = tools.findIndex((t) => t.call_id === call.call_id);
+  if (i < 0) return [...tools, call];
+  return tools.map((t, j) => (j === i ? { ...call, summary: call.summary ?? t.summary } : t));
+}
+
 function reduce(state: LiveState, action: Action): LiveState {
   if (action.kind === "reset") return action.state;
   const e = action.event;
@@ -41,8 +59,15 @@ function reduce(state: LiveState, action: Action): LiveState {
     case "response": {
       const drafts = { ...state.drafts };
       delete drafts[e.message.id];
-      return { ...state, messages: upsert(state.messages, e.message), drafts };
+      // A stored answer shows its own calls: the live ones it carries are done with.
+      const stored = new Set((e.message.tool_calls ?? []).map((c) => c.call_id));
+      const tools = stored.size > 0 ? state.tools.filter((t) => !stored.has(t.call_id)) : state.tools;
+      return { ...state, messages: upsert(state.messages, e.message), drafts, tools };
     }
+    case "tool":
+      return { ...state, tools: upsertTool(state.tools, { call_id: e.call_id, name: e.name, status: e.status, summary: null }) };
+    case "confirm_request":
+      return { ...state, tools: upsertTool(state.tools, { call_id: e.call_id, name: e.name, status: "awaiting_confirmation", summary: e.summary }) };
     case "delta":
       return { ...state, drafts: { ...state.drafts, [e.message_id]: (state.drafts[e.message_id] ?? "") + e.delta } };
     case "status":

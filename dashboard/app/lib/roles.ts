@@ -9,6 +9,7 @@ const RANK: Record<Role, number> = { viewer: 0, manager: 1, admin: 2 };
 /** The least role each action needs. */
 export const NEEDS = {
   reply: "manager",
+  manageSavedReplies: "manager",
   manageKnowledge: "manager",
   editAssistants: "admin",
   manageKeys: "admin",

@@ -1,9 +1,10 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useRef } from "react";
-import type { Assistant, Conversation, KnowledgeDocument, Message, Page, ResolvedConversation, ToolCall } from "../../../schema/api";
-import { useLiveConversation, type SocketInfo } from "../components/live-conversation";
-import { Badge, Csrf, errorsOf, Notice, PageHeader, SelectField, TextAreaField, useCsrf } from "../components/ui";
+import type { Assistant, Conversation, ConversationCrmContact, KnowledgeDocument, Message, Page, ResolvedConversation, SavedReply, ToolCall } from "../../../schema/api";
+import { useLiveConversation, type LiveToolCall, type SocketInfo } from "../components/live-conversation";
+import { SavedReplyBox } from "../components/saved-reply-box";
+import { Badge, Csrf, errorsOf, Notice, PageHeader, SelectField, useCsrf } from "../components/ui";
 import { api, loaderFailure, requireMe } from "../lib/auth.server";
 import { dateTime, ms } from "../lib/format";
 import { attempt, intentAction, invalid, text } from "../lib/forms.server";
@@ -16,6 +17,8 @@ export const meta: MetaFunction = () => [{ title: "Conversation · EdgeDesk" }];
 const MAX_PAGES = 5;
 /** Articles offered as "Answered by article" when resolving. */
 const ARTICLES_OFFERED = 100;
+/** Saved replies offered in the reply box: the most used (the list's order). */
+const SAVED_REPLIES_OFFERED = 100;
 
 export async function loader(args: LoaderFunctionArgs) {
   const id = args.params.id ?? "";
@@ -29,16 +32,21 @@ export async function loader(args: LoaderFunctionArgs) {
       cursor = page.next_cursor;
       if (!cursor) break;
     }
-    const [assistant, socket, me] = await Promise.all([
+    const [assistant, socket, me, crm] = await Promise.all([
       api<Assistant>(args, "GET", `/assistants/${conversation.assistant_id}`).catch(() => null),
       agentSocket(args, id),
       requireMe(args),
+      api<ConversationCrmContact>(args, "GET", `/conversations/${id}/crm-contact`).catch(() => null),
     ]);
     // The assistant's ready articles, for "Answered by article" (only who may resolve sees it).
     const articles = can(me.user.role, "reply")
       ? (await api<Page<KnowledgeDocument>>(args, "GET", `/assistants/${conversation.assistant_id}/documents`, { query: { limit: ARTICLES_OFFERED } }).catch(() => null))?.data
           .filter((d) => d.status === "ready")
           .map((d) => ({ id: d.id, title: d.title })) ?? []
+      : [];
+    // Saved replies for the reply box's `/` list (only who may reply uses them).
+    const savedReplies = can(me.user.role, "reply")
+      ? ((await api<Page<SavedReply>>(args, "GET", "/saved-replies", { query: { limit: SAVED_REPLIES_OFFERED } }).catch(() => null))?.data ?? [])
       : [];
     return {
       conversation,
@@ -48,6 +56,8 @@ export async function loader(args: LoaderFunctionArgs) {
       socket,
       role: me.user.role,
       articles,
+      savedReplies,
+      crmContact: crm?.contact ?? null,
     };
   } catch (err) {
     return loaderFailure(err);
@@ -110,6 +120,7 @@ export default function ConversationPage() {
     () => ({
       messages: data.messages,
       drafts: {},
+      tools: [],
       status: data.conversation.status,
       humanTakeover: data.conversation.human_takeover,
     }),
@@ -140,6 +151,19 @@ export default function ConversationPage() {
   useEffect(() => {
     list.current?.scrollTo({ top: list.current.scrollHeight });
   }, [state.messages.length, state.drafts]);
+
+  const conversationId = data.conversation.id;
+  const fillReply = useCallback(
+    async (saved: SavedReply): Promise<string> => {
+      const body = new FormData();
+      body.set("csrf", csrf);
+      body.set("reply_id", saved.id);
+      const res = await fetch(`/conversations/${conversationId}/saved-reply`, { method: "POST", body });
+      if (!res.ok) throw new Error(`saved reply answered ${res.status}`);
+      return ((await res.json()) as { text: string }).text;
+    },
+    [csrf, conversationId],
+  );
 
   const takenOver = state.humanTakeover;
   return (
@@ -176,6 +200,9 @@ export default function ConversationPage() {
             {state.messages.map((m) => (
               <MessageItem key={m.id} message={m} />
             ))}
+            {state.tools.map((t) => (
+              <LiveToolItem key={t.call_id} call={t} />
+            ))}
             {Object.entries(state.drafts).map(([id, text]) => (
               <li key={id} className="message message-assistant" data-streaming="true">
                 <div className="message-meta">Assistant · answering…</div>
@@ -197,13 +224,15 @@ export default function ConversationPage() {
               <Csrf />
               <input type="hidden" name="intent" value="reply" />
               <Notice kind="error">{replyErrors.message}</Notice>
-              <TextAreaField
+              <SavedReplyBox
                 ref={textarea}
                 label={takenOver ? "Reply as an agent" : "Reply as an agent (this takes over from the AI)"}
                 name="content"
                 rows={3}
                 required
                 error={replyErrors.field("content")}
+                replies={data.savedReplies}
+                fill={fillReply}
               />
               <button className="button" type="submit" disabled={reply.state !== "idle"}>
                 {takenOver ? "Send reply" : "Take over and reply"}
@@ -220,6 +249,7 @@ export default function ConversationPage() {
           <p className="small muted">{takenOver ? "A person is answering; the AI stays silent." : "The AI answers this conversation."}</p>
           <p className="small">Satisfaction: {data.conversation.satisfaction_score ?? "not rated"}</p>
           <p className="small">{verifiedLine(data.conversation)}</p>
+          <CrmContactLine contact={data.crmContact} />
           <Notice kind="error">{controlErrors.message}</Notice>
           <Notice kind="success">{control.data?.ok ? control.data.message : undefined}</Notice>
           {canReply ? (
@@ -319,5 +349,44 @@ function ToolCalls({ calls }: { calls: ToolCall[] }) {
         ))}
       </ol>
     </details>
+  );
+}
+
+/** What a live action call is doing, as the people watching read it. */
+const LIVE_TOOL_STATE: Record<LiveToolCall["status"], string> = {
+  running: "running…",
+  done: "done",
+  failed: "failed",
+  awaiting_confirmation: "waiting for the visitor to confirm",
+};
+
+/** An action the answer being written runs, as its socket events arrive. */
+function LiveToolItem({ call }: { call: LiveToolCall }) {
+  return (
+    <li className="message message-tool" data-live-tool={call.call_id} data-status={call.status}>
+      <div className="message-meta">Action · {LIVE_TOOL_STATE[call.status]}</div>
+      <div className="message-body">
+        <strong>{call.name}</strong> <Badge value={call.status === "awaiting_confirmation" ? "confirm" : call.status} />
+        {call.summary ? <div className="muted small">{call.summary}</div> : null}
+      </div>
+    </li>
+  );
+}
+
+/** The HubSpot contact the visitor was matched to, once the conversation was logged there. */
+function CrmContactLine({ contact }: { contact: ConversationCrmContact["contact"] }) {
+  if (!contact) return null;
+  const who = contact.name ? `${contact.name} (${contact.email})` : contact.email;
+  return (
+    <p className="small crm-contact" data-crm-contact={contact.contact_id}>
+      HubSpot contact:{" "}
+      {contact.url ? (
+        <a href={contact.url} target="_blank" rel="noreferrer noopener">
+          {who}
+        </a>
+      ) : (
+        who
+      )}
+    </p>
   );
 }

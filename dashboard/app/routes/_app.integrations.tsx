@@ -57,6 +57,12 @@ const FORMS: Record<IntegrationType, { title: string; about: string; config: Set
     ],
     secrets: { api_token: "API token", webhook_secret: "Webhook signing secret" },
   },
+  hubspot: {
+    title: "HubSpot (CRM)",
+    about: "Match visitors to HubSpot contacts by email and log resolved and escalated conversations on their timeline.",
+    config: [{ name: "portal_id", label: "Account (hub) ID", hint: "read from the account when blank" }],
+    secrets: { access_token: "Private app access token" },
+  },
   stripe: {
     title: "Stripe (billing)",
     about: "Bill the workspace's plan through Stripe.",

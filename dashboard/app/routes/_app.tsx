@@ -22,6 +22,7 @@ const NAV: { to: string; label: string; needs?: Action }[] = [
   { to: "/knowledge", label: "Knowledge base" },
   { to: "/assistants", label: "Assistants" },
   { to: "/analytics", label: "Analytics" },
+  { to: "/saved-replies", label: "Saved replies" },
   { to: "/api-keys", label: "API keys", needs: "manageKeys" },
   { to: "/team", label: "Team" },
   { to: "/integrations", label: "Integrations", needs: "manageIntegrations" },

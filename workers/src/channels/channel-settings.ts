@@ -82,3 +82,17 @@ export async function zendeskSettings(env: Env, workspaceId: string): Promise<Ze
   if (!baseUrl) return null;
   return { baseUrl, agentEmail: s.config.agent_email, apiToken, webhookSecret: s.secrets.webhook_secret ?? null, config: s.config };
 }
+
+/** HubSpot, the CRM conversations are logged to. */
+export interface HubSpotSettings {
+  accessToken: string;
+  config: ConfigOf<"hubspot">;
+}
+
+/** HubSpot settings, or null unless HubSpot is enabled with an access token. */
+export async function hubspotSettings(env: Env, workspaceId: string): Promise<HubSpotSettings | null> {
+  const s = await load(env, workspaceId, "hubspot");
+  const accessToken = s?.secrets.access_token;
+  if (!s || !accessToken) return null;
+  return { accessToken, config: s.config };
+}

@@ -1,14 +1,15 @@
 /**
  * "Test connection" for each integration: the provider's cheapest authenticated call with the
  * stored credentials (Slack `auth.test`, Twilio account fetch, SendGrid scopes, Zendesk
- * `users/me`), reported as ok or not with a reason an admin can act on.
+ * `users/me`, HubSpot account details), reported as ok or not with a reason an admin can act on.
  */
 import type { IntegrationTest, IntegrationType } from "../../../schema/api";
 import { ApiError } from "../lib/errors";
 import { outboundPolicy } from "../lib/network-policy";
 import { nowIso } from "../lib/time";
-import { emailSettings, slackSettings, whatsAppSettings, zendeskSettings } from "./channel-settings";
+import { emailSettings, hubspotSettings, slackSettings, whatsAppSettings, zendeskSettings } from "./channel-settings";
 import { SendGridClient } from "./email/client";
+import { HubSpotClient } from "./hubspot/client";
 import { BLOCKED_DESTINATION, ProviderError } from "./provider-error";
 import { SlackClient } from "./slack/client";
 import { TwilioClient } from "./whatsapp/client";
@@ -55,6 +56,15 @@ async function check(env: Env, workspaceId: string, type: IntegrationType): Prom
       return me.role === "end-user"
         ? { ok: false, detail: `${me.email ?? "the user"} is an end user; tickets need an agent` }
         : { ok: true, detail: `authenticated as ${me.email ?? me.id} (${me.role})` };
+    }
+    case "hubspot": {
+      const s = await hubspotSettings(env, workspaceId);
+      if (!s) return NOT_CONFIGURED("enable HubSpot and set access_token");
+      const account = await new HubSpotClient(s.accessToken, { baseUrl: s.config.api_base_url, policy }).accountDetails();
+      if (s.config.portal_id && s.config.portal_id !== String(account.portalId)) {
+        return { ok: false, detail: `the token belongs to HubSpot account ${account.portalId}, not ${s.config.portal_id}` };
+      }
+      return { ok: true, detail: `authenticated to HubSpot account ${account.portalId}` };
     }
     case "stripe":
       throw new ApiError("not_found", "stripe is checked on the billing page");

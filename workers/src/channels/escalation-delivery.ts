@@ -1,16 +1,17 @@
 /**
  * Tells the team about an escalation where they work: a Zendesk ticket (its id is stored on
- * the escalation), a Block Kit message in the support Slack channel, and an email when an
- * address is configured. Each target is done once; a failed one is retried by the queue
+ * the escalation), a Block Kit message in the support Slack channel, an email when an
+ * address is configured, and a note on the visitor's HubSpot contact. Each target is done once; a failed one is retried by the queue
  * (after the provider's `Retry-After`) while the others are not repeated. The last failure is
  * kept on the escalation (`last_error`) and on the conversation, where the dashboard shows it.
  */
 import { conversationStub } from "../conversation/service";
 import { outboundPolicy } from "../lib/network-policy";
-import { emailSettings, slackSettings, zendeskSettings } from "./channel-settings";
+import { emailSettings, hubspotSettings, slackSettings, zendeskSettings } from "./channel-settings";
 import { SendGridClient } from "./email/client";
 import { escalationEmail } from "./email/escalation-email";
 import { recordEscalationDelivery } from "./escalation-records";
+import { logConversationToCrm } from "./hubspot/crm-log";
 import type { EscalationJob } from "./jobs";
 import { sendOnce } from "./once";
 import { describeFailure, isRetryable, ProviderError, type ProviderName } from "./provider-error";
@@ -34,10 +35,11 @@ export interface EscalationDelivery {
 
 /** The targets the workspace has configured. */
 async function targetsFor(env: Env, job: EscalationJob, brief: EscalationBrief, ticketId: string | null): Promise<Target[]> {
-  const [zendesk, slack, email] = await Promise.all([
+  const [zendesk, slack, email, hubspot] = await Promise.all([
     zendeskSettings(env, job.workspace_id),
     slackSettings(env, job.workspace_id),
     emailSettings(env, job.workspace_id),
+    hubspotSettings(env, job.workspace_id),
   ]);
   const targets: Target[] = [];
   const policy = outboundPolicy(env);
@@ -75,6 +77,20 @@ async function targetsFor(env: Env, job: EscalationJob, brief: EscalationBrief, 
           await new SendGridClient(apiKey, { baseUrl: email.config.api_base_url, policy }).send(
             escalationEmail(brief, { email: fromAddress, name: email.config.from_name || undefined }, notifyAddress),
           );
+        });
+      },
+    });
+  }
+  if (hubspot) {
+    targets.push({
+      provider: "hubspot",
+      run: async () => {
+        await logConversationToCrm(env, {
+          workspaceId: job.workspace_id,
+          conversationId: job.conversation_id,
+          event: "escalated",
+          eventKey: job.escalation_id,
+          escalationReason: brief.reasonText,
         });
       },
     });

@@ -69,8 +69,17 @@ export interface EscalationJob {
   channel: string;
 }
 
+/** A conversation was resolved: log it in the workspace's CRM (HubSpot), when one is connected. */
+export interface ConversationResolvedJob {
+  type: "conversation.resolved";
+  workspace_id: string;
+  conversation_id: string;
+  /** When it was resolved: a conversation resolved again after reopening is logged again. */
+  resolved_at: string;
+}
+
 /** Every job the outbound queue carries. */
-export type OutboundJob = EscalationJob | InboundMessageJob | AgentReplyJob;
+export type OutboundJob = EscalationJob | InboundMessageJob | AgentReplyJob | ConversationResolvedJob;
 
 /** The reply target kept in a conversation's metadata (for agent replies later). */
 export function replyTargetMetadata(reply: ReplyTarget): Record<string, MetadataValue> {

@@ -1,6 +1,6 @@
 /**
- * The outbound queue's consumer: answers channel messages, relays agents' replies and
- * delivers escalations. A job that fails at a provider is retried no sooner than the
+ * The outbound queue's consumer: answers channel messages, relays agents' replies, delivers
+ * escalations and logs resolved conversations in the CRM. A job that fails at a provider is retried no sooner than the
  * provider's `Retry-After` (else with exponential backoff) and, after the queue's
  * `max_retries`, lands in the dead-letter queue, whose consumer records that it gave up.
  * Failures that retrying cannot fix (a channel not configured, bad credentials) are recorded
@@ -10,11 +10,12 @@ import { conversationStub } from "../conversation/service";
 import { createLogger, type Logger } from "../lib/logger";
 import { deliverEscalation } from "./escalation-delivery";
 import { recordEscalationDelivery } from "./escalation-records";
+import { logConversationToCrm } from "./hubspot/crm-log";
 import { answerInboundMessage, relayAgentReply } from "./inbound-answer";
 import type { OutboundJob } from "./jobs";
 import { describeFailure, isRetryable, retryDelaySeconds } from "./provider-error";
 
-export type { AgentReplyJob, EscalationJob, InboundMessageJob, OutboundJob } from "./jobs";
+export type { AgentReplyJob, ConversationResolvedJob, EscalationJob, InboundMessageJob, OutboundJob } from "./jobs";
 
 async function runJob(env: Env, job: OutboundJob, logger: Logger): Promise<void> {
   switch (job.type) {
@@ -31,6 +32,16 @@ async function runJob(env: Env, job: OutboundJob, logger: Logger): Promise<void>
     case "agent.reply": {
       const outcome = await relayAgentReply(env, job);
       logger.info("agent reply relayed", { conversation_id: job.conversation_id, outcome });
+      return;
+    }
+    case "conversation.resolved": {
+      const outcome = await logConversationToCrm(env, {
+        workspaceId: job.workspace_id,
+        conversationId: job.conversation_id,
+        event: "resolved",
+        eventKey: job.resolved_at,
+      });
+      logger.info("resolution logged in the CRM", { conversation_id: job.conversation_id, outcome });
       return;
     }
     default:
@@ -79,6 +90,8 @@ export async function consumeOutboundDeadLetters(batch: MessageBatch<OutboundJob
         await conversationStub(env, job.conversation_id).recordDeliveryError({ provider: "escalation", message: `notification ${note}` });
       } else if (job.type === "inbound.message" || job.type === "agent.reply") {
         await conversationStub(env, job.conversation_id).recordDeliveryError({ provider: "channel", message: `reply ${note}` });
+      } else if (job.type === "conversation.resolved") {
+        await conversationStub(env, job.conversation_id).recordDeliveryError({ provider: "hubspot", message: `CRM note ${note}` });
       }
     } catch (err) {
       logger.error("could not record a dead-lettered outbound job", { message_id: message.id, error: describeFailure(err) });

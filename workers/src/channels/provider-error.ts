@@ -1,5 +1,5 @@
 /**
- * How calls to Slack, Twilio, SendGrid and Zendesk fail, and when to try again. Every outbound
+ * How calls to Slack, Twilio, SendGrid, Zendesk and HubSpot fail, and when to try again. Every outbound
  * client goes through `providerFetch`, so a 429's `Retry-After` and a 5xx are handled the same
  * way everywhere: the queue job is retried no sooner than the provider asked.
  */
@@ -8,7 +8,7 @@ import { BlockedDestinationError, STRICT_OUTBOUND_POLICY, type OutboundPolicy } 
 import { safeFetch } from "../lib/safe-fetch";
 
 /** The providers the platform talks to. */
-export type ProviderName = "slack" | "twilio" | "sendgrid" | "zendesk";
+export type ProviderName = "slack" | "twilio" | "sendgrid" | "zendesk" | "hubspot";
 
 /** Longest delay a Queues retry can carry (the platform's limit on `delaySeconds`). */
 export const MAX_RETRY_DELAY_SECONDS = 12 * 60 * 60;

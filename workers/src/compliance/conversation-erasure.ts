@@ -28,6 +28,7 @@ export async function eraseConversation(env: Env, workspaceId: string, conversat
     env.DB.prepare("delete from messages where conversation_id = ? and workspace_id = ?").bind(conversationId, workspaceId),
     env.DB.prepare("delete from escalations where conversation_id = ? and workspace_id = ?").bind(conversationId, workspaceId),
     env.DB.prepare("delete from action_calls where conversation_id = ? and workspace_id = ?").bind(conversationId, workspaceId),
+    env.DB.prepare("delete from crm_contacts where conversation_id = ? and workspace_id = ?").bind(conversationId, workspaceId),
     env.DB.prepare("delete from conversations where id = ? and workspace_id = ?").bind(conversationId, workspaceId),
   ]);
   return { messages, files };

@@ -185,7 +185,7 @@ export class ConversationDO extends DurableObject<Env> {
     return this.cx.store.escalation(id);
   }
 
-  /** Marks the conversation resolved and closes its escalations. */
+  /** Marks the conversation resolved, closes its escalations and queues the CRM's note. */
   async resolve(): Promise<ConversationView> {
     const conv = requireConversation(this.cx.store);
     const { store } = this.cx;
@@ -196,6 +196,11 @@ export class ConversationDO extends DurableObject<Env> {
       store.outbox.enqueue("conversation", conv.id);
       broadcastStatus(this.cx);
       this.cx.emit({ type: "conversation.resolved" });
+      // The CRM hears of it through the outbound queue (logged on the visitor's contact, when connected).
+      const job = { type: "conversation.resolved", workspace_id: conv.workspace_id, conversation_id: conv.id, resolved_at: now };
+      this.cx.waitUntil(
+        this.env.OUTBOUND_QUEUE.send(job, { contentType: "json" }).catch((err) => this.cx.logger.error("resolution job not queued", { error: err })),
+      );
       this.cx.flushSoon();
     }
     return this.view();

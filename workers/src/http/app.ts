@@ -29,6 +29,8 @@ import { integrationsTestRoutes } from "./routes/integrations-test";
 import { mcpServersRoutes } from "./routes/mcp-servers";
 import { openaiCompatRoutes } from "./routes/openai-compat";
 import { phrasingsRoutes } from "./routes/phrasings";
+import { savedRepliesRoutes } from "./routes/saved-replies";
+import { crmRoutes } from "./routes/crm";
 import { health, VERSION } from "./routes/health";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { teamRoutes } from "./routes/team";
@@ -72,6 +74,8 @@ export function createApp() {
   api.route("/", visitorsRoutes);
   api.route("/", actionsRoutes);
   api.route("/", mcpServersRoutes);
+  api.route("/", savedRepliesRoutes);
+  api.route("/", crmRoutes);
   app.route("/api/v1", api);
   app.route("/v1", openaiCompatRoutes);
   app.route("/", health);
