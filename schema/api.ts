@@ -20,3 +20,4 @@ export * from "./api/analytics";
 export * from "./api/compliance";
 export * from "./api/openai-compat";
 export * from "./api/actions";
+export * from "./api/sso";

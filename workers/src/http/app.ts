@@ -30,6 +30,7 @@ import { mcpServersRoutes } from "./routes/mcp-servers";
 import { openaiCompatRoutes } from "./routes/openai-compat";
 import { phrasingsRoutes } from "./routes/phrasings";
 import { health, VERSION } from "./routes/health";
+import { ssoRoutes } from "./routes/sso";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { teamRoutes } from "./routes/team";
 import { visitorsRoutes } from "./routes/visitors";
@@ -65,6 +66,7 @@ export function createApp() {
   api.route("/", phrasingsRoutes);
   api.route("/", teamRoutes);
   api.route("/", workspaceRoutes);
+  api.route("/", ssoRoutes);
   api.route("/", integrationsRoutes);
   api.route("/", integrationsTestRoutes);
   api.route("/", escalationsRoutes);

@@ -17,6 +17,7 @@ export const ID_PREFIX = {
   action: "act",
   mcpServer: "mcp",
   actionCall: "acl",
+  ssoLogin: "sso",
   request: "req",
 } as const;
 
