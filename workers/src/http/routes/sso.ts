@@ -40,6 +40,22 @@ function dashboardCompleteUrl(env: Env, code: string, next: string | null): stri
 }
 
 /**
+ * Runs a step of the browser flow. A browser (it asks for HTML) that meets an error is sent to the
+ * dashboard's sign-in page with the message, rather than shown the API's JSON; other clients
+ * get the error as usual.
+ */
+async function inBrowserFlow(c: Context<AppEnv>, step: () => Promise<Response>): Promise<Response> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!(err instanceof ApiError) || !(c.req.header("accept") ?? "").includes("text/html")) throw err;
+    const url = new URL(`${(c.env.DASHBOARD_URL || "http://localhost:8788").replace(/\/+$/, "")}/login`);
+    url.searchParams.set("sso_error", err.message);
+    return c.redirect(url.toString(), 302);
+  }
+}
+
+/**
  * Single sign-on (OpenID Connect): admins configure the workspace's provider; anyone starts a
  * sign-in by workspace id, email or domain, the provider sends them back to the callback, and
  * the dashboard trades the one-time code it is handed for a session.
@@ -112,25 +128,27 @@ export const ssoRoutes = router()
     async (c) => {
       const query = c.req.valid("query");
       const db = createDb(c.env.DB);
-      const start = await limitCredentialCheck(c, {}, async () => {
-        let config;
-        if (query.workspace) {
-          if (!isId("workspace", query.workspace)) throw new ApiError("not_found", "no workspace with single sign-on matches; check the workspace id or email domain");
-          config = await ssoConfigForWorkspace(db, query.workspace);
-        } else {
-          const domain = query.domain ?? query.email!.slice(query.email!.lastIndexOf("@") + 1);
-          config = await ssoConfigForDomain(db, domain);
-        }
-        return startSsoLogin(c.env, db, config, { redirectUri: redirectUriOf(c), nextPath: safeNextPath(query.next) });
+      return inBrowserFlow(c, async () => {
+        const start = await limitCredentialCheck(c, {}, async () => {
+          let config;
+          if (query.workspace) {
+            // A malformed id finds nothing, like an unknown one (the lookup's own 404).
+            config = await ssoConfigForWorkspace(db, isId("workspace", query.workspace) ? query.workspace : "");
+          } else {
+            const domain = query.domain ?? query.email!.slice(query.email!.lastIndexOf("@") + 1);
+            config = await ssoConfigForDomain(db, domain);
+          }
+          return startSsoLogin(c.env, db, config, { redirectUri: redirectUriOf(c), nextPath: safeNextPath(query.next) });
+        });
+        setCookie(c, BROWSER_COOKIE, start.browserToken, {
+          path: BROWSER_COOKIE_PATH,
+          httpOnly: true,
+          secure: new URL(c.req.url).protocol === "https:",
+          sameSite: "Lax", // sent on the provider's top-level redirect back, never on other sites' requests
+          maxAge: BROWSER_COOKIE_MAX_AGE_S,
+        });
+        return c.redirect(start.authorizationUrl, 302);
       });
-      setCookie(c, BROWSER_COOKIE, start.browserToken, {
-        path: BROWSER_COOKIE_PATH,
-        httpOnly: true,
-        secure: new URL(c.req.url).protocol === "https:",
-        sameSite: "Lax", // sent on the provider's top-level redirect back, never on other sites' requests
-        maxAge: BROWSER_COOKIE_MAX_AGE_S,
-      });
-      return c.redirect(start.authorizationUrl, 302);
     },
   )
   .openapi(
@@ -149,20 +167,22 @@ export const ssoRoutes = router()
       const db = createDb(c.env.DB);
       const browserToken = getCookie(c, BROWSER_COOKIE) ?? null;
       deleteCookie(c, BROWSER_COOKIE, { path: BROWSER_COOKIE_PATH });
-      const done = await limitCredentialCheck(c, {}, () => finishSsoLogin(c.env, db, new URL(c.req.url), browserToken));
-      const config = await ssoConfigForWorkspace(db, done.workspaceId);
-      await recordAudit(
-        c.env,
-        { kind: "user", workspaceId: done.workspaceId, userId: done.user.id, role: done.user.role },
-        {
-          action: done.created ? "user.sso_joined" : "user.sso_signed_in",
-          targetType: "user",
-          targetId: done.user.id,
-          metadata: { issuer: config.issuer, subject: done.subject, role: done.user.role },
-        },
-        auditContext(c),
-      );
-      return c.redirect(dashboardCompleteUrl(c.env, done.exchangeCode, done.nextPath), 302);
+      return inBrowserFlow(c, async () => {
+        const done = await limitCredentialCheck(c, {}, () => finishSsoLogin(c.env, db, new URL(c.req.url), browserToken));
+        const config = await ssoConfigForWorkspace(db, done.workspaceId);
+        await recordAudit(
+          c.env,
+          { kind: "user", workspaceId: done.workspaceId, userId: done.user.id, role: done.user.role },
+          {
+            action: done.created ? "user.sso_joined" : "user.sso_signed_in",
+            targetType: "user",
+            targetId: done.user.id,
+            metadata: { issuer: config.issuer, subject: done.subject, role: done.user.role },
+          },
+          auditContext(c),
+        );
+        return c.redirect(dashboardCompleteUrl(c.env, done.exchangeCode, done.nextPath), 302);
+      });
     },
   )
   .openapi(
