@@ -81,7 +81,7 @@ export default function Login() {
         <input type="hidden" name="intent" value="sso" />
         <Notice kind="error">{ssoErrors.message}</Notice>
         <Field
-          label="Work email, domain or workspace id"
+          label="Work address, company domain or workspace id"
           name="sso_identifier"
           autoComplete="email"
           placeholder="you@acme.com"
