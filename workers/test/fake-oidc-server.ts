@@ -76,7 +76,7 @@ export async function startFakeOidcServer(): Promise<RunningFake> {
       rogue(req, res).catch((err: unknown) => res.writeHead(500).end(String(err)));
       return;
     }
-    providerHandler(req, res);
+    void providerHandler(req, res);
   };
   return running;
 }
