@@ -22,3 +22,4 @@ export * from "./api/openai-compat";
 export * from "./api/actions";
 export * from "./api/crm";
 export * from "./api/saved-replies";
+export * from "./api/sso";

@@ -567,3 +567,54 @@ export const crm_contacts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.workspace_id, t.conversation_id, t.provider] })],
 );
+
+/**
+ * A workspace's OpenID Connect sign-in: its provider, its client (the secret sealed like
+ * integration secrets), who may sign in (verified emails of `allowed_domains`) and what role a
+ * new member gets. `break_glass_user_id` is the one admin who keeps password sign-in while SSO is
+ * required: whoever last switched `required` on.
+ */
+export const sso_configs = sqliteTable("sso_configs", {
+  workspace_id: text("workspace_id").primaryKey().references(() => workspaces.id),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  issuer: text("issuer").notNull(),
+  client_id: text("client_id").notNull(),
+  client_secret_ciphertext: text("client_secret_ciphertext"),
+  client_secret_key_id: text("client_secret_key_id"),
+  allowed_domains: text("allowed_domains", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  default_role: text("default_role", { enum: ["manager", "viewer"] }).notNull().default("viewer"),
+  required: integer("required", { mode: "boolean" }).notNull().default(false),
+  break_glass_user_id: text("break_glass_user_id"),
+  ...timestamps,
+});
+
+/**
+ * One SSO sign-in under way: the state, nonce and PKCE verifier sent to the provider, bound to
+ * the browser that started it (`browser_hash`, from a cookie), and once the provider answered,
+ * the one-time code the dashboard trades for a session. Rows live minutes; the scheduled sweep
+ * does not need them.
+ */
+export const sso_logins = sqliteTable(
+  "sso_logins",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    state_hash: text("state_hash").notNull(),
+    browser_hash: text("browser_hash").notNull(),
+    nonce: text("nonce").notNull(),
+    code_verifier: text("code_verifier").notNull(),
+    redirect_uri: text("redirect_uri").notNull(),
+    next_path: text("next_path"),
+    expires_at: text("expires_at").notNull(),
+    completed_at: text("completed_at"),
+    user_id: text("user_id"),
+    exchange_code_hash: text("exchange_code_hash"),
+    exchange_expires_at: text("exchange_expires_at"),
+    exchanged_at: text("exchanged_at"),
+    created_at: timestamps.created_at,
+  },
+  (t) => [
+    uniqueIndex("sso_logins_state_uq").on(t.state_hash),
+    uniqueIndex("sso_logins_exchange_uq").on(t.exchange_code_hash),
+  ],
+);

@@ -11,6 +11,7 @@ import type { TestProject } from "vitest/node";
 import { startFakeActionsServer } from "./fake-actions-server";
 import { startFakeHubSpot } from "./fake-hubspot-server";
 import { startFakeLlmServer } from "./fake-llm-server";
+import { startFakeOidcServer } from "./fake-oidc-server";
 import { startFakeProvidersServer } from "./fake-providers-server";
 import { startFakeSite } from "./fake-site-server";
 import { startFakeStripe } from "./fake-stripe-server";
@@ -32,6 +33,8 @@ declare module "vitest" {
     actionsFakeUrl: string;
     /** Base URL of the fake HubSpot CRM API. */
     hubspotFakeUrl: string;
+    /** Issuer URL of the local OpenID provider (and its misbehaving twins under `/rogue/<mode>`). */
+    oidcFakeUrl: string;
   }
 }
 
@@ -48,6 +51,8 @@ declare global {
       ACTIONS_FAKE_URL: string;
       /** Base URL of the fake HubSpot CRM API, for the CRM tests. */
       HUBSPOT_FAKE_URL: string;
+      /** Issuer URL of the local OpenID provider, for the single sign-on tests. */
+      OIDC_FAKE_URL: string;
     }
   }
 }
@@ -67,7 +72,7 @@ async function migratePostgres(): Promise<void> {
 
 /** Migrates Postgres and starts the fake servers; the returned teardown stops them. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe(), startFakeActionsServer(), startFakeHubSpot()] as const;
+  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe(), startFakeActionsServer(), startFakeHubSpot(), startFakeOidcServer()] as const;
   const [migrated, ...started] = await Promise.allSettled([migratePostgres(), ...starting]);
   const running = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const stop = async () => void (await Promise.all(running.map((server) => server.close())));
@@ -76,12 +81,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stop();
     throw failed.reason;
   }
-  const [llm, site, providers, stripe, actions, hubspot] = await Promise.all(starting);
+  const [llm, site, providers, stripe, actions, hubspot, oidc] = await Promise.all(starting);
   project.provide("llmFakeUrl", llm.url);
   project.provide("siteUrl", site.url);
   project.provide("providersFakeUrl", providers.url);
   project.provide("stripeUrl", stripe.url);
   project.provide("actionsFakeUrl", actions.url);
   project.provide("hubspotFakeUrl", hubspot.url);
+  project.provide("oidcFakeUrl", oidc.url);
   return stop;
 }

@@ -1,10 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { redirect } from "@remix-run/cloudflare";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import type { Workspace } from "../../../schema/api";
+import type { SsoConfig, Workspace } from "../../../schema/api";
+import { SsoSettings } from "../components/sso-settings";
 import { Csrf, errorsOf, Field, Notice, PageHeader } from "../components/ui";
 import { api, loaderFailure, requireMe } from "../lib/auth.server";
-import { attempt, attemptThen, intentAction, num, text } from "../lib/forms.server";
+import { attempt, attemptThen, intentAction, lines, num, text } from "../lib/forms.server";
 import { can } from "../lib/roles";
 import { destroySessionCookie } from "../lib/session.server";
 
@@ -13,7 +14,9 @@ export const meta: MetaFunction = () => [{ title: "Settings · EdgeDesk" }];
 export async function loader(args: LoaderFunctionArgs) {
   try {
     const [workspace, me] = await Promise.all([api<Workspace>(args, "GET", "/workspace"), requireMe(args)]);
-    return { workspace, role: me.user.role };
+    // Single sign-on settings are for admins only, like the API route that holds them.
+    const sso = can(me.user.role, "editSettings") ? await api<SsoConfig>(args, "GET", "/workspace/sso") : null;
+    return { workspace, role: me.user.role, sso };
   } catch (err) {
     return loaderFailure(err);
   }
@@ -31,6 +34,25 @@ export const action = intentAction("admin", {
       "Settings saved.",
     );
   },
+  sso: ({ args, form, intent }) => {
+    const secret = text(form, "client_secret");
+    return attempt(
+      intent,
+      () =>
+        api<SsoConfig>(args, "PUT", "/workspace/sso", {
+          body: {
+            enabled: form.get("enabled") === "on",
+            issuer: text(form, "issuer") ?? "",
+            client_id: text(form, "client_id") ?? "",
+            ...(secret ? { client_secret: secret } : {}),
+            allowed_domains: lines(form, "allowed_domains").map((d) => d.replace(/^@/, "").toLowerCase()),
+            default_role: text(form, "default_role") ?? "viewer",
+            required: form.get("required") === "on",
+          },
+        }),
+      "Single sign-on saved.",
+    );
+  },
   close: ({ args, form, intent }) =>
     attemptThen(
       intent,
@@ -40,7 +62,7 @@ export const action = intentAction("admin", {
 });
 
 export default function Settings() {
-  const { workspace, role } = useLoaderData<typeof loader>();
+  const { workspace, role, sso } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const editable = can(role, "editSettings");
@@ -81,6 +103,7 @@ export default function Settings() {
           <p className="muted">Only admins change workspace settings.</p>
         )}
       </Form>
+      {editable && sso ? <SsoSettings sso={sso} plan={workspace.plan} result={result} busy={busy} /> : null}
       {editable ? (
         <Form method="post" className="card stack" aria-labelledby="danger-heading">
           <h2 id="danger-heading">Danger zone</h2>

@@ -7,6 +7,7 @@ import type { Db } from "../storage/db";
 import { schema } from "../storage/db";
 import { getWorkspace, toUser, toWorkspace } from "../tenancy/workspaces";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./passwords";
+import { assertPasswordSignInAllowed } from "./sso-config";
 import { signAccessToken } from "./tokens";
 
 const { workspaces, users, refresh_tokens } = schema;
@@ -172,15 +173,23 @@ function isTakenEmail(err: unknown): boolean {
   return false;
 }
 
-/** Email + password sign-in; the same error whether the email or the password is wrong. */
+/**
+ * Email + password sign-in; the same error whether the email or the password is wrong. A member
+ * of a workspace that requires SSO is refused (403 `sso_required`) only after a correct password,
+ * so the refusal tells nothing to someone guessing.
+ */
 export async function logIn(db: Db, env: Env, email: string, password: string) {
   const user = await db
     .select()
     .from(users)
     .where(and(eq(users.email, email), isNull(users.deleted_at)))
     .get();
-  const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+  // An account made through SSO has no password hash; it is checked against the dummy like an
+  // unknown email, so the time taken does not tell such accounts apart.
+  const stored = user?.password_hash.startsWith("pbkdf2") ? user.password_hash : DUMMY_PASSWORD_HASH;
+  const ok = (await verifyPassword(password, stored)) && stored === user?.password_hash;
   if (!user || !ok) throw new ApiError("unauthorized", "email or password is incorrect");
+  await assertPasswordSignInAllowed(db, user);
   await db.update(users).set({ last_login_at: nowIso() }).where(eq(users.id, user.id)).run();
   return issueSession(db, env, user);
 }

@@ -32,6 +32,7 @@ import { phrasingsRoutes } from "./routes/phrasings";
 import { savedRepliesRoutes } from "./routes/saved-replies";
 import { crmRoutes } from "./routes/crm";
 import { health, VERSION } from "./routes/health";
+import { ssoRoutes } from "./routes/sso";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { teamRoutes } from "./routes/team";
 import { visitorsRoutes } from "./routes/visitors";
@@ -67,6 +68,7 @@ export function createApp() {
   api.route("/", phrasingsRoutes);
   api.route("/", teamRoutes);
   api.route("/", workspaceRoutes);
+  api.route("/", ssoRoutes);
   api.route("/", integrationsRoutes);
   api.route("/", integrationsTestRoutes);
   api.route("/", escalationsRoutes);

@@ -18,6 +18,7 @@ export const ID_PREFIX = {
   mcpServer: "mcp",
   actionCall: "acl",
   savedReply: "srp",
+  ssoLogin: "sso",
   request: "req",
 } as const;
 

@@ -55,9 +55,11 @@ export const auth = router()
       method: "post",
       path: "/auth/login",
       tags: ["auth"],
-      description: "Limited per client address and per email, with a growing back-off after failures (429 `rate_limited`).",
+      description:
+        "Limited per client address and per email, with a growing back-off after failures (429 `rate_limited`). " +
+        "A member of a workspace that requires single sign-on gets 403 `forbidden` with `reason: sso_required` (after a correct password).",
       request: { body: jsonBody(LoginBody) },
-      responses: { 200: json(SessionSchema, "signed in"), ...errorResponses(400, 401, 429, 503) },
+      responses: { 200: json(SessionSchema, "signed in"), ...errorResponses(400, 401, 403, 429, 503) },
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
