@@ -74,6 +74,8 @@ export default defineConfig(async () => {
                   PROVIDERS_FAKE_URL: inject("providersFakeUrl"),
                   // A business's order API and MCP server, for the actions tests.
                   ACTIONS_FAKE_URL: inject("actionsFakeUrl"),
+                  // The Notion API, for the Notion source tests.
+                  NOTION_FAKE_URL: inject("notionFakeUrl"),
                   // Confirmations of changing actions time out in seconds, not the production minute.
                   ACTION_CONFIRM_TIMEOUT_MS: "3000",
                   // Billing: the fake Stripe API and test prices. STRIPE_SECRET_KEY, which switches plan
@@ -81,7 +83,7 @@ export default defineConfig(async () => {
                   STRIPE_API_BASE: inject("stripeUrl"),
                   // Tenant URLs must be public; these local stand-ins (and the closed port the ingestion
                   // retry test points at) are let through as exact host:port pairs. Never in production.
-                  ALLOW_PRIVATE_FETCH: [inject("llmFakeUrl"), inject("siteUrl"), inject("providersFakeUrl"), inject("stripeUrl"), inject("actionsFakeUrl"), "http://127.0.0.1:9"]
+                  ALLOW_PRIVATE_FETCH: [inject("llmFakeUrl"), inject("siteUrl"), inject("providersFakeUrl"), inject("stripeUrl"), inject("actionsFakeUrl"), inject("notionFakeUrl"), "http://127.0.0.1:9"]
                     .map((u) => new URL(u).host)
                     .join(","),
                   STRIPE_WEBHOOK_SECRET: "whsec_test_edgedesk_webhook_secret",

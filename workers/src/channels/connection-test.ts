@@ -1,12 +1,14 @@
 /**
  * "Test connection" for each integration: the provider's cheapest authenticated call with the
  * stored credentials (Slack `auth.test`, Twilio account fetch, SendGrid scopes, Zendesk
- * `users/me`), reported as ok or not with a reason an admin can act on.
+ * `users/me`, Notion `users/me`), reported as ok or not with a reason an admin can act on.
  */
 import type { IntegrationTest, IntegrationType } from "../../../schema/api";
+import { checkNotionConnection } from "../knowledge/notion/client";
 import { ApiError } from "../lib/errors";
 import { outboundPolicy } from "../lib/network-policy";
 import { nowIso } from "../lib/time";
+import { createDb } from "../storage/db";
 import { emailSettings, slackSettings, whatsAppSettings, zendeskSettings } from "./channel-settings";
 import { SendGridClient } from "./email/client";
 import { BLOCKED_DESTINATION, ProviderError } from "./provider-error";
@@ -56,6 +58,8 @@ async function check(env: Env, workspaceId: string, type: IntegrationType): Prom
         ? { ok: false, detail: `${me.email ?? "the user"} is an end user; tickets need an agent` }
         : { ok: true, detail: `authenticated as ${me.email ?? me.id} (${me.role})` };
     }
+    case "notion":
+      return checkNotionConnection(env, createDb(env.DB), workspaceId);
     case "stripe":
       throw new ApiError("not_found", "stripe is checked on the billing page");
   }
