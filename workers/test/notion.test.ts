@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { queueDueNotionSyncs } from "../src/knowledge/notion/sources";
 import type { FakeBlock, FakeDatabase, FakePage } from "./fake-notion-server";
 import { call, createAssistant, signUp } from "./helpers";
 
@@ -256,6 +257,26 @@ describe("Notion pages as knowledge", () => {
     expect(retried.path).toBe(requests[limited]!.path);
     expect(retried.at - requests[limited]!.at).toBeGreaterThanOrEqual(1_900);
     expect((await search(token, assistantId, "gift cards refunded")).length).toBeGreaterThan(0);
+  });
+
+  it("re-syncs sources on the schedule once NOTION_RESYNC_HOURS have passed since their last sync", async () => {
+    const pageId = uuid();
+    const page = returnsPage(pageId, "2026-11-01T10:00:00.000Z");
+    const { token, assistantId, notion } = await connected([page]);
+    const added = await call("POST", `/api/v1/assistants/${assistantId}/notion-sources`, { token, body: { page_ids: [pageId] } });
+    const first = await synced(token, added.body.data[0].id);
+    await notion.set([returnsPage(pageId, "2026-11-03T08:00:00.000Z", 3)]);
+
+    // Synced moments ago: not due yet.
+    expect(await queueDueNotionSyncs(env, new Date())).toBe(0);
+    expect((await call("GET", `/api/v1/notion-sources/${first.id}`, { token })).body.last_synced_at).toBe(first.last_synced_at);
+
+    // Seven hours on, past the default six, the scheduled run queues it and the edit arrives.
+    expect(await queueDueNotionSyncs(env, new Date(Date.now() + 7 * 3_600_000))).toBeGreaterThanOrEqual(1);
+    await synced(token, first.id, first.last_synced_at!);
+    await expect
+      .poll(async () => (await search(token, assistantId, "refunds original payment method")).some((h) => /within 3 business days/.test(h.content)), { timeout: 30_000 })
+      .toBe(true);
   });
 
   it("refuses sources before Notion is connected, bad ids, and another workspace's sources", async () => {
