@@ -357,7 +357,7 @@ describe("integrations, settings and audit log", () => {
   it("saves integration settings with write-only secrets", async () => {
     const s = await signedUpBrowser("Integrate");
     const page = await s.browser.load(integrations.loader, "/integrations");
-    expect(page.data.integrations.map((i: { type: string }) => i.type)).toEqual(["slack", "whatsapp", "email", "zendesk", "stripe"]);
+    expect(page.data.integrations.map((i: { type: string }) => i.type)).toEqual(["slack", "whatsapp", "email", "zendesk", "stripe", "notion"]);
     const saved = await s.browser.submit(integrations.action, "/integrations", {
       type: "zendesk",
       enabled: "on",
