@@ -12,7 +12,8 @@ import { header, listenLocally, readBody, type RunningFake } from "./fake-http";
  * Each integration token is a Notion workspace of its own, so tests never share content.
  * Test controls (not Notion's):
  *   PUT  /_test/workspaces/:token             JSON `{pages, databases?, max_page_size?}` sets its content
- *   POST /_test/workspaces/:token/rate-limit  JSON `{times, retry_after}`: the next requests answer 429
+ *   POST /_test/workspaces/:token/rate-limit  JSON `{times, retry_after, path_contains?}`: the next `times`
+ *                                             requests (whose path contains `path_contains`) answer 429
  *   GET  /_test/workspaces/:token/requests    every API request so far (method, path, status, time)
  */
 
@@ -50,7 +51,7 @@ interface Workspace {
   pages: FakePage[];
   databases: FakeDatabase[];
   maxPageSize: number;
-  rateLimit: { times: number; retryAfter: number };
+  rateLimits: { times: number; retryAfter: number; pathContains: string }[];
   requests: { method: string; path: string; status: number; at: number }[];
   /** Block objects by parent id, built from the pages' specs. */
   children: Map<string, Record<string, unknown>[]>;
@@ -179,7 +180,7 @@ function loadWorkspace(body: Json): Workspace {
     pages,
     databases: (body.databases as FakeDatabase[] | undefined) ?? [],
     maxPageSize: Number(body.max_page_size ?? NOTION_MAX_PAGE_SIZE),
-    rateLimit: { times: 0, retryAfter: 1 },
+    rateLimits: [],
     requests: [],
     children,
   };
@@ -269,7 +270,7 @@ export async function startFakeNotion(): Promise<RunningFake> {
       const ws = workspaces.get(token);
       if (!ws) return send(res, 404, { error: "no such workspace" });
       if (control[2] === "/rate-limit") {
-        ws.rateLimit = { times: Number(body.times ?? 1), retryAfter: Number(body.retry_after ?? 1) };
+        ws.rateLimits.push({ times: Number(body.times ?? 1), retryAfter: Number(body.retry_after ?? 1), pathContains: String(body.path_contains ?? "") });
         return send(res, 200, { ok: true });
       }
       return send(res, 200, ws.requests);
@@ -278,9 +279,10 @@ export async function startFakeNotion(): Promise<RunningFake> {
     const record = (status: number) => ws?.requests.push({ method: req.method ?? "GET", path: url.pathname, status, at: Date.now() });
     if (!ws) return record(notionError(res, 401, "unauthorized", "API token is invalid."));
     if (!header(req, "notion-version")) return record(notionError(res, 400, "missing_version", "Notion-Version header failed validation: Notion-Version header should be defined."));
-    if (ws.rateLimit.times > 0) {
-      ws.rateLimit.times -= 1;
-      return record(notionError(res, 429, "rate_limited", "You have been rate limited. Please try again in a few minutes.", { "retry-after": String(ws.rateLimit.retryAfter) }));
+    const limit = ws.rateLimits.find((l) => l.times > 0 && url.pathname.includes(l.pathContains));
+    if (limit) {
+      limit.times -= 1;
+      return record(notionError(res, 429, "rate_limited", "You have been rate limited. Please try again in a few minutes.", { "retry-after": String(limit.retryAfter) }));
     }
     record(api(ws, req, url, body, res));
   });

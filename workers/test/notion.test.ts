@@ -55,8 +55,9 @@ async function connected(pages: FakePage[], databases: FakeDatabase[] = [], maxP
       });
       expect(res.status).toBe(200);
     },
-    async rateLimit(times: number, retryAfter: number): Promise<void> {
-      const res = await fetch(`${env.NOTION_FAKE_URL}/_test/workspaces/${notionToken}/rate-limit`, { method: "POST", body: JSON.stringify({ times, retry_after: retryAfter }) });
+    async rateLimit(times: number, retryAfter: number, pathContains = ""): Promise<void> {
+      const body = JSON.stringify({ times, retry_after: retryAfter, path_contains: pathContains });
+      const res = await fetch(`${env.NOTION_FAKE_URL}/_test/workspaces/${notionToken}/rate-limit`, { method: "POST", body });
       expect(res.status).toBe(200);
     },
     async requests(): Promise<NotionRequest[]> {
@@ -245,17 +246,22 @@ describe("Notion pages as knowledge", () => {
   it("waits the Retry-After of a 429 through the queue and completes the sync", async () => {
     const pageId = uuid();
     const { token, assistantId, notion } = await connected([returnsPage(pageId, "2026-11-01T10:00:00.000Z")]);
-    // The listing's request and the page's first read are both refused once.
+    // Two refusals: the page's first block read (its ingestion), and the first request of all (the sync's listing).
+    await notion.rateLimit(1, 2, "/children");
     await notion.rateLimit(1, 2);
     const added = await call("POST", `/api/v1/assistants/${assistantId}/notion-sources`, { token, body: { page_ids: [pageId] } });
     const source = await synced(token, added.body.data[0].id);
     expect(source).toMatchObject({ status: "ready", error: null, documents: { ready: 1, pending: 0, failed: 0 } });
     const requests = await notion.requests();
-    const limited = requests.findIndex((r) => r.status === 429);
-    expect(limited).toBeGreaterThanOrEqual(0);
-    const retried = requests[limited + 1]!;
-    expect(retried.path).toBe(requests[limited]!.path);
-    expect(retried.at - requests[limited]!.at).toBeGreaterThanOrEqual(1_900);
+    const limited = requests.flatMap((r, i) => (r.status === 429 ? [i] : []));
+    expect(limited).toHaveLength(2);
+    expect(limited.map((i) => requests[i]!.path)).toEqual([`/v1/pages/${pageId}`, `/v1/blocks/${pageId}/children`]);
+    for (const i of limited) {
+      // The same request again, answered, no sooner than Retry-After said.
+      const retried = requests.slice(i + 1).find((r) => r.path === requests[i]!.path)!;
+      expect(retried.status).toBe(200);
+      expect(retried.at - requests[i]!.at).toBeGreaterThanOrEqual(1_900);
+    }
     expect((await search(token, assistantId, "gift cards refunded")).length).toBeGreaterThan(0);
   });
 
@@ -277,6 +283,16 @@ describe("Notion pages as knowledge", () => {
     await expect
       .poll(async () => (await search(token, assistantId, "refunds original payment method")).some((h) => /within 3 business days/.test(h.content)), { timeout: 30_000 })
       .toBe(true);
+  });
+
+  it("tests the connection with the stored token, and says when Notion refuses it", async () => {
+    const { token } = await connected([]);
+    const ok = await call("POST", "/api/v1/integrations/notion/test", { token });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ type: "notion", ok: true, detail: "authenticated as the integration EdgeDesk sync" });
+    await call("PUT", "/api/v1/integrations/notion", { token, body: { config: { api_base_url: env.NOTION_FAKE_URL }, secrets: { token: "ntn_unknown" } } });
+    const refused = await call("POST", "/api/v1/integrations/notion/test", { token });
+    expect(refused.body).toMatchObject({ ok: false, detail: expect.stringMatching(/refused the integration token/) });
   });
 
   it("refuses sources before Notion is connected, bad ids, and another workspace's sources", async () => {
@@ -305,5 +321,7 @@ describe("Notion pages as knowledge", () => {
     expect((await sources(token, assistantId)).map((x) => x.id)).toEqual([id]);
     expect((await call("DELETE", `/api/v1/notion-sources/${id}`, { token })).status).toBe(204);
     expect(await sources(token, assistantId)).toEqual([]);
+    const openapi = await call("GET", "/api/v1/openapi.json");
+    expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(["/api/v1/assistants/{id}/notion-sources", "/api/v1/notion-sources/{id}/sync"]));
   });
 });
