@@ -102,9 +102,9 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   let parsed: ParsedDocument | null = null;
   let notionEditedAt: string | null = null;
   if (doc.source_type === "notion") {
-    const page = await readNotionPage(env, db, doc.workspace_id, doc.external_id ?? "");
+    const page = await readNotionPage(env, db, doc.workspace_id, doc.notion_source_id ?? "", doc.external_id ?? "");
     if (!page) {
-      // Deleted, trashed or no longer shared since its source listed it: it leaves the knowledge base.
+      // Deleted, trashed or no longer shared since its source listed it, or the source was removed: it leaves the knowledge base.
       await deleteDocument(env, doc.workspace_id, doc.id);
       return;
     }
