@@ -78,6 +78,8 @@ export default defineConfig(async () => {
                   HUBSPOT_FAKE_URL: inject("hubspotFakeUrl"),
                   // The OpenID provider the single sign-on tests sign in at.
                   OIDC_FAKE_URL: inject("oidcFakeUrl"),
+                  // The Notion API, for the Notion source tests.
+                  NOTION_FAKE_URL: inject("notionFakeUrl"),
                   // Confirmations of changing actions time out in seconds, not the production minute.
                   ACTION_CONFIRM_TIMEOUT_MS: "3000",
                   // Billing: the fake Stripe API and test prices. STRIPE_SECRET_KEY, which switches plan
@@ -85,7 +87,7 @@ export default defineConfig(async () => {
                   STRIPE_API_BASE: inject("stripeUrl"),
                   // Tenant URLs must be public; these local stand-ins (and the closed port the ingestion
                   // retry test points at) are let through as exact host:port pairs. Never in production.
-                  ALLOW_PRIVATE_FETCH: [inject("llmFakeUrl"), inject("siteUrl"), inject("providersFakeUrl"), inject("stripeUrl"), inject("actionsFakeUrl"), inject("hubspotFakeUrl"), inject("oidcFakeUrl"), "http://127.0.0.1:9"]
+                  ALLOW_PRIVATE_FETCH: [inject("llmFakeUrl"), inject("siteUrl"), inject("providersFakeUrl"), inject("stripeUrl"), inject("actionsFakeUrl"), inject("hubspotFakeUrl"), inject("oidcFakeUrl"), inject("notionFakeUrl"), "http://127.0.0.1:9"]
                     .map((u) => new URL(u).host)
                     .join(","),
                   STRIPE_WEBHOOK_SECRET: "whsec_test_edgedesk_webhook_secret",

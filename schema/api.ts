@@ -13,6 +13,7 @@ export * from "./api/conversations";
 export * from "./api/messages";
 export * from "./api/escalations";
 export * from "./api/knowledge";
+export * from "./api/notion";
 export * from "./api/phrasings";
 export * from "./api/integrations";
 export * from "./api/billing";

@@ -224,9 +224,15 @@ export const kb_documents = sqliteTable(
     assistant_id: text("assistant_id").notNull().references(() => assistants.id),
     title: text("title").notNull(),
     source_type: text("source_type", {
-      enum: ["pdf", "docx", "html", "markdown", "text", "url", "manual"],
+      enum: ["pdf", "docx", "html", "markdown", "text", "url", "manual", "notion"],
     }).notNull(),
     source_url: text("source_url"),
+    /** The Notion source (`notion_sources`) that keeps this page, for `source_type` `notion`. */
+    notion_source_id: text("notion_source_id"),
+    /** Notion's page id, for `source_type` `notion`. */
+    external_id: text("external_id"),
+    /** The page's `last_edited_time` when it was last indexed: a re-sync skips a page that still has it. */
+    external_edited_at: text("external_edited_at"),
     r2_key: text("r2_key"),
     mime_type: text("mime_type"),
     size_bytes: integer("size_bytes").notNull().default(0),
@@ -248,6 +254,37 @@ export const kb_documents = sqliteTable(
     index("kb_documents_hash_idx").on(t.assistant_id, t.content_hash),
     // The sweep's look-up of documents waiting too long, without reading every document.
     index("kb_documents_status_idx").on(t.status, t.updated_at),
+    // A Notion source's pages, looked up on every sync.
+    index("kb_documents_notion_idx").on(t.notion_source_id, t.external_id),
+  ],
+);
+
+/**
+ * A Notion page or database an assistant keeps in sync: each page becomes a `notion` document.
+ * The token is the workspace's `notion` integration; these rows hold only what to sync.
+ */
+export const notion_sources = sqliteTable(
+  "notion_sources",
+  {
+    id: text("id").primaryKey(),
+    workspace_id: text("workspace_id").notNull().references(() => workspaces.id),
+    assistant_id: text("assistant_id").notNull().references(() => assistants.id),
+    kind: text("kind", { enum: ["page", "database"] }).notNull(),
+    /** Notion's id, dashed lower-case. */
+    notion_id: text("notion_id").notNull(),
+    title: text("title"),
+    url: text("url"),
+    status: text("status", { enum: ["queued", "syncing", "ready", "failed"] }).notNull().default("queued"),
+    error: text("error"),
+    page_count: integer("page_count").notNull().default(0),
+    last_synced_at: text("last_synced_at"),
+    ...timestamps,
+    deleted_at: text("deleted_at"),
+  },
+  (t) => [
+    index("notion_sources_assistant_idx").on(t.workspace_id, t.assistant_id, t.created_at),
+    // The scheduled re-sync's look-up of sources synced longest ago.
+    index("notion_sources_synced_idx").on(t.deleted_at, t.last_synced_at),
   ],
 );
 

@@ -236,6 +236,26 @@ describe("knowledge base", () => {
     expect(missing.status).toBe(404);
   });
 
+  it("adds Notion pages once Notion is connected, shows their sync state and removes them", async () => {
+    const w = await workspaceWithConversation();
+    const path = `/knowledge?assistant=${w.assistantId}`;
+    expect((await w.browser.load(knowledge.loader, path)).data.notion).toEqual([]);
+    const empty = await w.browser.submit(knowledge.action, path, { intent: "add_notion", assistant_id: w.assistantId, page_ids: "", database_id: "" });
+    expect(empty.data).toMatchObject({ ok: false, intent: "add_notion", error: { fields: { page_ids: expect.any(String) } } });
+    const link = "https://www.notion.so/acme/Returns-0f3c1d2e4b5a46c7a8e9f0a1b2c3d4e5";
+    const early = await w.browser.submit(knowledge.action, path, { intent: "add_notion", assistant_id: w.assistantId, page_ids: link, database_id: "" });
+    expect(early.data).toMatchObject({ ok: false, error: { message: expect.stringMatching(/connect Notion first/) } });
+
+    expect((await apiCall("PUT", "/integrations/notion", { token: w.token, body: { secrets: { token: "ntn_dashboard_test" } } })).status).toBe(200);
+    const added = await w.browser.submit(knowledge.action, path, { intent: "add_notion", assistant_id: w.assistantId, page_ids: link, database_id: "" });
+    expect(added.data).toMatchObject({ ok: true, intent: "add_notion" });
+    const listed = (await w.browser.load(knowledge.loader, path)).data.notion;
+    expect(listed).toEqual([expect.objectContaining({ kind: "page", notion_id: "0f3c1d2e-4b5a-46c7-a8e9-f0a1b2c3d4e5" })]);
+    const removed = await w.browser.submit(knowledge.action, path, { intent: "remove_notion", source_id: listed[0].id });
+    expect(removed.data).toMatchObject({ ok: true, intent: "remove_notion" });
+    expect((await w.browser.load(knowledge.loader, path)).data.notion).toEqual([]);
+  });
+
   it("is read-only for viewers", async () => {
     const w = await workspaceWithConversation();
     const viewer = await memberBrowser(w.token, "viewer");
@@ -357,7 +377,7 @@ describe("integrations, settings and audit log", () => {
   it("saves integration settings with write-only secrets", async () => {
     const s = await signedUpBrowser("Integrate");
     const page = await s.browser.load(integrations.loader, "/integrations");
-    expect(page.data.integrations.map((i: { type: string }) => i.type)).toEqual(["slack", "whatsapp", "email", "zendesk", "hubspot", "stripe"]);
+    expect(page.data.integrations.map((i: { type: string }) => i.type)).toEqual(["slack", "whatsapp", "email", "zendesk", "hubspot", "stripe", "notion"]);
     const saved = await s.browser.submit(integrations.action, "/integrations", {
       type: "zendesk",
       enabled: "on",

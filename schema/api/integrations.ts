@@ -1,9 +1,9 @@
-/** Integrations (Slack, WhatsApp, email, Zendesk, HubSpot, Stripe): settings, write-only secrets, connection tests. */
+/** Integrations (Slack, WhatsApp, email, Zendesk, HubSpot, Stripe, Notion): settings, write-only secrets, connection tests. */
 import { z } from "@hono/zod-openapi";
 import { EmailField, idOf, isoTimestamp } from "./common";
 
 /** The providers a workspace can connect. */
-export const IntegrationTypeSchema = z.enum(["slack", "whatsapp", "email", "zendesk", "hubspot", "stripe"]);
+export const IntegrationTypeSchema = z.enum(["slack", "whatsapp", "email", "zendesk", "hubspot", "stripe", "notion"]);
 
 const setting = (max = 500) => z.string().trim().max(max);
 
@@ -98,6 +98,14 @@ export const INTEGRATION_FIELDS = {
       customer_portal_return_url: z.union([z.literal(""), z.url({ protocol: /^https?$/ }).max(2_048)]).optional(),
     }),
     secrets: z.strictObject({ secret_key: secret.optional(), webhook_secret: secret.optional() }),
+  },
+  notion: {
+    config: z.strictObject({
+      /** Notion API base URL; default `https://api.notion.com`. */
+      api_base_url: apiBaseUrl,
+    }),
+    /** `token`: the internal integration secret (`ntn_…`) of the workspace's Notion integration. */
+    secrets: z.strictObject({ token: secret.optional() }),
   },
 } as const;
 

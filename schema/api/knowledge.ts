@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { isoTimestamp } from "./common";
 
 /** What a document was made from. */
-export const SourceTypeSchema = z.enum(["pdf", "docx", "html", "markdown", "text", "url", "manual"]);
+export const SourceTypeSchema = z.enum(["pdf", "docx", "html", "markdown", "text", "url", "manual", "notion"]);
 
 /** Where a document is in its ingestion. */
 export const DocumentStatusSchema = z.enum(["queued", "processing", "ready", "failed"]);

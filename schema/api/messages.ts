@@ -6,7 +6,15 @@ import { EscalationSchema } from "./escalations";
 
 /** One cited passage of an answer. */
 export const SourceSchema = z
-  .object({ document_id: z.string(), title: z.string(), chunk_id: z.string(), score: z.number(), snippet: z.string() })
+  .object({
+    document_id: z.string(),
+    title: z.string(),
+    chunk_id: z.string(),
+    score: z.number(),
+    snippet: z.string(),
+    /** Where the document came from (a web page, a Notion page), when it has an address. */
+    url: z.string().nullable().optional(),
+  })
   .openapi("Source");
 
 /** Who wrote a message. */

@@ -6,7 +6,7 @@ import type { AnalyticsEvent } from "./analytics/sink";
 import { consumeOutbound, consumeOutboundDeadLetters, type OutboundJob } from "./channels/outbound";
 import { runHousekeeping } from "./compliance/housekeeping";
 import { createApp } from "./http/app";
-import type { IngestJob } from "./knowledge/documents";
+import type { IngestMessage } from "./knowledge/documents";
 import { consumeIngest, consumeIngestDeadLetters } from "./knowledge/ingest";
 import { createLogger } from "./lib/logger";
 import { consumeDeadLetters } from "./storage/dead-letters";
@@ -24,7 +24,7 @@ export default {
   async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
     // Queue names are those of wrangler.toml; environments may prefix them, so match the ending.
     if (batch.queue.endsWith("-ingest-dlq")) {
-      await consumeIngestDeadLetters(batch as MessageBatch<IngestJob>, env);
+      await consumeIngestDeadLetters(batch as MessageBatch<IngestMessage>, env);
       return consumeDeadLetters(batch);
     }
     if (batch.queue.endsWith("-outbound-dlq")) {
@@ -32,7 +32,7 @@ export default {
       return consumeDeadLetters(batch);
     }
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch);
-    if (batch.queue.endsWith("-ingest")) return consumeIngest(batch as MessageBatch<IngestJob>, env);
+    if (batch.queue.endsWith("-ingest")) return consumeIngest(batch as MessageBatch<IngestMessage>, env);
     if (batch.queue.endsWith("-analytics")) return consumeAnalytics(batch as MessageBatch<AnalyticsEvent>, env);
     if (batch.queue.endsWith("-outbound")) return consumeOutbound(batch as MessageBatch<OutboundJob>, env);
     createLogger({ queue: batch.queue }).warn("no consumer for queue; retrying later");

@@ -12,6 +12,7 @@ import { startFakeActionsServer } from "./fake-actions-server";
 import { startFakeHubSpot } from "./fake-hubspot-server";
 import { startFakeLlmServer } from "./fake-llm-server";
 import { startFakeOidcServer } from "./fake-oidc-server";
+import { startFakeNotion } from "./fake-notion-server";
 import { startFakeProvidersServer } from "./fake-providers-server";
 import { startFakeSite } from "./fake-site-server";
 import { startFakeStripe } from "./fake-stripe-server";
@@ -35,6 +36,8 @@ declare module "vitest" {
     hubspotFakeUrl: string;
     /** Issuer URL of the local OpenID provider (and its misbehaving twins under `/rogue/<mode>`). */
     oidcFakeUrl: string;
+    /** Base URL of the fake Notion API. */
+    notionFakeUrl: string;
   }
 }
 
@@ -53,6 +56,8 @@ declare global {
       HUBSPOT_FAKE_URL: string;
       /** Issuer URL of the local OpenID provider, for the single sign-on tests. */
       OIDC_FAKE_URL: string;
+      /** Base URL of the fake Notion API, for the Notion source tests. */
+      NOTION_FAKE_URL: string;
     }
   }
 }
@@ -72,7 +77,7 @@ async function migratePostgres(): Promise<void> {
 
 /** Migrates Postgres and starts the fake servers; the returned teardown stops them. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe(), startFakeActionsServer(), startFakeHubSpot(), startFakeOidcServer()] as const;
+  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe(), startFakeActionsServer(), startFakeHubSpot(), startFakeOidcServer(), startFakeNotion()] as const;
   const [migrated, ...started] = await Promise.allSettled([migratePostgres(), ...starting]);
   const running = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const stop = async () => void (await Promise.all(running.map((server) => server.close())));
@@ -81,7 +86,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stop();
     throw failed.reason;
   }
-  const [llm, site, providers, stripe, actions, hubspot, oidc] = await Promise.all(starting);
+  const [llm, site, providers, stripe, actions, hubspot, oidc, notion] = await Promise.all(starting);
   project.provide("llmFakeUrl", llm.url);
   project.provide("siteUrl", site.url);
   project.provide("providersFakeUrl", providers.url);
@@ -89,5 +94,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("actionsFakeUrl", actions.url);
   project.provide("hubspotFakeUrl", hubspot.url);
   project.provide("oidcFakeUrl", oidc.url);
+  project.provide("notionFakeUrl", notion.url);
   return stop;
 }

@@ -81,7 +81,7 @@ describe("integrations API", () => {
   it("lists every type, and validates each type's own fields", async () => {
     const s = await signUp("Integrations");
     const list = await call("GET", "/api/v1/integrations", { token: s.access_token });
-    expect(list.body.data.map((i: { type: string }) => i.type)).toEqual(["slack", "whatsapp", "email", "zendesk", "hubspot", "stripe"]);
+    expect(list.body.data.map((i: { type: string }) => i.type)).toEqual(["slack", "whatsapp", "email", "zendesk", "hubspot", "stripe", "notion"]);
 
     const unknownField = await call("PUT", "/api/v1/integrations/zendesk", { token: s.access_token, body: { config: { bogus: 1 } } });
     expect(unknownField.status).toBe(400);

@@ -72,6 +72,12 @@ const FORMS: Record<IntegrationType, { title: string; about: string; config: Set
     ],
     secrets: { secret_key: "Secret key (sk_…)", webhook_secret: "Webhook secret (whsec_…)" },
   },
+  notion: {
+    title: "Notion",
+    about: "Keep Notion pages and databases in an assistant's knowledge; pick them on the assistant's knowledge page.",
+    config: [],
+    secrets: { token: "Internal integration secret (ntn_…)" },
+  },
 };
 
 export async function loader(args: LoaderFunctionArgs) {

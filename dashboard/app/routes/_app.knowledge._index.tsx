@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useRevalidator, useSearchParams } from "@remix-run/react";
 import { useEffect } from "react";
-import type { Assistant, KnowledgeDocument, Page, SearchHit } from "../../../schema/api";
+import type { Assistant, KnowledgeDocument, NotionSource, Page, SearchHit } from "../../../schema/api";
+import { notionBusy, NotionSources } from "../components/notion-sources";
 import { Uploader } from "../components/uploader";
 import { Badge, Csrf, EmptyState, errorsOf, Field, Notice, PageHeader, SelectField, TextAreaField } from "../components/ui";
 import { ApiFailure } from "../lib/api.server";
@@ -23,11 +24,13 @@ export async function loader(args: LoaderFunctionArgs) {
     const q = p.get("q")?.trim() ?? "";
     const mode = ["hybrid", "keyword", "vector"].includes(p.get("mode") ?? "") ? p.get("mode")! : "hybrid";
     let documents: KnowledgeDocument[] = [];
+    let notion: NotionSource[] = [];
     let hits: SearchHit[] | null = null;
     let searchError: string | null = null;
     if (selected) {
-      const [docs, search] = await Promise.all([
+      const [docs, sources, search] = await Promise.all([
         api<Page<KnowledgeDocument>>(args, "GET", `/assistants/${selected.id}/documents`, { query: { limit: 100 } }),
+        api<{ data: NotionSource[] }>(args, "GET", `/assistants/${selected.id}/notion-sources`),
         q
           ? api<{ data: SearchHit[] }>(args, "GET", `/assistants/${selected.id}/search`, { query: { q, k: 8, mode } }).catch((err: unknown) => {
               if (err instanceof ApiFailure) {
@@ -39,12 +42,14 @@ export async function loader(args: LoaderFunctionArgs) {
           : Promise.resolve(null),
       ]);
       documents = docs.data;
+      notion = sources.data;
       hits = search?.data ?? null;
     }
     return {
       assistants: assistants.data.map((a) => ({ id: a.id, name: a.name })),
       assistantId: selected?.id ?? null,
       documents,
+      notion,
       q,
       mode,
       hits,
@@ -74,6 +79,19 @@ export const action = intentAction("manager", {
     if (!url) return invalid(intent, "Enter a URL.", { url: "Enter a URL." });
     return attempt(intent, () => api(args, "POST", `/assistants/${text(form, "assistant_id") ?? ""}/documents`, { body: { url } }), "Page queued for fetching.");
   },
+  add_notion: ({ args, form, intent }) => {
+    const pageIds = (text(form, "page_ids") ?? "")
+      .split(/\s+/)
+      .map((line) => line.trim())
+      .filter(Boolean);
+    const databaseId = text(form, "database_id");
+    if (pageIds.length === 0 && !databaseId) return invalid(intent, "Enter page links or a database link.", { page_ids: "Enter page links or a database link." });
+    const body = { ...(pageIds.length > 0 ? { page_ids: pageIds } : {}), ...(databaseId ? { database_id: databaseId } : {}) };
+    return attempt(intent, () => api(args, "POST", `/assistants/${text(form, "assistant_id") ?? ""}/notion-sources`, { body }), "Queued for sync.");
+  },
+  sync_notion: ({ args, form, intent }) =>
+    attempt(intent, () => api(args, "POST", `/notion-sources/${text(form, "source_id") ?? ""}/sync`), "Queued for sync."),
+  remove_notion: ({ args, form, intent }) => attempt(intent, () => api(args, "DELETE", `/notion-sources/${text(form, "source_id") ?? ""}`), "Removed."),
 });
 
 export default function Knowledge() {
@@ -82,7 +100,7 @@ export default function Knowledge() {
   const [params] = useSearchParams();
   const revalidator = useRevalidator();
   const manage = can(data.role, "manageKnowledge");
-  const busy = data.documents.some((d) => d.status === "queued" || d.status === "processing");
+  const busy = data.documents.some((d) => d.status === "queued" || d.status === "processing") || notionBusy(data.notion);
 
   // Documents being processed are checked on until they are ready or failed.
   useEffect(() => {
@@ -156,6 +174,8 @@ export default function Knowledge() {
           </div>
         </section>
       ) : null}
+
+      <NotionSources assistantId={data.assistantId} sources={data.notion} manage={manage} result={result} />
 
       <section aria-labelledby="docs-heading">
         <h2 id="docs-heading">Documents {busy ? <span className="muted small">(processing…)</span> : null}</h2>

@@ -1,12 +1,14 @@
 /**
  * "Test connection" for each integration: the provider's cheapest authenticated call with the
  * stored credentials (Slack `auth.test`, Twilio account fetch, SendGrid scopes, Zendesk
- * `users/me`, HubSpot account details), reported as ok or not with a reason an admin can act on.
+ * `users/me`, HubSpot account details, Notion `users/me`), reported as ok or not with a reason an admin can act on.
  */
 import type { IntegrationTest, IntegrationType } from "../../../schema/api";
+import { checkNotionConnection } from "../knowledge/notion/client";
 import { ApiError } from "../lib/errors";
 import { outboundPolicy } from "../lib/network-policy";
 import { nowIso } from "../lib/time";
+import { createDb } from "../storage/db";
 import { emailSettings, hubspotSettings, slackSettings, whatsAppSettings, zendeskSettings } from "./channel-settings";
 import { SendGridClient } from "./email/client";
 import { HubSpotClient } from "./hubspot/client";
@@ -66,6 +68,8 @@ async function check(env: Env, workspaceId: string, type: IntegrationType): Prom
       }
       return { ok: true, detail: `authenticated to HubSpot account ${account.portalId}` };
     }
+    case "notion":
+      return checkNotionConnection(env, createDb(env.DB), workspaceId);
     case "stripe":
       throw new ApiError("not_found", "stripe is checked on the billing page");
   }

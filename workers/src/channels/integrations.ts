@@ -1,12 +1,13 @@
 /**
  * Per-workspace settings of the channels and services a workspace connects (Slack, WhatsApp,
- * email, Zendesk, Stripe). Settings are plain JSON; credentials are sealed with the
+ * email, Zendesk, Stripe, Notion). Settings are plain JSON; credentials are sealed with the
  * deployment's encryption keys and never leave the Worker once written.
  */
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { ZodError } from "zod";
 import { INTEGRATION_FIELDS, IntegrationTypeSchema, type Integration, type IntegrationType } from "../../../schema/api";
-import { open, seal } from "../auth/secret-box";
+import { findIntegrationRow, integrationSealContext, openIntegrationSecrets, type IntegrationRow } from "../auth/integration-secrets";
+import { seal } from "../auth/secret-box";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { outboundPolicy, outboundRefusal, type OutboundPolicy } from "../lib/network-policy";
@@ -17,7 +18,6 @@ import { schema } from "../storage/db";
 import { zendeskBaseUrl } from "./zendesk/client";
 
 const { integrations } = schema;
-type IntegrationRow = typeof integrations.$inferSelect;
 type KeyEnv = Pick<Env, "ENCRYPTION_KEYS" | "ENVIRONMENT">;
 /** What saving needs beyond the keys: the outbound policy's settings. */
 type SaveEnv = KeyEnv & { ALLOW_PRIVATE_FETCH?: string | undefined };
@@ -28,11 +28,6 @@ export const INTEGRATION_TYPES = IntegrationTypeSchema.options;
 /** The secret field names a type takes. */
 export function secretFieldsOf(type: IntegrationType): string[] {
   return Object.keys(INTEGRATION_FIELDS[type].secrets.shape);
-}
-
-/** Associated data binding a sealed value to its workspace and type. */
-function sealContext(workspaceId: string, type: IntegrationType): string {
-  return `integration:${workspaceId}:${type}`;
 }
 
 function toIntegration(type: IntegrationType, row: IntegrationRow | undefined, secretNames: string[]): Integration {
@@ -47,19 +42,8 @@ function toIntegration(type: IntegrationType, row: IntegrationRow | undefined, s
   };
 }
 
-async function findRow(db: Db, workspaceId: string, type: IntegrationType) {
-  return db
-    .select()
-    .from(integrations)
-    .where(and(eq(integrations.workspace_id, workspaceId), eq(integrations.type, type)))
-    .get();
-}
-
-async function openSecrets(env: KeyEnv, row: IntegrationRow | undefined, workspaceId: string, type: IntegrationType) {
-  if (!row?.secrets_ciphertext || !row.secrets_key_id) return {} as Record<string, string>;
-  const text = await open(env, { keyId: row.secrets_key_id, ciphertext: row.secrets_ciphertext }, sealContext(workspaceId, type));
-  return JSON.parse(text) as Record<string, string>;
-}
+const findRow = findIntegrationRow;
+const openSecrets = openIntegrationSecrets;
 
 /** A zod failure of a nested part, reported as a 400 with the part's path in front. */
 function invalid(part: "config" | "secrets", err: ZodError): ApiError {
@@ -145,7 +129,7 @@ export async function saveIntegration(
       stored[name] = value;
     }
   }
-  const sealed = Object.keys(stored).length > 0 ? await seal(env, JSON.stringify(stored), sealContext(workspaceId, type)) : null;
+  const sealed = Object.keys(stored).length > 0 ? await seal(env, JSON.stringify(stored), integrationSealContext(workspaceId, type)) : null;
   const cleanConfig = Object.fromEntries(Object.entries(config.data).filter(([, v]) => v !== undefined && v !== ""));
   const now = nowIso();
   const values = {
@@ -166,19 +150,12 @@ export async function saveIntegration(
   return { integration: toIntegration(type, saved, Object.keys(stored)), secretsChanged: changed.sort() };
 }
 
-/**
- * Settings and opened secrets of an enabled integration, for the channel code that calls the
- * service; null when the workspace has not set it up or switched it off.
- */
-export async function integrationCredentials(env: KeyEnv, db: Db, workspaceId: string, type: IntegrationType) {
-  const row = await findRow(db, workspaceId, type);
-  if (!row || !row.enabled) return null;
-  return { config: row.config as Record<string, unknown>, secrets: await openSecrets(env, row, workspaceId, type) };
-}
-
 /** Narrows a path segment to an integration type, or 404 like any unknown resource. */
 export function parseIntegrationType(value: string): IntegrationType {
   const parsed = IntegrationTypeSchema.safeParse(value);
   if (!parsed.success) throw new ApiError("not_found", `no integration type ${value}`);
   return parsed.data;
 }
+
+/** Settings and opened secrets of an enabled integration (see `auth/integration-secrets.ts`). */
+export { integrationCredentials } from "../auth/integration-secrets";

@@ -1,10 +1,12 @@
 /**
  * The scheduled handler's housekeeping, run every cron tick: retention, erasure of closed
  * workspaces, the second sweep of recent visitor erasures, and the recovery of queued work a
- * queue lost (documents stuck in ingestion, escalation notices never sent). Each step runs
+ * queue lost (documents stuck in ingestion, escalation notices never sent), and the periodic
+ * re-sync of Notion sources. Each step runs
  * even when another fails, and each is bounded, so a backlog is worked off over several runs.
  */
 import { sweepStuckEscalations } from "../channels/stuck-escalations";
+import { queueDueNotionSyncs } from "../knowledge/notion/sources";
 import { sweepStuckDocuments } from "../knowledge/stuck-documents";
 import { createLogger } from "../lib/logger";
 import { enforceRetention } from "./retention";
@@ -22,6 +24,8 @@ export interface HousekeepingReport {
   failed_stuck_documents: number;
   /** Escalation notices whose outbound job was lost, sent again. */
   requeued_escalations: number;
+  /** Notion sources queued for their periodic re-sync. */
+  notion_syncs: number;
   failures: string[];
 }
 
@@ -35,6 +39,7 @@ export async function runHousekeeping(env: Env, now = new Date()): Promise<House
     requeued_documents: 0,
     failed_stuck_documents: 0,
     requeued_escalations: 0,
+    notion_syncs: 0,
     failures: [],
   };
   const step = async (name: string, run: () => Promise<void>) => {
@@ -61,6 +66,9 @@ export async function runHousekeeping(env: Env, now = new Date()): Promise<House
   });
   await step("stuck_escalations", async () => {
     report.requeued_escalations = await sweepStuckEscalations(env, now);
+  });
+  await step("notion_resync", async () => {
+    report.notion_syncs = await queueDueNotionSyncs(env, now);
   });
   logger.info("housekeeping done", { ...report });
   return report;

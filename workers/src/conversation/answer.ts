@@ -115,6 +115,7 @@ function citedSources(answer: string, hits: SearchHit[]): Source[] {
       chunk_id: h.chunk_id,
       score: Math.round(h.score * 1000) / 1000,
       snippet: h.snippet,
+      url: h.source,
     }));
 }
 

@@ -23,6 +23,7 @@ import { conversationMessagesRoutes } from "./routes/conversation-messages";
 import { conversationsRoutes } from "./routes/conversations";
 import { demoOrdersRoutes } from "./routes/demo-orders";
 import { documentsRoutes } from "./routes/documents";
+import { notionSourcesRoutes } from "./routes/notion-sources";
 import { escalationsRoutes } from "./routes/escalations";
 import { integrationsRoutes } from "./routes/integrations";
 import { integrationsTestRoutes } from "./routes/integrations-test";
@@ -65,6 +66,7 @@ export function createApp() {
   api.route("/", attachmentsRoutes);
   api.route("/", analyticsRoutes);
   api.route("/", documentsRoutes);
+  api.route("/", notionSourcesRoutes);
   api.route("/", phrasingsRoutes);
   api.route("/", teamRoutes);
   api.route("/", workspaceRoutes);

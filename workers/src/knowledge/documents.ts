@@ -15,7 +15,7 @@ import { detectType } from "./parsers/detect-type";
 import { MAX_FILE_BYTES } from "./parsers/parse-document";
 import { ParseError } from "./parsers/parse-error";
 
-const { kb_documents } = schema;
+const { kb_documents, notion_sources } = schema;
 type DocumentRow = typeof kb_documents.$inferSelect;
 
 /** What the ingestion queue carries: one document to (re)process. */
@@ -38,6 +38,15 @@ export interface CrawlState {
    */
   started_at?: string | undefined;
 }
+
+/** What the ingestion queue carries to sync a Notion source: list its pages, queue those that changed. */
+export interface NotionSyncJob {
+  notion_source_id: string;
+  workspace_id: string;
+}
+
+/** Any message of the ingestion queue. */
+export type IngestMessage = IngestJob | NotionSyncJob;
 
 /** What a business uploads: a file, a manual entry, or a web page. */
 export type DocumentInput =
@@ -313,12 +322,19 @@ export async function deleteDocument(env: Env, workspaceId: string, id: string):
   await db.update(kb_documents).set({ deleted_at: now, updated_at: now, chunk_count: 0, token_count: 0 }).where(eq(kb_documents.id, id)).run();
 }
 
-/** Removes all of an assistant's knowledge: files, chunks, keyword rows, vectors; documents marked deleted. */
+/** Removes all of an assistant's knowledge: files, chunks, keyword rows, vectors; documents and Notion sources marked deleted. */
 export async function deleteAssistantKnowledge(env: Env, workspaceId: string, assistantId: string): Promise<void> {
   await removeAssistantIndex(env, workspaceId, assistantId);
   await deletePrefix(env.FILES, `ws/${workspaceId}/ast/${assistantId}/`);
   const now = nowIso();
-  await createDb(env.DB)
+  const db = createDb(env.DB);
+  // Its Notion sources go with it, so no sync adds pages to a deleted assistant.
+  await db
+    .update(notion_sources)
+    .set({ deleted_at: now, updated_at: now })
+    .where(and(eq(notion_sources.workspace_id, workspaceId), eq(notion_sources.assistant_id, assistantId), isNull(notion_sources.deleted_at)))
+    .run();
+  await db
     .update(kb_documents)
     .set({ deleted_at: now, updated_at: now, chunk_count: 0, token_count: 0 })
     .where(and(eq(kb_documents.workspace_id, workspaceId), eq(kb_documents.assistant_id, assistantId), isNull(kb_documents.deleted_at)))

@@ -6,11 +6,15 @@ import { nowIso } from "../lib/time";
 import { createDb, schema } from "../storage/db";
 import { chunkDocument, contentHash } from "./chunker";
 import { allowedByRobots, extractLinks, fetchPage, FetchError, isSitemap, normalizeUrl, sitemapUrls } from "./crawler";
-import { queueCrawledPage, type CrawlState, type IngestJob } from "./documents";
+import { deleteDocument, queueCrawledPage, type CrawlState, type IngestJob, type IngestMessage, type NotionSyncJob } from "./documents";
 import { EmbedderConfigError } from "./embeddings/embedder";
 import { indexChunks } from "./index-chunks";
+import { NotionConfigError, NotionRateLimitedError } from "./notion/client";
+import { readNotionPage } from "./notion/read-page";
+import { failNotionSync, retryNotionSync, syncNotionSource } from "./notion/sources";
 import { parseDocument } from "./parsers/parse-document";
 import { ParseError } from "./parsers/parse-error";
+import type { ParsedDocument } from "./parsers/types";
 import { VectorStoreConfigError } from "./vector-store/vector-store";
 
 const { kb_documents } = schema;
@@ -29,6 +33,7 @@ function isPermanent(err: unknown): boolean {
   return (
     err instanceof ParseError ||
     err instanceof PermanentError ||
+    err instanceof NotionConfigError ||
     err instanceof EmbedderConfigError ||
     err instanceof VectorStoreConfigError ||
     (err instanceof FetchError && err.permanent)
@@ -90,10 +95,24 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   if (!doc || doc.deleted_at) return; // deleted while queued
   await setStatus(env, doc.id, { status: "processing", error: null });
 
-  let bytes: Uint8Array;
-  let filename: string;
+  let bytes: Uint8Array | null = null;
+  let filename = "file";
   let title = doc.title;
-  if (doc.source_type === "url") {
+  let sourceUrl = doc.source_url;
+  let parsed: ParsedDocument | null = null;
+  let notionEditedAt: string | null = null;
+  if (doc.source_type === "notion") {
+    const page = await readNotionPage(env, db, doc.workspace_id, doc.notion_source_id ?? "", doc.external_id ?? "");
+    if (!page) {
+      // Deleted, trashed or no longer shared since its source listed it, or the source was removed: it leaves the knowledge base.
+      await deleteDocument(env, doc.workspace_id, doc.id);
+      return;
+    }
+    parsed = page.parsed;
+    title = page.title.slice(0, 300);
+    sourceUrl = page.url;
+    notionEditedAt = page.lastEditedTime;
+  } else if (doc.source_type === "url") {
     const url = doc.source_url!;
     // Refuses private and local addresses, also for documents saved before that check existed.
     const policy = outboundPolicy(env);
@@ -122,18 +141,21 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
     filename = doc.r2_key!.split("/").pop() ?? "file";
   }
 
-  const parsed = await parseDocument(bytes, filename);
+  parsed ??= await parseDocument(bytes ?? new Uint8Array(), filename);
   if (doc.source_type === "url" && parsed.title && doc.title === doc.source_url) title = parsed.title.slice(0, 300);
   const fullText = parsed.sections.map((s) => `${s.heading ?? ""}\n${s.text}`).join("\n\n");
   const textHash = await sha256Hex(fullText);
-  if (doc.source_type === "url" && doc.content_hash === textHash && doc.chunk_count > 0) {
-    await setStatus(env, doc.id, { status: "ready", title }); // unchanged page: nothing to redo
+  // Pages fetched again (a URL, a Notion page) keep the hash of their text.
+  const hashesText = doc.source_type === "url" || doc.source_type === "notion";
+  const notionFields = notionEditedAt ? { external_edited_at: notionEditedAt, source_url: sourceUrl } : {};
+  if (hashesText && doc.content_hash === textHash && doc.chunk_count > 0) {
+    await setStatus(env, doc.id, { status: "ready", title, error: null, ...notionFields }); // unchanged page: nothing to redo
     return;
   }
   const chunks = chunkDocument(parsed);
   if (chunks.length === 0) throw new PermanentError("the document has no readable text");
   const withHashes = await Promise.all(chunks.map(async (c) => ({ ...c, content_hash: await contentHash(c.content) })));
-  const indexed = await indexChunks(env, { workspaceId: doc.workspace_id, assistantId: doc.assistant_id, documentId: doc.id, title, sourceUrl: doc.source_url }, withHashes);
+  const indexed = await indexChunks(env, { workspaceId: doc.workspace_id, assistantId: doc.assistant_id, documentId: doc.id, title, sourceUrl }, withHashes);
   // Two runs of one document can overlap (a message delivered twice, or sent again by the
   // stuck-document sweep while the first was only slow). Each swap replaces the document's
   // chunks whole, so they never double; but a large document is staged in parts, and the
@@ -148,7 +170,8 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
     error: null,
     chunk_count: chunks.length,
     token_count: chunks.reduce((sum, c) => sum + c.token_count, 0),
-    ...(doc.source_type === "url" ? { content_hash: textHash } : {}),
+    ...(hashesText ? { content_hash: textHash } : {}),
+    ...notionFields,
   });
 }
 
@@ -157,16 +180,26 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
  * fails alone: a permanent problem marks its document failed with the reason; anything else
  * is retried with backoff and, past the queue's retries, dead-lettered.
  */
-export async function consumeIngest(batch: MessageBatch<IngestJob>, env: Env): Promise<void> {
+export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
   const logger = createLogger({ queue: batch.queue });
   for (const message of batch.messages) {
-    const job = message.body;
+    const body = message.body;
+    if (isNotionSync(body)) {
+      await consumeNotionSync(message, body, env, logger);
+      continue;
+    }
+    const job = body;
     try {
       await ingestDocument(env, job);
       message.ack();
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      if (isPermanent(err)) {
+      if (err instanceof NotionRateLimitedError) {
+        // Notion said when to come back: the message waits exactly that long.
+        logger.warn("notion rate limit; retrying", { document_id: job.document_id, retry_after_s: err.retryAfterSeconds });
+        await setStatus(env, job.document_id, { status: "queued", error: `retrying: ${reason}`.slice(0, 1_000) }).catch(() => {});
+        message.retry({ delaySeconds: err.retryAfterSeconds });
+      } else if (isPermanent(err)) {
         logger.warn("document failed", { document_id: job.document_id, reason });
         await failDocument(env, job.document_id, reason);
         message.ack();
@@ -179,9 +212,40 @@ export async function consumeIngest(batch: MessageBatch<IngestJob>, env: Env): P
   }
 }
 
-/** Dead-lettered ingestion: the document ran out of retries, so it is marked failed for good. */
-export async function consumeIngestDeadLetters(batch: MessageBatch<IngestJob>, env: Env): Promise<void> {
+function isNotionSync(body: IngestMessage): body is NotionSyncJob {
+  return "notion_source_id" in body;
+}
+
+/** One Notion sync job: a 429 waits its `Retry-After`, a setting problem fails the source, the rest backs off. */
+async function consumeNotionSync(message: Message<IngestMessage>, job: NotionSyncJob, env: Env, logger: ReturnType<typeof createLogger>): Promise<void> {
+  try {
+    await syncNotionSource(env, job);
+    message.ack();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    if (err instanceof NotionRateLimitedError) {
+      logger.warn("notion rate limit; retrying", { notion_source_id: job.notion_source_id, retry_after_s: err.retryAfterSeconds });
+      await retryNotionSync(env, job, reason).catch(() => {});
+      message.retry({ delaySeconds: err.retryAfterSeconds });
+    } else if (isPermanent(err)) {
+      logger.warn("notion sync failed", { notion_source_id: job.notion_source_id, reason });
+      await failNotionSync(env, job, reason);
+      message.ack();
+    } else {
+      logger.warn("notion sync failed; retrying", { notion_source_id: job.notion_source_id, attempts: message.attempts, reason });
+      await retryNotionSync(env, job, reason).catch(() => {});
+      message.retry({ delaySeconds: Math.min(RETRY_BASE_S * 2 ** (message.attempts - 1), RETRY_MAX_S) });
+    }
+  }
+}
+
+/** Dead-lettered ingestion: the document (or Notion sync) ran out of retries, so it is marked failed for good. */
+export async function consumeIngestDeadLetters(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
+    if (isNotionSync(message.body)) {
+      await failNotionSync(env, message.body, "the sync failed after several attempts; sync it again");
+      continue;
+    }
     const doc = await createDb(env.DB).select({ error: kb_documents.error }).from(kb_documents).where(eq(kb_documents.id, message.body.document_id)).get();
     const last = doc?.error?.replace(/^retrying: /, "") ?? "unknown error";
     await failDocument(env, message.body.document_id, `processing failed after several attempts: ${last}`);

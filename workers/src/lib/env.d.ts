@@ -18,6 +18,11 @@ interface OperationalSettings {
    * and by default, 60 s (`conversation/confirmations.ts`).
    */
   ACTION_CONFIRM_TIMEOUT_MS?: string;
+  /**
+   * Hours between the scheduled re-syncs of each Notion source (default 6); `off` leaves
+   * re-syncing to the admins' `POST /notion-sources/:id/sync`. See `knowledge/notion/sources.ts`.
+   */
+  NOTION_RESYNC_HOURS?: string;
 }
 
 declare namespace Cloudflare {

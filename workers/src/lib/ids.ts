@@ -14,6 +14,7 @@ export const ID_PREFIX = {
   event: "evt",
   audit: "aud",
   integration: "int",
+  notionSource: "nsrc",
   action: "act",
   mcpServer: "mcp",
   actionCall: "acl",
