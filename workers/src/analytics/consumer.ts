@@ -1,4 +1,5 @@
 import { createLogger } from "../lib/logger";
+import { runInTrace, traceOfMessage } from "../lib/trace-context";
 import { createAnalyticsSink } from "./create-sink";
 import type { AnalyticsEvent } from "./sink";
 
@@ -8,9 +9,25 @@ export async function consumeAnalytics(batch: MessageBatch<AnalyticsEvent>, env:
   try {
     await sink.writeEvents(batch.messages.map((m) => m.body));
     batch.ackAll();
+    logWrittenByTrace(batch);
   } catch (err) {
     createLogger({ queue: batch.queue }).error("analytics batch failed; retrying", { error: err, size: batch.messages.length });
     batch.retryAll({ delaySeconds: 5 });
+  }
+}
+
+/** One line per trace whose events the batch wrote (a visitor message's events share one), in that trace. */
+function logWrittenByTrace(batch: MessageBatch<AnalyticsEvent>): void {
+  const logger = createLogger({ queue: batch.queue });
+  const byTrace = new Map<string, AnalyticsEvent[]>();
+  for (const { body } of batch.messages) {
+    const key = body.traceparent ?? "";
+    byTrace.set(key, [...(byTrace.get(key) ?? []), body]);
+  }
+  for (const [traceparent, events] of byTrace) {
+    const log = () => logger.info("analytics events written", { count: events.length, types: [...new Set(events.map((e) => e.type))] });
+    if (traceparent) runInTrace(traceOfMessage({ traceparent }), log);
+    else log();
   }
 }
 

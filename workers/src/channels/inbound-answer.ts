@@ -10,6 +10,7 @@ import { storeAttachment } from "../conversation/attachments";
 import { readEvents } from "../conversation/event-stream";
 import { ApiError } from "../lib/errors";
 import { outboundPolicy } from "../lib/network-policy";
+import { currentTraceparent } from "../lib/trace-context";
 import { conversationStub } from "../conversation/service";
 import { ChannelNotConfigured, type ChannelSender } from "./channel-sender";
 import { whatsAppSettings } from "./channel-settings";
@@ -51,8 +52,8 @@ async function keepMedia(env: Env, job: InboundMessageJob): Promise<{ links: str
 }
 
 /** The conversation's final answer to a visitor message, or null when none is given (a person took over). */
-async function answerOf(env: Env, conversationId: string, content: string, clientId: string): Promise<MessageView | null> {
-  const stream = await conversationStub(env, conversationId).submit(content, clientId);
+async function answerOf(env: Env, workspaceId: string, conversationId: string, content: string, clientId: string): Promise<MessageView | null> {
+  const stream = await (await conversationStub(env, workspaceId, conversationId)).submit(content, clientId, currentTraceparent());
   let answer: MessageView | null = null;
   for await (const event of readEvents(stream)) {
     if (event.type === "response") answer = event.message;
@@ -61,8 +62,8 @@ async function answerOf(env: Env, conversationId: string, content: string, clien
 }
 
 /** Sends through `sender`, and keeps the conversation's delivery note in step with the outcome. */
-async function deliver(env: Env, sender: ChannelSender, conversationId: string, text: string, key: string): Promise<void> {
-  const stub = conversationStub(env, conversationId);
+async function deliver(env: Env, sender: ChannelSender, workspaceId: string, conversationId: string, text: string, key: string): Promise<void> {
+  const stub = await conversationStub(env, workspaceId, conversationId);
   try {
     await sender.send(text, key, conversationId);
   } catch (err) {
@@ -80,27 +81,27 @@ export async function answerInboundMessage(env: Env, job: InboundMessageJob): Pr
   if (!job.text) {
     // Files without words: nothing to answer, but the visitor hears back.
     if (links.length > 0 || refused > 0) {
-      await deliver(env, sender, job.conversation_id, TEXT_ONLY_REPLY, `${key}:text-only`);
+      await deliver(env, sender, job.workspace_id, job.conversation_id, TEXT_ONLY_REPLY, `${key}:text-only`);
       return "text_only";
     }
     return "silent";
   }
   const attachments = [...(job.attachment_links ?? []), ...links];
   const content = attachments.length > 0 ? `${job.text}\n\n${attachments.join("\n")}` : job.text;
-  const answer = await answerOf(env, job.conversation_id, content, job.event_id);
+  const answer = await answerOf(env, job.workspace_id, job.conversation_id, content, job.event_id);
   if (!answer || answer.status === "failed" || answer.content.trim() === "") return "silent";
   const text = refused > 0 ? `${answer.content}\n\n${TEXT_ONLY_REPLY}` : answer.content;
-  await deliver(env, sender, job.conversation_id, text, key);
+  await deliver(env, sender, job.workspace_id, job.conversation_id, text, key);
   return "answered";
 }
 
 /** Sends a person's reply (from Zendesk) to the visitor's channel. */
 export async function relayAgentReply(env: Env, job: AgentReplyJob): Promise<"sent" | "no_channel"> {
-  const conv = await conversationStub(env, job.conversation_id).describe();
+  const conv = await (await conversationStub(env, job.workspace_id, job.conversation_id)).describe();
   if (!conv || conv.workspace_id !== job.workspace_id) return "no_channel";
   const target = replyTargetOf(conv.metadata);
   if (!target) return "no_channel";
   const sender = await senderFor(env, job.workspace_id, target);
-  await deliver(env, sender, job.conversation_id, job.content, `agent:${job.message_id}`);
+  await deliver(env, sender, job.workspace_id, job.conversation_id, job.content, `agent:${job.message_id}`);
   return "sent";
 }

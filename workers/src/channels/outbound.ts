@@ -76,9 +76,9 @@ export async function consumeOutboundDeadLetters(batch: MessageBatch<OutboundJob
           { workspaceId: job.workspace_id, conversationId: job.conversation_id, escalationId: job.escalation_id },
           { lastError: `notification ${note}` },
         );
-        await conversationStub(env, job.conversation_id).recordDeliveryError({ provider: "escalation", message: `notification ${note}` });
+        await (await conversationStub(env, job.workspace_id, job.conversation_id)).recordDeliveryError({ provider: "escalation", message: `notification ${note}` });
       } else if (job.type === "inbound.message" || job.type === "agent.reply") {
-        await conversationStub(env, job.conversation_id).recordDeliveryError({ provider: "channel", message: `reply ${note}` });
+        await (await conversationStub(env, job.workspace_id, job.conversation_id)).recordDeliveryError({ provider: "channel", message: `reply ${note}` });
       }
     } catch (err) {
       logger.error("could not record a dead-lettered outbound job", { message_id: message.id, error: describeFailure(err) });

@@ -19,7 +19,7 @@ export function conversationFilesPrefix(workspaceId: string, conversationId: str
 
 /** Erases one conversation of the workspace everywhere; repeating it is harmless. */
 export async function eraseConversation(env: Env, workspaceId: string, conversationId: string): Promise<ConversationErasure> {
-  const stub = conversationStub(env, conversationId);
+  const stub = await conversationStub(env, workspaceId, conversationId);
   const view = await stub.describe();
   // Another workspace's conversation id is never touched, whatever the caller passed.
   const messages = view === null || view.workspace_id === workspaceId ? await stub.erase() : 0;

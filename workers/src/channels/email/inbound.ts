@@ -62,7 +62,7 @@ async function holdUnverified(
     question,
     ...(files.length > 0 ? ["", `(attachments not kept: ${files.join(", ")})`] : []),
   ].join("\n");
-  await conversationStub(env, id).escalate("no_match", note.slice(0, MAX_NOTE_CHARS));
+  await (await conversationStub(env, workspaceId, id)).escalate("no_match", note.slice(0, MAX_NOTE_CHARS));
 }
 
 /** Markdown links to the email's files once stored, and the names of those that could not be. */
@@ -132,7 +132,7 @@ export async function acceptInboundEmail(
     let conversationId: string | null = null;
     if (thread.conversationHint) {
       // A reply to one of our answers: the conversation it names, if it is this sender's.
-      const conv = await conversationStub(env, thread.conversationHint).describe();
+      const conv = await (await conversationStub(env, workspaceId, thread.conversationHint)).describe();
       if (conv && conv.workspace_id === workspaceId && conv.visitor_id === visitorId) conversationId = conv.id;
     }
     if (!conversationId) {

@@ -74,7 +74,7 @@ async function conversationOf(env: Env, workspaceId: string, update: ZendeskTick
   if (escalation) return escalation.conversation_id;
   const candidate = update.external_id?.trim();
   if (!candidate || !/^conv_[0-9A-Za-z]{8,64}$/.test(candidate)) return null;
-  const conv = await conversationStub(env, candidate).describe();
+  const conv = await (await conversationStub(env, workspaceId, candidate)).describe();
   return conv && conv.workspace_id === workspaceId ? conv.id : null;
 }
 
@@ -89,7 +89,7 @@ export async function applyZendeskUpdate(
   const conversationId = await conversationOf(env, workspaceId, update);
   if (!conversationId) return outcome;
   outcome.conversation_id = conversationId;
-  const stub = conversationStub(env, conversationId);
+  const stub = await conversationStub(env, workspaceId, conversationId);
 
   const comment = update.comment;
   const body = comment?.body?.trim();
