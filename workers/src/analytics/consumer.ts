@@ -1,7 +1,7 @@
 import { createLogger } from "../lib/logger";
-import { runInTrace, traceOfMessage } from "../lib/trace-context";
 import { createAnalyticsSink } from "./create-sink";
 import type { AnalyticsEvent } from "./sink";
+import { runInTrace, traceOfMessage, withTraceparent } from "../lib/trace-context";
 
 /** Writes a batch of analytics events in one go; on failure the whole batch is retried. */
 export async function consumeAnalytics(batch: MessageBatch<AnalyticsEvent>, env: Env): Promise<void> {
@@ -33,7 +33,7 @@ function logWrittenByTrace(batch: MessageBatch<AnalyticsEvent>): void {
 
 /** Queues an analytics event; the consumer batches them into the sink. */
 export async function emitEvent(env: Env, event: AnalyticsEvent): Promise<void> {
-  await env.ANALYTICS_QUEUE.send(event, { contentType: "json" });
+  await env.ANALYTICS_QUEUE.send(withTraceparent(event), { contentType: "json" });
 }
 
 /** Queues analytics events in one `sendBatch` (at most the queue's 100 messages and 256 KB). */

@@ -17,6 +17,7 @@ import { whatsAppSettings } from "./channel-settings";
 import { senderFor } from "./create-channel-sender";
 import { replyTargetOf, type AgentReplyJob, type InboundMessageJob } from "./jobs";
 import { TwilioClient } from "./whatsapp/client";
+import { workspacePlace } from "../storage/data-region";
 
 /** Said when a message carries only files the assistant cannot read. */
 export const TEXT_ONLY_REPLY =
@@ -37,7 +38,7 @@ async function keepMedia(env: Env, job: InboundMessageJob): Promise<{ links: str
     try {
       const ext = item.content_type.split("/")[1]?.replace(/[^a-z0-9]/gi, "") || "bin";
       const view = await storeAttachment(
-        env.FILES,
+        (await workspacePlace(env, job.workspace_id)).files,
         { workspaceId: job.workspace_id, conversationId: job.conversation_id },
         { name: `whatsapp-${job.event_id}-${i + 1}.${ext}`, bytes: new Uint8Array(await res.arrayBuffer()) },
       );

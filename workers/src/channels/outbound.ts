@@ -13,6 +13,7 @@ import { recordEscalationDelivery } from "./escalation-records";
 import { answerInboundMessage, relayAgentReply } from "./inbound-answer";
 import type { OutboundJob } from "./jobs";
 import { describeFailure, isRetryable, retryDelaySeconds } from "./provider-error";
+import { runInTrace, traceOfMessage } from "../lib/trace-context";
 
 export type { AgentReplyJob, EscalationJob, InboundMessageJob, OutboundJob } from "./jobs";
 
@@ -44,18 +45,24 @@ export async function consumeOutbound(batch: MessageBatch<OutboundJob>, env: Env
   for (const message of batch.messages) {
     const job = message.body;
     const log = logger.with({ message_id: message.id, job: job.type, attempts: message.attempts });
-    try {
-      await runJob(env, job, log);
+    await runInTrace(traceOfMessage(job), () => runOutboundMessage(env, message, log));
+  }
+}
+
+/** One outbound job, acknowledged or retried by its outcome. */
+async function runOutboundMessage(env: Env, message: Message<OutboundJob>, log: Logger): Promise<void> {
+  const job = message.body;
+  try {
+    await runJob(env, job, log);
+    message.ack();
+  } catch (err) {
+    if (isRetryable(err)) {
+      const delaySeconds = retryDelaySeconds(err, message.attempts);
+      log.warn("outbound job failed; retrying", { error: describeFailure(err), delay_seconds: delaySeconds });
+      message.retry({ delaySeconds });
+    } else {
+      log.error("outbound job failed for good; not retried", { error: describeFailure(err) });
       message.ack();
-    } catch (err) {
-      if (isRetryable(err)) {
-        const delaySeconds = retryDelaySeconds(err, message.attempts);
-        log.warn("outbound job failed; retrying", { error: describeFailure(err), delay_seconds: delaySeconds });
-        message.retry({ delaySeconds });
-      } else {
-        log.error("outbound job failed for good; not retried", { error: describeFailure(err) });
-        message.ack();
-      }
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { conversationStub } from "../conversation/service";
 import { deletePrefix } from "../knowledge/documents";
+import { workspacePlace } from "../storage/data-region";
 
 /** What erasing a conversation removed. */
 export interface ConversationErasure {
@@ -23,7 +24,7 @@ export async function eraseConversation(env: Env, workspaceId: string, conversat
   const view = await stub.describe();
   // Another workspace's conversation id is never touched, whatever the caller passed.
   const messages = view === null || view.workspace_id === workspaceId ? await stub.erase() : 0;
-  const files = await deletePrefix(env.FILES, conversationFilesPrefix(workspaceId, conversationId));
+  const files = await deletePrefix((await workspacePlace(env, workspaceId)).files, conversationFilesPrefix(workspaceId, conversationId));
   await env.DB.batch([
     env.DB.prepare("delete from messages where conversation_id = ? and workspace_id = ?").bind(conversationId, workspaceId),
     env.DB.prepare("delete from escalations where conversation_id = ? and workspace_id = ?").bind(conversationId, workspaceId),

@@ -18,7 +18,7 @@ import { withoutReservedMetadata } from "./reserved-metadata";
 
 /** The Durable Object of a conversation of the workspace, in the workspace's data region (`storage/data-region.ts`). */
 export async function conversationStub(env: PlaceEnv, workspaceId: string, conversationId: string) {
-  return (await workspacePlace(env, workspaceId)).conversation(conversationId);
+  return (await workspacePlace(env, workspaceId)).conversations.getByName(conversationId);
 }
 
 /** What a conversation route needs from its caller. */

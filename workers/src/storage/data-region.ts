@@ -12,15 +12,18 @@ import { createDb, schema } from "./db";
 /** The bindings a place is chosen among, D1 to read a workspace's region from, and `ENVIRONMENT`. */
 export type PlaceEnv = Pick<Env, "DB" | "ENVIRONMENT" | "CONVERSATION" | "KNOWLEDGE_INDEX" | "VECTOR_INDEX" | "FILES" | "FILES_EU">;
 
+/** Objects of one Durable Object class, by name: a namespace, or its EU jurisdiction. */
+export type NamedObjects<T extends Rpc.DurableObjectBranded> = Pick<DurableObjectNamespace<T>, "getByName">;
+
 /** Where one workspace's per-workspace objects and files live. */
 export interface WorkspacePlace {
   region: DataRegion;
-  /** A conversation's `ConversationDO`. */
-  conversation(conversationId: string): DurableObjectStub<ObjectOf<"CONVERSATION">>;
-  /** An assistant's `KnowledgeIndexDO`. */
-  knowledgeIndex(assistantId: string): DurableObjectStub<ObjectOf<"KNOWLEDGE_INDEX">>;
-  /** A `LocalVectorIndexDO` (an assistant's vectors and embedding cache), by name. */
-  vectorIndex(name: string): DurableObjectStub<ObjectOf<"VECTOR_INDEX">>;
+  /** `ConversationDO`s, by conversation id. */
+  conversations: NamedObjects<ObjectOf<"CONVERSATION">>;
+  /** `KnowledgeIndexDO`s, by assistant id. */
+  knowledge: NamedObjects<ObjectOf<"KNOWLEDGE_INDEX">>;
+  /** `LocalVectorIndexDO`s (an assistant's vectors and embedding cache), by assistant id. */
+  vectors: NamedObjects<ObjectOf<"VECTOR_INDEX">>;
   /** Uploaded documents and attachments. */
   files: R2Bucket;
 }
@@ -35,16 +38,14 @@ type ObjectOf<K extends "CONVERSATION" | "KNOWLEDGE_INDEX" | "VECTOR_INDEX"> = E
  */
 export const LOCAL_EU_NAME_PREFIX = "eu-local:";
 
-/** Stubs by name in `ns`'s EU jurisdiction (or, off production only, the local stand-in above). */
-function euObjects<T extends Rpc.DurableObjectBranded>(ns: DurableObjectNamespace<T>, environment: string): (name: string) => DurableObjectStub<T> {
-  let eu: DurableObjectNamespace<T>;
+/** `ns`'s EU jurisdiction (or, off production only, the local stand-in above). */
+function euObjects<T extends Rpc.DurableObjectBranded>(ns: DurableObjectNamespace<T>, environment: string): NamedObjects<T> {
   try {
-    eu = ns.jurisdiction("eu");
+    return ns.jurisdiction("eu");
   } catch (err) {
     if (environment === "production") throw err;
-    return (name) => ns.getByName(LOCAL_EU_NAME_PREFIX + name);
+    return { getByName: (name, options) => ns.getByName(LOCAL_EU_NAME_PREFIX + name, options) };
   }
-  return (name) => eu.getByName(name);
 }
 
 /** The place of a workspace whose region is known. */
@@ -52,19 +53,13 @@ export function placeOf(env: Omit<PlaceEnv, "DB">, region: DataRegion): Workspac
   if (region === "eu") {
     return {
       region,
-      conversation: euObjects(env.CONVERSATION, env.ENVIRONMENT),
-      knowledgeIndex: euObjects(env.KNOWLEDGE_INDEX, env.ENVIRONMENT),
-      vectorIndex: euObjects(env.VECTOR_INDEX, env.ENVIRONMENT),
+      conversations: euObjects(env.CONVERSATION, env.ENVIRONMENT),
+      knowledge: euObjects(env.KNOWLEDGE_INDEX, env.ENVIRONMENT),
+      vectors: euObjects(env.VECTOR_INDEX, env.ENVIRONMENT),
       files: env.FILES_EU,
     };
   }
-  return {
-    region,
-    conversation: (id) => env.CONVERSATION.getByName(id),
-    knowledgeIndex: (id) => env.KNOWLEDGE_INDEX.getByName(id),
-    vectorIndex: (name) => env.VECTOR_INDEX.getByName(name),
-    files: env.FILES,
-  };
+  return { region, conversations: env.CONVERSATION, knowledge: env.KNOWLEDGE_INDEX, vectors: env.VECTOR_INDEX, files: env.FILES };
 }
 
 /**

@@ -15,6 +15,8 @@ import { isAutomated, type InboundEmail } from "./inbound-parse";
 import { extractReply, htmlToText } from "./reply-text";
 import { judgeSender, type SenderVerdict } from "./sender-auth";
 import { replySubject, threadOf } from "./threading";
+import { workspacePlace } from "../../storage/data-region";
+import { withTraceparent } from "../../lib/trace-context";
 
 /** `processed_events.source` of inbound emails (keyed by Message-ID). */
 export const EMAIL_EVENT_SOURCE = "email";
@@ -72,7 +74,7 @@ async function keepAttachments(env: Env, workspaceId: string, conversationId: st
   for (const file of files) {
     try {
       const view = await storeAttachment(
-        env.FILES,
+        (await workspacePlace(env, workspaceId)).files,
         { workspaceId, conversationId },
         { name: file.name || "attachment", bytes: new Uint8Array(await file.arrayBuffer()) },
       );
@@ -159,7 +161,7 @@ export async function acceptInboundEmail(
       origin,
       reply,
     };
-    await env.OUTBOUND_QUEUE.send(job, { contentType: "json" });
+    await env.OUTBOUND_QUEUE.send(withTraceparent(job), { contentType: "json" });
     return "queued";
   } catch (err) {
     await releaseEvent(env.DB, EMAIL_EVENT_SOURCE, claimId);

@@ -17,6 +17,7 @@ import type { ZendeskSettings } from "../channel-settings";
 import { findEscalationByTicket, recordEscalationResolver } from "../escalation-records";
 import type { AgentReplyJob } from "../jobs";
 import { claimEvent } from "../once";
+import { withTraceparent } from "../../lib/trace-context";
 
 const idLike = z.union([z.string().max(64), z.number().int()]).transform(String);
 const text = (max: number) => z.string().max(max).optional().nullable();
@@ -104,7 +105,7 @@ export async function applyZendeskUpdate(
         message_id: message.id,
         content: message.content,
       };
-      await env.OUTBOUND_QUEUE.send(job, { contentType: "json" });
+      await env.OUTBOUND_QUEUE.send(withTraceparent(job), { contentType: "json" });
       outcome.relayed_comment = true;
     }
   }
