@@ -103,7 +103,7 @@ conversationAccessRoutes.get("/conversations/:id/ws", async (c) => {
   }
   const release = admitSocket(c.env);
   try {
-    return await (await conversationStub(c.env, c.get("principal").workspaceId, id)).fetch(new Request(c.req.url, { headers }));
+    return await (await conversationStub(c.env, claims.workspaceId, id)).fetch(new Request(c.req.url, { headers }));
   } finally {
     release();
   }

@@ -76,7 +76,7 @@ export const conversationMessagesRoutes = router()
       const content = sanitizeMessage(body.content);
       // Refused before the message is stored: 429 with Retry-After, for JSON and SSE alike.
       await checkModelBudget(c.env, conv.workspace_id);
-      const stub = (await conversationStub(c.env, c.get("principal").workspaceId, id));
+      const stub = await conversationStub(c.env, c.get("principal").workspaceId, id);
       const events = readEvents(await stub.submit(content, body.client_id ?? null, currentTraceparent()));
       const wantsStream = body.stream || (c.req.header("accept") ?? "").includes("text/event-stream");
 
