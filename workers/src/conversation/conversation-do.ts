@@ -1,3 +1,4 @@
+// Over 400 lines: one thin entry point per RPC, socket event and alarm, each handing its work to a module.
 import { DurableObject } from "cloudflare:workers";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
