@@ -29,6 +29,8 @@ export const workspaces = sqliteTable(
     /** Days after which conversations are deleted by the scheduled handler; null keeps them. */
     retention_days: integer("retention_days"),
     stripe_customer_id: text("stripe_customer_id"),
+    /** Where its conversations, knowledge and files live (`eu`: the EU jurisdiction); fixed at sign-up. */
+    data_region: text("data_region", { enum: ["default", "eu"] }).notNull().default("default"),
     ...timestamps,
     deleted_at: text("deleted_at"),
   },

@@ -2,7 +2,13 @@
 import { z } from "@hono/zod-openapi";
 import { EmailField, isoTimestamp, LIMITS, NameField, PasswordField, PlanSchema, RoleSchema } from "./common";
 
-/** A workspace: one business, its plan and its retention. */
+/**
+ * Where a workspace's conversations, knowledge and files live: `eu` keeps them in Cloudflare's
+ * EU jurisdiction; `default` lets Cloudflare place them. Chosen at sign-up, fixed after.
+ */
+export const DataRegionSchema = z.enum(["default", "eu"]).openapi("DataRegion");
+
+/** A workspace: one business, its plan, its retention and where its data lives. */
 export const WorkspaceSchema = z
   .object({
     id: z.string(),
@@ -10,6 +16,7 @@ export const WorkspaceSchema = z
     company_name: z.string().nullable(),
     plan: PlanSchema,
     retention_days: z.number().int().nullable(),
+    data_region: DataRegionSchema,
     created_at: isoTimestamp,
     updated_at: isoTimestamp,
   })
@@ -34,6 +41,8 @@ export const SignUpBody = z
     company_name: NameField.optional(),
     email: EmailField,
     password: PasswordField,
+    /** Where the workspace's data lives; `default` when absent. Cannot be changed later. */
+    data_region: DataRegionSchema.optional(),
   })
   .openapi("SignUp");
 
@@ -78,6 +87,8 @@ export const WorkspaceDeleteBody = z.strictObject({ confirm_name: z.string().min
 
 /** A workspace as the API shows it. */
 export type Workspace = z.infer<typeof WorkspaceSchema>;
+/** Where a workspace's data lives. */
+export type DataRegion = z.infer<typeof DataRegionSchema>;
 /** A dashboard user as the API shows them. */
 export type User = z.infer<typeof UserSchema>;
 /** A signed-in session. */

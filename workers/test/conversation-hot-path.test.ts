@@ -2,7 +2,6 @@ import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } fr
 import { describe, expect, it } from "vitest";
 import type { ConversationDO } from "../src/conversation/conversation-do";
 import { handoffText } from "../src/conversation/handoff-text";
-import { conversationStub } from "../src/conversation/service";
 import { openSocket, startedConversation, type Event, type TestSocket } from "./conversation-helpers";
 import { call } from "./helpers";
 
@@ -10,7 +9,7 @@ type Row = Record<string, unknown>;
 
 /** Rows of the conversation object's own SQLite. */
 function objectRows(conversationId: string, query: string): Promise<Row[]> {
-  return runInDurableObject(conversationStub(env, conversationId), (_obj: ConversationDO, state) => state.storage.sql.exec(query).toArray() as Row[]);
+  return runInDurableObject(env.CONVERSATION.getByName(conversationId), (_obj: ConversationDO, state) => state.storage.sql.exec(query).toArray() as Row[]);
 }
 
 /** The conversation's copy of its assistant's settings. */
@@ -35,7 +34,7 @@ const answerOf = (e: Event) => e.message as { id: string; content: string; confi
  * the object waits is not what these tests are about (the alarm's back-off has tests of its own).
  */
 async function drainOutbox(conversationId: string): Promise<number> {
-  const stub = conversationStub(env, conversationId);
+  const stub = env.CONVERSATION.getByName(conversationId);
   let remaining = await stub.flushNow();
   for (let i = 0; i < 20 && remaining > 0; i++) {
     await new Promise((r) => setTimeout(r, 200));
@@ -61,7 +60,7 @@ describe("the assistant's settings in a live conversation", () => {
     await env.DB.prepare("alter table assistants rename to assistants_offline").run();
     try {
       expect((await ask(socket, "How long does express shipping take?", "s-2")).content).toMatch(/next business day/);
-      await evictDurableObject(conversationStub(env, c.conversationId));
+      await evictDurableObject(env.CONVERSATION.getByName(c.conversationId));
       const again = await openSocket(c.conversationId, c.token);
       expect((await ask(again, "How long do refunds take?", "s-3")).content).toMatch(/full refund/);
       again.close();
@@ -93,7 +92,7 @@ describe("the assistant's settings in a live conversation", () => {
 describe("copies out of the conversation", () => {
   it("gets every row of quick successive turns to D1 in batches once a D1 failure heals, and every event to analytics", async () => {
     const c = await startedConversation();
-    const stub = conversationStub(env, c.conversationId);
+    const stub = env.CONVERSATION.getByName(c.conversationId);
     await stub.flushNow();
     const socket = await openSocket(c.conversationId, c.token);
     await env.DB.prepare("alter table messages rename to messages_offline").run();

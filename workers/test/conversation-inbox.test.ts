@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { conversationStub, likePattern } from "../src/conversation/service";
+import { likePattern } from "../src/conversation/service";
 import { startedConversation } from "./conversation-helpers";
 import { call, createSecretKey, signUp } from "./helpers";
 
@@ -14,7 +14,7 @@ async function conversationSaying(c: Awaited<ReturnType<typeof startedConversati
   expect(conv.status).toBe(201);
   const id = conv.body.conversation_id as string;
   for (let i = 0; i < 50; i++) {
-    await conversationStub(env, id).flushNow();
+    await env.CONVERSATION.getByName(id).flushNow();
     const row = await env.DB.prepare("select count(*) as n from messages where conversation_id = ?").bind(id).first<{ n: number }>();
     if (row && row.n >= 1) break;
     await new Promise((r) => setTimeout(r, 50));

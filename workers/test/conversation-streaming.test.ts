@@ -1,7 +1,6 @@
 import { abortAllDurableObjects, env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ConversationDO } from "../src/conversation/conversation-do";
-import { conversationStub } from "../src/conversation/service";
 import { openSocket, startedConversation, type Event } from "./conversation-helpers";
 import { call } from "./helpers";
 
@@ -69,7 +68,7 @@ describe("streaming answers from a provider", () => {
     const a = await openSocket(c.conversationId, c.token);
     a.send({ type: "message", content: "How long do refunds take?" });
     const d = await a.waitFor((e) => e.type === "delta" && (e.seq as number) >= 3);
-    const evicted = evictDurableObject(conversationStub(env, c.conversationId));
+    const evicted = evictDurableObject(env.CONVERSATION.getByName(c.conversationId));
     const res = await a.waitFor((e) => e.type === "response", { timeoutMs: 15_000 });
     await evicted;
     const message = res.message as { id: string; status: string; content: string };
@@ -89,7 +88,7 @@ describe("streaming answers from a provider", () => {
     const answer = history.body.data.find((m: { id: string }) => m.id === d.message_id);
     expect(answer.status).toBe("failed");
     expect(answer.content.length).toBeGreaterThan(0);
-    const stub = conversationStub(env, c.conversationId);
+    const stub = env.CONVERSATION.getByName(c.conversationId);
     const streaming = await runInDurableObject(stub, (_obj: ConversationDO, state) =>
       state.storage.sql.exec("select count(*) as n from messages where status = 'streaming'").one().n,
     );

@@ -1,7 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signConversationToken } from "../src/auth/tokens";
-import { conversationStub } from "../src/conversation/service";
 import { openSocket, startedConversation, type Event } from "./conversation-helpers";
 import { call, createSecretKey, signUp } from "./helpers";
 
@@ -132,7 +131,7 @@ describe("conversations over REST", () => {
   it("writes the conversation, messages and escalation to D1 through the outbox", async () => {
     const c = await startedConversation();
     await call("POST", `/api/v1/conversations/${c.conversationId}/messages`, { token: c.token, body: { content: "talk to a human please" } });
-    const stub = conversationStub(env, c.conversationId);
+    const stub = env.CONVERSATION.getByName(c.conversationId);
     expect(await stub.flushNow()).toBe(0);
     const conv = await env.DB.prepare("select status, message_count from conversations where id = ?").bind(c.conversationId).first();
     expect(conv).toMatchObject({ status: "escalated", message_count: 2 });
@@ -142,7 +141,7 @@ describe("conversations over REST", () => {
 
   it("keeps every message when D1 fails, and copies them once D1 is back", async () => {
     const c = await startedConversation();
-    const stub = conversationStub(env, c.conversationId);
+    const stub = env.CONVERSATION.getByName(c.conversationId);
     await stub.flushNow();
     await env.DB.prepare("alter table messages rename to messages_offline").run();
     try {
@@ -231,7 +230,7 @@ describe("conversations over REST", () => {
   it("lists the workspace's conversations with filters", async () => {
     const c = await startedConversation();
     await call("POST", `/api/v1/conversations/${c.conversationId}/messages`, { token: c.token, body: { content: "human please" } });
-    await conversationStub(env, c.conversationId).flushNow();
+    await env.CONVERSATION.getByName(c.conversationId).flushNow();
     const escalated = await call("GET", "/api/v1/conversations?status=escalated", { token: c.session.access_token });
     expect(escalated.body.data.map((x: { id: string }) => x.id)).toEqual([c.conversationId]);
     const active = await call("GET", "/api/v1/conversations?status=active", { token: c.session.access_token });
@@ -332,7 +331,7 @@ describe("conversations over WebSockets", () => {
     const a = await openSocket(c.conversationId, c.token);
     a.send({ type: "message", content: "Refund policy?", client_id: "e-1" });
     await a.waitFor((e) => e.type === "response");
-    await evictDurableObject(conversationStub(env, c.conversationId));
+    await evictDurableObject(env.CONVERSATION.getByName(c.conversationId));
     const mark = a.events.length;
     a.send({ type: "message", content: "How long does a full charge take?", client_id: "e-2" });
     const after = await a.waitFor((e) => e.type === "response", { from: mark });

@@ -126,6 +126,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
         "x-api-key": header(req, "x-api-key"),
         "anthropic-version": header(req, "anthropic-version"),
         "x-stainless-retry-count": header(req, "x-stainless-retry-count"),
+        traceparent: header(req, "traceparent"),
       },
       closed_early: false,
     };

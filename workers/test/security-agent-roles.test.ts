@@ -7,7 +7,6 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ACCESS_REVOKED_CLOSE_CODE } from "../src/conversation/staff-sockets";
-import { conversationStub } from "../src/conversation/service";
 import { openSocket, startedConversation, type TestSocket } from "./conversation-helpers";
 import { call, createSecretKey, PASSWORD, uniqueEmail } from "./helpers";
 
@@ -206,7 +205,7 @@ describe("agent rights follow the holder's role now", () => {
     const agentToken = (await conversationToken(c.conversationId, manager.token)).body.token as string;
     const agent = await openSocket(c.conversationId, agentToken);
     await agent.waitFor((e) => e.type === "status");
-    const stub = conversationStub(env, c.conversationId);
+    const stub = env.CONVERSATION.getByName(c.conversationId);
     // While a staff socket is open the object keeps an alarm to re-check it.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(agent.events.some((e) => e.type === "error")).toBe(false);

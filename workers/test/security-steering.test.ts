@@ -7,7 +7,6 @@ import type { ConversationDO } from "../src/conversation/conversation-do";
 import { ESCALATION_WINDOW_MS, MAX_ESCALATIONS_PER_WINDOW } from "../src/conversation/escalation-limit";
 import { assemblePrompt, UNTRUSTED_PASSAGES_RULE } from "../src/conversation/prompt";
 import { RESERVED_METADATA_KEYS } from "../src/conversation/reserved-metadata";
-import { conversationStub } from "../src/conversation/service";
 import { configure, fakeBase, providerLog, scenario } from "./channel-helpers";
 import { addKnowledge, SHOP_ARTICLES } from "./conversation-helpers";
 import { call, createAssistant, createSecretKey, signUp } from "./helpers";
@@ -42,7 +41,7 @@ async function d1Conversations(workspaceId: string) {
 
 /** Escalation rows in the conversation's own storage, the source of truth. */
 function escalationRows(conversationId: string) {
-  return runInDurableObject(conversationStub(env, conversationId), (_obj: ConversationDO, state) =>
+  return runInDurableObject(env.CONVERSATION.getByName(conversationId), (_obj: ConversationDO, state) =>
     state.storage.sql.exec("select id, status from escalations order by created_at").toArray() as { id: string; status: string }[],
   );
 }

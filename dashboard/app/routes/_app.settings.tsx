@@ -77,6 +77,10 @@ export default function Settings() {
         <input type="hidden" name="intent" value="save" />
         <Notice kind="error">{errors.message}</Notice>
         <Notice kind="success">{result?.ok && result.intent === "save" ? result.message : undefined}</Notice>
+        <p data-testid="data-region">
+          <strong>Data location:</strong> {workspace.data_region === "eu" ? "European Union (conversations, knowledge and files stay in the EU jurisdiction)" : "Default (placed by Cloudflare)"}.{" "}
+          <span className="muted">Chosen at sign-up; it cannot be changed.</span>
+        </p>
         <fieldset disabled={!editable} className="stack">
           <legend>Details and data retention</legend>
           <Field label="Workspace name" name="name" defaultValue={workspace.name} required error={errors.field("name")} />

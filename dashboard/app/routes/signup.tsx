@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import type { Session } from "../../../schema/api";
 import { AuthCard } from "../components/auth-card";
-import { Csrf, errorsOf, Field, Notice } from "../components/ui";
+import { Csrf, errorsOf, Field, Notice, SelectField } from "../components/ui";
 import { apiJson } from "../lib/api.server";
 import { attemptThen, readForm, text } from "../lib/forms.server";
 import { hasSession, signedInRedirect } from "../lib/session.server";
@@ -26,6 +26,7 @@ export async function action(args: ActionFunctionArgs) {
           company_name: text(form, "company_name"),
           email: text(form, "email") ?? "",
           password: form.get("password") ?? "",
+          data_region: text(form, "data_region") ?? "default",
         },
       }),
     (session) => signedInRedirect(args.context, session, "/overview"),
@@ -61,6 +62,16 @@ export default function SignUp() {
           hint="At least 10 characters."
           error={errors.field("password")}
         />
+        <SelectField
+          label="Data location"
+          name="data_region"
+          defaultValue="default"
+          hint="Where conversations, knowledge and files are kept. It cannot be changed later."
+          error={errors.field("data_region")}
+        >
+          <option value="default">Default (placed by Cloudflare)</option>
+          <option value="eu">European Union</option>
+        </SelectField>
         <button className="button" type="submit" disabled={busy}>
           {busy ? "Creating…" : "Create workspace"}
         </button>

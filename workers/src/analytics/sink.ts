@@ -19,6 +19,8 @@ export interface AnalyticsEvent {
   properties?: Record<string, unknown>;
   /** ISO-8601 UTC. */
   created_at: string;
+  /** W3C trace context of the work that caused the event (queue body only, not stored). */
+  traceparent?: string;
 }
 
 /** One audited action. Never holds secrets or erased personal data. */

@@ -1,4 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
+import type { DataRegion } from "../../../schema/api";
 import { ApiError } from "../lib/errors";
 import { sha256Hex, toBase64Url } from "../lib/crypto";
 import { newId, randomBase62 } from "../lib/ids";
@@ -71,6 +72,7 @@ async function decoySession(env: Env, input: SignUpInput): Promise<SessionAnswer
     plan: "starter",
     retention_days: null,
     stripe_customer_id: null,
+    data_region: input.data_region ?? "default",
     created_at: now,
     updated_at: now,
     deleted_at: null,
@@ -105,6 +107,7 @@ export interface SignUpInput {
   company_name?: string | undefined;
   email: string;
   password: string;
+  data_region?: DataRegion | undefined;
 }
 
 /**
@@ -132,7 +135,12 @@ export async function signUp(db: Db, env: Env, input: SignUpInput): Promise<Sign
   // leaves nothing behind.
   const created = await db
     .batch([
-      db.insert(workspaces).values({ id: workspaceId, name: input.workspace_name, company_name: input.company_name ?? null }),
+      db.insert(workspaces).values({
+        id: workspaceId,
+        name: input.workspace_name,
+        company_name: input.company_name ?? null,
+        data_region: input.data_region ?? "default",
+      }),
       db
         .insert(users)
         .values({

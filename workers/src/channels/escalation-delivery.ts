@@ -49,7 +49,7 @@ async function targetsFor(env: Env, job: EscalationJob, brief: EscalationBrief, 
       run: async () => {
         const client = new ZendeskClient(zendesk.baseUrl, zendesk.agentEmail, zendesk.apiToken, { policy });
         const ticket = await client.createTicket(escalationTicket(brief, zendesk));
-        await conversationStub(env, job.conversation_id).recordTicket(job.escalation_id, String(ticket.id));
+        await (await conversationStub(env, job.workspace_id, job.conversation_id)).recordTicket(job.escalation_id, String(ticket.id));
         await recordEscalationDelivery(env, idsOf(job), { lastError: null, ticketProvider: "zendesk" });
       },
     });
@@ -107,7 +107,7 @@ function idsOf(job: EscalationJob) {
  * `ProviderError` (carrying the longest `Retry-After` asked for) when trying again may work.
  */
 export async function deliverEscalation(env: Env, job: EscalationJob): Promise<EscalationDelivery> {
-  const stub = conversationStub(env, job.conversation_id);
+  const stub = await conversationStub(env, job.workspace_id, job.conversation_id);
   const conversation = await stub.describe();
   const escalation = conversation?.workspace_id === job.workspace_id ? await stub.getEscalation(job.escalation_id) : null;
   if (!conversation || !escalation) return { delivered: [], failed: [] };

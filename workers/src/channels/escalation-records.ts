@@ -11,8 +11,8 @@ import { conversationStub } from "../conversation/service";
 import { createDb, schema } from "../storage/db";
 
 /** Makes sure the escalation's row is in D1 (the outbox may not have flushed yet). */
-async function ensureCopied(env: Env, conversationId: string): Promise<void> {
-  await conversationStub(env, conversationId).flushNow();
+async function ensureCopied(env: Env, workspaceId: string, conversationId: string): Promise<void> {
+  await (await conversationStub(env, workspaceId, conversationId)).flushNow();
 }
 
 /** Records the outcome of a delivery attempt: the error (null when it worked) and the ticket's provider. */
@@ -21,7 +21,7 @@ export async function recordEscalationDelivery(
   e: { workspaceId: string; conversationId: string; escalationId: string },
   outcome: { lastError: string | null; ticketProvider?: string | undefined },
 ): Promise<void> {
-  await ensureCopied(env, e.conversationId);
+  await ensureCopied(env, e.workspaceId, e.conversationId);
   const { escalations: t } = schema;
   await createDb(env.DB)
     .update(t)
@@ -35,7 +35,7 @@ export async function recordEscalationDelivery(
 
 /** Records who resolved an escalation (a Zendesk agent). */
 export async function recordEscalationResolver(env: Env, workspaceId: string, conversationId: string, resolvedBy: string): Promise<void> {
-  await ensureCopied(env, conversationId);
+  await ensureCopied(env, workspaceId, conversationId);
   const { escalations: t } = schema;
   await createDb(env.DB)
     .update(t)

@@ -12,12 +12,14 @@ import { detectLanguage } from "../conversation/language";
 import { readEvents } from "../conversation/event-stream";
 import { ApiError } from "../lib/errors";
 import { outboundPolicy } from "../lib/network-policy";
+import { currentTraceparent } from "../lib/trace-context";
 import { conversationStub } from "../conversation/service";
 import { ChannelNotConfigured, type ChannelSender } from "./channel-sender";
 import { whatsAppSettings } from "./channel-settings";
 import { senderFor } from "./create-channel-sender";
 import { replyTargetOf, type AgentReplyJob, type InboundMessageJob } from "./jobs";
 import { TwilioClient } from "./whatsapp/client";
+import { workspacePlace } from "../storage/data-region";
 
 /** Said when a message carries only files the assistant cannot read. */
 export const TEXT_ONLY_REPLY =
@@ -38,7 +40,7 @@ async function keepMedia(env: Env, job: InboundMessageJob): Promise<{ links: str
     try {
       const ext = item.content_type.split("/")[1]?.replace(/[^a-z0-9]/gi, "") || "bin";
       const view = await storeAttachment(
-        env.FILES,
+        (await workspacePlace(env, job.workspace_id)).files,
         { workspaceId: job.workspace_id, conversationId: job.conversation_id },
         { name: `whatsapp-${job.event_id}-${i + 1}.${ext}`, bytes: new Uint8Array(await res.arrayBuffer()) },
       );
@@ -60,8 +62,8 @@ type Reply = { answer: MessageView | null } | { confirm: { call_id: string; summ
  * stream (the object closes it): the visitor is asked, and their next message (a yes or a no)
  * carries the rest of the answer in its own job.
  */
-async function replyOf(env: Env, conversationId: string, content: string, clientId: string): Promise<Reply> {
-  const stream = await conversationStub(env, conversationId).submit(content, clientId);
+async function replyOf(env: Env, workspaceId: string, conversationId: string, content: string, clientId: string): Promise<Reply> {
+  const stream = await (await conversationStub(env, workspaceId, conversationId)).submit(content, clientId, currentTraceparent());
   let answer: MessageView | null = null;
   let confirm: { call_id: string; summary: string } | null = null;
   // Read to the end: the object ends the stream after a confirmation request.
@@ -73,8 +75,8 @@ async function replyOf(env: Env, conversationId: string, content: string, client
 }
 
 /** Sends through `sender`, and keeps the conversation's delivery note in step with the outcome. */
-async function deliver(env: Env, sender: ChannelSender, conversationId: string, text: string, key: string): Promise<void> {
-  const stub = conversationStub(env, conversationId);
+async function deliver(env: Env, sender: ChannelSender, workspaceId: string, conversationId: string, text: string, key: string): Promise<void> {
+  const stub = await conversationStub(env, workspaceId, conversationId);
   try {
     await sender.send(text, key, conversationId);
   } catch (err) {
@@ -92,33 +94,33 @@ export async function answerInboundMessage(env: Env, job: InboundMessageJob): Pr
   if (!job.text) {
     // Files without words: nothing to answer, but the visitor hears back.
     if (links.length > 0 || refused > 0) {
-      await deliver(env, sender, job.conversation_id, TEXT_ONLY_REPLY, `${key}:text-only`);
+      await deliver(env, sender, job.workspace_id, job.conversation_id, TEXT_ONLY_REPLY, `${key}:text-only`);
       return "text_only";
     }
     return "silent";
   }
   const attachments = [...(job.attachment_links ?? []), ...links];
   const content = attachments.length > 0 ? `${job.text}\n\n${attachments.join("\n")}` : job.text;
-  const reply = await replyOf(env, job.conversation_id, content, job.event_id);
+  const reply = await replyOf(env, job.workspace_id, job.conversation_id, content, job.event_id);
   if ("confirm" in reply) {
     const question = confirmQuestionText(reply.confirm.summary, detectLanguage(job.text));
-    await deliver(env, sender, job.conversation_id, question, `${key}:confirm:${reply.confirm.call_id}`);
+    await deliver(env, sender, job.workspace_id, job.conversation_id, question, `${key}:confirm:${reply.confirm.call_id}`);
     return "confirming";
   }
   const answer = reply.answer;
   if (!answer || answer.status === "failed" || answer.content.trim() === "") return "silent";
   const text = refused > 0 ? `${answer.content}\n\n${TEXT_ONLY_REPLY}` : answer.content;
-  await deliver(env, sender, job.conversation_id, text, key);
+  await deliver(env, sender, job.workspace_id, job.conversation_id, text, key);
   return "answered";
 }
 
 /** Sends a person's reply (from Zendesk) to the visitor's channel. */
 export async function relayAgentReply(env: Env, job: AgentReplyJob): Promise<"sent" | "no_channel"> {
-  const conv = await conversationStub(env, job.conversation_id).describe();
+  const conv = await (await conversationStub(env, job.workspace_id, job.conversation_id)).describe();
   if (!conv || conv.workspace_id !== job.workspace_id) return "no_channel";
   const target = replyTargetOf(conv.metadata);
   if (!target) return "no_channel";
   const sender = await senderFor(env, job.workspace_id, target);
-  await deliver(env, sender, job.conversation_id, job.content, `agent:${job.message_id}`);
+  await deliver(env, sender, job.workspace_id, job.conversation_id, job.content, `agent:${job.message_id}`);
   return "sent";
 }

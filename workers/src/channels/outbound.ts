@@ -14,6 +14,7 @@ import { logConversationToCrm } from "./hubspot/crm-log";
 import { answerInboundMessage, relayAgentReply } from "./inbound-answer";
 import type { OutboundJob } from "./jobs";
 import { describeFailure, isRetryable, retryDelaySeconds } from "./provider-error";
+import { runInTrace, traceOfMessage } from "../lib/trace-context";
 
 export type { AgentReplyJob, ConversationResolvedJob, EscalationJob, InboundMessageJob, OutboundJob } from "./jobs";
 
@@ -55,18 +56,24 @@ export async function consumeOutbound(batch: MessageBatch<OutboundJob>, env: Env
   for (const message of batch.messages) {
     const job = message.body;
     const log = logger.with({ message_id: message.id, job: job.type, attempts: message.attempts });
-    try {
-      await runJob(env, job, log);
+    await runInTrace(traceOfMessage(job), () => runOutboundMessage(env, message, log));
+  }
+}
+
+/** One outbound job, acknowledged or retried by its outcome. */
+async function runOutboundMessage(env: Env, message: Message<OutboundJob>, log: Logger): Promise<void> {
+  const job = message.body;
+  try {
+    await runJob(env, job, log);
+    message.ack();
+  } catch (err) {
+    if (isRetryable(err)) {
+      const delaySeconds = retryDelaySeconds(err, message.attempts);
+      log.warn("outbound job failed; retrying", { error: describeFailure(err), delay_seconds: delaySeconds });
+      message.retry({ delaySeconds });
+    } else {
+      log.error("outbound job failed for good; not retried", { error: describeFailure(err) });
       message.ack();
-    } catch (err) {
-      if (isRetryable(err)) {
-        const delaySeconds = retryDelaySeconds(err, message.attempts);
-        log.warn("outbound job failed; retrying", { error: describeFailure(err), delay_seconds: delaySeconds });
-        message.retry({ delaySeconds });
-      } else {
-        log.error("outbound job failed for good; not retried", { error: describeFailure(err) });
-        message.ack();
-      }
     }
   }
 }
@@ -87,11 +94,11 @@ export async function consumeOutboundDeadLetters(batch: MessageBatch<OutboundJob
           { workspaceId: job.workspace_id, conversationId: job.conversation_id, escalationId: job.escalation_id },
           { lastError: `notification ${note}` },
         );
-        await conversationStub(env, job.conversation_id).recordDeliveryError({ provider: "escalation", message: `notification ${note}` });
+        await (await conversationStub(env, job.workspace_id, job.conversation_id)).recordDeliveryError({ provider: "escalation", message: `notification ${note}` });
       } else if (job.type === "inbound.message" || job.type === "agent.reply") {
-        await conversationStub(env, job.conversation_id).recordDeliveryError({ provider: "channel", message: `reply ${note}` });
+        await (await conversationStub(env, job.workspace_id, job.conversation_id)).recordDeliveryError({ provider: "channel", message: `reply ${note}` });
       } else if (job.type === "conversation.resolved") {
-        await conversationStub(env, job.conversation_id).recordDeliveryError({ provider: "hubspot", message: `CRM note ${note}` });
+        await (await conversationStub(env, job.workspace_id, job.conversation_id)).recordDeliveryError({ provider: "hubspot", message: `CRM note ${note}` });
       }
     } catch (err) {
       logger.error("could not record a dead-lettered outbound job", { message_id: message.id, error: describeFailure(err) });

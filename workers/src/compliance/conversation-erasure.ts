@@ -5,6 +5,7 @@
  */
 import { conversationStub } from "../conversation/service";
 import { deletePrefix } from "../knowledge/documents";
+import { workspacePlace } from "../storage/data-region";
 
 /** What erasing a conversation removed. */
 export interface ConversationErasure {
@@ -19,11 +20,11 @@ export function conversationFilesPrefix(workspaceId: string, conversationId: str
 
 /** Erases one conversation of the workspace everywhere; repeating it is harmless. */
 export async function eraseConversation(env: Env, workspaceId: string, conversationId: string): Promise<ConversationErasure> {
-  const stub = conversationStub(env, conversationId);
+  const stub = await conversationStub(env, workspaceId, conversationId);
   const view = await stub.describe();
   // Another workspace's conversation id is never touched, whatever the caller passed.
   const messages = view === null || view.workspace_id === workspaceId ? await stub.erase() : 0;
-  const files = await deletePrefix(env.FILES, conversationFilesPrefix(workspaceId, conversationId));
+  const files = await deletePrefix((await workspacePlace(env, workspaceId)).files, conversationFilesPrefix(workspaceId, conversationId));
   await env.DB.batch([
     env.DB.prepare("delete from messages where conversation_id = ? and workspace_id = ?").bind(conversationId, workspaceId),
     env.DB.prepare("delete from escalations where conversation_id = ? and workspace_id = ?").bind(conversationId, workspaceId),

@@ -39,7 +39,7 @@ async function visitorConversations(env: Env, workspaceId: string, visitorId: st
 }
 
 async function messagesOf(env: Env, workspaceId: string, conversationId: string): Promise<MessageView[] | null> {
-  const stub = conversationStub(env, conversationId);
+  const stub = await conversationStub(env, workspaceId, conversationId);
   const view = await stub.describe();
   if (!view || view.workspace_id !== workspaceId) return null;
   const out: MessageView[] = [];
@@ -62,7 +62,7 @@ export async function exportVisitor(env: Env, workspaceId: string, visitorId: st
   const db = createDb(env.DB);
   const out: VisitorExport["conversations"] = [];
   for (const row of rows) {
-    const view = await conversationStub(env, row.id).describe();
+    const view = await (await conversationStub(env, workspaceId, row.id)).describe();
     // The object is the truth; the D1 copy stands in if the object no longer has it.
     const list =
       (await messagesOf(env, workspaceId, row.id)) ??

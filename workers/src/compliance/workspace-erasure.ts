@@ -18,6 +18,7 @@ import { createLogger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { createDb, schema } from "../storage/db";
 import { eraseConversation } from "./conversation-erasure";
+import { workspacePlace } from "../storage/data-region";
 
 /** Conversations erased per pass; the next scheduled run continues a larger workspace. */
 const CONVERSATIONS_PER_PASS = 200;
@@ -78,9 +79,9 @@ export async function eraseWorkspace(env: Env, workspaceId: string): Promise<Wor
   const { results: assistants } = await d1.prepare("select id from assistants where workspace_id = ?").bind(workspaceId).all<{ id: string }>();
   for (const a of assistants) {
     await removeAssistantIndex(env, workspaceId, a.id);
-    await env.VECTOR_INDEX.getByName(a.id).deleteAll();
+    await (await workspacePlace(env, workspaceId)).vectors.getByName(a.id).deleteAll();
   }
-  progress.files += await deletePrefix(env.FILES, `ws/${workspaceId}/`);
+  progress.files += await deletePrefix((await workspacePlace(env, workspaceId)).files, `ws/${workspaceId}/`);
 
   const sink = createAnalyticsSink(env);
   await sink.deleteWorkspace(workspaceId);

@@ -100,6 +100,7 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
   }
   fanOut.broadcast({ type: "response", message: final }, undefined, question.id);
   cx.emit(answeredEvent(outcome, question.content, final.latency_ms));
+  cx.logger.info("answer finished", { conversation_id: conv.id, message_id: answerId, status: outcome.status, latency_ms: final.latency_ms });
 
   // A failed action call goes to the agent with its error when its action hands off on failure.
   const reason = escalationAfterAnswer(outcome, assistant.escalation_threshold, question.content, requireConversation(store).status);

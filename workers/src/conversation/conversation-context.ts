@@ -10,6 +10,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { createLogger, type Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
+import { currentTraceparent, type TraceContext } from "../lib/trace-context";
 import { statusEvent } from "./conversation-view";
 import { FanOut } from "./fan-out";
 import { InOrder } from "./in-order";
@@ -59,6 +60,11 @@ export interface ConversationContext {
   /** Changing actions waiting for the visitor's `confirm`. */
   readonly confirmations: Confirmations;
   readonly logger: Logger;
+  /**
+   * The trace of each visitor message waiting for its answer, so the answer joins it. Memory
+   * only, by design: a trace is for diagnosis, and an answer a restart left waiting starts anew.
+   */
+  readonly questionTraces: Map<string, TraceContext>;
   /** Keeps background work alive after the current call returns. */
   waitUntil(work: Promise<unknown>): void;
   /** Records an analytics event about this conversation (none before it exists); it reaches the queue with the next flush. */
@@ -124,6 +130,7 @@ export function createConversationContext(state: DurableObjectState, env: Env): 
       channel: conv.channel,
       created_at: nowIso(),
       ...e,
+      traceparent: currentTraceparent(),
     });
     flushSoon();
   };
@@ -136,6 +143,7 @@ export function createConversationContext(state: DurableObjectState, env: Env): 
     generation: new Generation(),
     confirmations: new Confirmations(),
     logger,
+    questionTraces: new Map(),
     waitUntil,
     emit,
     flush,

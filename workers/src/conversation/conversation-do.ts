@@ -1,7 +1,9 @@
+// Over 400 lines: one thin entry point per RPC, socket event and alarm, each handing its work to a module.
 import { DurableObject } from "cloudflare:workers";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
+import { continueTrace, currentTrace, newTrace, runInTrace } from "../lib/trace-context";
 import { reportObjectSockets } from "../limits/open-sockets";
 import { answerQuestion } from "./answer-turn";
 import {
@@ -68,8 +70,15 @@ export class ConversationDO extends DurableObject<Env> {
 
   // ---- RPC used by the Worker's routes and jobs --------------------------------------------
 
-  /** Creates the conversation (idempotent) and answers its first message if there is one. */
-  async init(init: ConversationInit, initialMessage?: string): Promise<ConversationView> {
+  /**
+   * Creates the conversation (idempotent) and answers its first message if there is one, in the
+   * trace of the caller's `traceparent` (W3C; a new trace when absent).
+   */
+  async init(init: ConversationInit, initialMessage?: string, traceparent?: string): Promise<ConversationView> {
+    return runInTrace(continueTrace(traceparent), () => this.create(init, initialMessage));
+  }
+
+  private async create(init: ConversationInit, initialMessage?: string): Promise<ConversationView> {
     const now = nowIso();
     const { store } = this.cx;
     store.createConversation({
@@ -110,9 +119,14 @@ export class ConversationDO extends DurableObject<Env> {
   /**
    * A visitor message over REST. Returns a stream of the events about it (ack, deltas, the
    * response, escalation; `event-stream.ts`) that ends when it is answered. A re-sent
-   * `client_id` is not answered again: the stream replays the stored answer.
+   * `client_id` is not answered again: the stream replays the stored answer. The message and its
+   * answer belong to the trace of the caller's `traceparent` (a new trace when absent).
    */
-  async submit(content: string, clientId: string | null): Promise<ReadableStream<Uint8Array>> {
+  async submit(content: string, clientId: string | null, traceparent?: string): Promise<ReadableStream<Uint8Array>> {
+    return runInTrace(continueTrace(traceparent), () => this.submitInTrace(content, clientId));
+  }
+
+  private submitInTrace(content: string, clientId: string | null): ReadableStream<Uint8Array> {
     requireConversation(this.cx.store);
     const { message, duplicate } = acceptVisitorMessage(this.cx, content, clientId);
     const { stream, write, close } = createEventStream();
@@ -307,7 +321,12 @@ export class ConversationDO extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
+  /** Each frame is its own trace: a visitor's message and its answer share it. */
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    return runInTrace(newTrace(), () => this.receiveFrame(ws, data));
+  }
+
+  private async receiveFrame(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const parsed = parseClientFrame(data);
     if ("error" in parsed) {
       this.cx.fanOut.send(ws, parsed.error);
@@ -377,11 +396,16 @@ export class ConversationDO extends DurableObject<Env> {
 
   // ---- answering ----------------------------------------------------------------------------
 
-  /** Answers pending messages one at a time; resolves when none is left. */
+  /** Answers pending messages one at a time, each in its message's trace; resolves when none is left. */
   private enqueueWork(): Promise<void> {
     return this.answering
       .run(async () => {
-        for (let next = this.cx.store.nextPending(); next; next = this.cx.store.nextPending()) await answerQuestion(this.cx, next);
+        for (let next = this.cx.store.nextPending(); next; next = this.cx.store.nextPending()) {
+          const question = next;
+          const trace = this.cx.questionTraces.get(question.id) ?? currentTrace() ?? newTrace();
+          this.cx.questionTraces.delete(question.id);
+          await runInTrace(trace, () => answerQuestion(this.cx, question));
+        }
       })
       .catch((err) => this.cx.logger.error("answering failed", { error: err }));
   }

@@ -4,6 +4,7 @@
  * socket, counted, and queued for the team's channels (ticket, Slack post, email).
  */
 import { newId } from "../lib/ids";
+import { withTraceparent } from "../lib/trace-context";
 import { broadcastStatus, requireConversation, type ConversationContext } from "./conversation-context";
 import { escalationAllowance, escalationWindowStart, type EscalationOutcome } from "./escalation-limit";
 import type { EscalationView } from "./protocol";
@@ -32,7 +33,7 @@ export function openEscalation(cx: ConversationContext, reason: EscalationReason
   cx.emit({ type: "conversation.escalated", properties: { reason } });
   cx.waitUntil(
     cx.env.OUTBOUND_QUEUE.send(
-      {
+      withTraceparent({
         type: "escalation.created",
         workspace_id: conv.workspace_id,
         assistant_id: conv.assistant_id,
@@ -40,7 +41,7 @@ export function openEscalation(cx: ConversationContext, reason: EscalationReason
         escalation_id: escalation.id,
         reason,
         channel: conv.channel,
-      },
+      }),
       { contentType: "json" },
     ).catch((err) => cx.logger.error("escalation job not queued", { error: err })),
   );

@@ -8,15 +8,17 @@ import { signConversationToken, type ConversationClaims } from "../auth/tokens";
 import { verifiedVisitorId, verifyVisitorIdentity } from "../auth/visitor-identity";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { currentTraceparent } from "../lib/trace-context";
 import { olderThan, toPage } from "../lib/pagination";
+import { workspacePlace, type PlaceEnv } from "../storage/data-region";
 import { createDb, schema } from "../storage/db";
 import { getAssistant } from "../tenancy/assistants";
 import type { ConversationView, MetadataValue } from "./conversation-view";
 import { withoutReservedMetadata } from "./reserved-metadata";
 
-/** The Durable Object of a conversation. */
-export function conversationStub(env: Env, conversationId: string) {
-  return env.CONVERSATION.get(env.CONVERSATION.idFromName(conversationId));
+/** The Durable Object of a conversation of the workspace, in the workspace's data region (`storage/data-region.ts`). */
+export async function conversationStub(env: PlaceEnv, workspaceId: string, conversationId: string) {
+  return (await workspacePlace(env, workspaceId)).conversations.getByName(conversationId);
 }
 
 /** What a conversation route needs from its caller. */
@@ -35,7 +37,7 @@ export async function authorizeConversation(
 ): Promise<ConversationView> {
   if (principal.kind === "conversation" && principal.conversationId !== conversationId) throw notFound("conversation");
   if (principal.kind === "publishable_key") throw new ApiError("forbidden", "use the conversation token for this route");
-  const conv = await conversationStub(env, conversationId).describe();
+  const conv = await (await conversationStub(env, principal.workspaceId, conversationId)).describe();
   if (!conv || conv.workspace_id !== principal.workspaceId) throw notFound("conversation");
   if (principal.kind === "user" || principal.kind === "secret_key") {
     const needed = access === "read" ? "viewer" : "manager";
@@ -181,7 +183,7 @@ export async function startConversation(env: Env, principal: Principal, input: S
   // The plan's monthly conversation quota; a widget visitor is told politely, staff precisely.
   const release = await reserveConversationSlot(env, principal.workspaceId, { visitor: principal.kind === "publishable_key" });
   const id = newId("conversation");
-  const view = await conversationStub(env, id)
+  const view = await (await conversationStub(env, principal.workspaceId, id))
     .init(
       {
         id,
@@ -194,6 +196,7 @@ export async function startConversation(env: Env, principal: Principal, input: S
         identity,
       },
       input.initial_message,
+      currentTraceparent(),
     )
     .catch(async (err: unknown) => {
       await release();
@@ -234,7 +237,7 @@ async function openVerifiedConversation(
     .limit(RESUME_CANDIDATES)
     .all();
   for (const { id } of candidates) {
-    const conv = await conversationStub(env, id).describe();
+    const conv = await (await conversationStub(env, workspaceId, id)).describe();
     const sameUser = conv?.verified && conv.identity?.user_id === identity.user_id;
     if (conv && sameUser && conv.workspace_id === workspaceId && conv.assistant_id === assistantId && conv.status !== "resolved") return conv;
   }

@@ -6,6 +6,7 @@
  */
 import { newId } from "../lib/ids";
 import { nowIso } from "../lib/time";
+import { currentTrace } from "../lib/trace-context";
 import { admitSocketMessage, socketRefusal } from "../limits/socket-limits";
 import { broadcastStatus, requireConversation, type ConversationContext } from "./conversation-context";
 import type { SubmitResult } from "./conversation-view";
@@ -37,8 +38,11 @@ export function acceptVisitorMessage(cx: ConversationContext, content: string, c
   });
   const reopened = conv.status === "resolved";
   store.updateConversation(reopened ? { language, status: "active", resolved_at: null } : { language }, now);
+  const trace = currentTrace();
+  if (trace && conv.human_takeover !== 1) cx.questionTraces.set(message.id, trace);
   store.outbox.enqueue("message", message.id);
   store.outbox.enqueue("conversation", conv.id);
+  cx.logger.info("visitor message stored", { conversation_id: conv.id, message_id: message.id });
   if (from) fanOut.send(from, { type: "ack", client_id: clientId, message_id: message.id });
   fanOut.broadcast({ type: "message", message }, from);
   if (reopened) broadcastStatus(cx);

@@ -14,6 +14,8 @@ import { removeAssistantIndex, removeDocumentIndex } from "./index-chunks";
 import { detectType } from "./parsers/detect-type";
 import { MAX_FILE_BYTES } from "./parsers/parse-document";
 import { ParseError } from "./parsers/parse-error";
+import { workspacePlace } from "../storage/data-region";
+import { withTraceparent } from "../lib/trace-context";
 
 const { kb_documents, notion_sources } = schema;
 type DocumentRow = typeof kb_documents.$inferSelect;
@@ -155,7 +157,7 @@ export async function acceptDocument(env: Env, workspaceId: string, assistantId:
   const id = previous?.id ?? newId("document");
   const r2Key = bytes ? documentPrefix(workspaceId, assistantId, id) + filename : null;
   if (bytes && r2Key) {
-    await env.FILES.put(r2Key, bytes, { httpMetadata: mime ? { contentType: mime } : undefined, customMetadata: { workspace_id: workspaceId } });
+    await (await workspacePlace(env, workspaceId)).files.put(r2Key, bytes, { httpMetadata: mime ? { contentType: mime } : undefined, customMetadata: { workspace_id: workspaceId } });
   }
   const now = nowIso();
   const fields = {
@@ -181,7 +183,7 @@ export async function acceptDocument(env: Env, workspaceId: string, assistantId:
     // The start of a crawl; its `updated_at` is `now`, so it is the crawl's first page.
     crawl: input.kind === "url" && input.crawl ? { max_pages: input.crawl.max_pages, max_depth: input.crawl.max_depth, depth: 0, started_at: now } : undefined,
   };
-  await env.INGEST_QUEUE.send(job, { contentType: "json" });
+  await env.INGEST_QUEUE.send(withTraceparent(job), { contentType: "json" });
   return { document, duplicate: false };
 }
 
@@ -249,7 +251,7 @@ export async function queueCrawledPage(
     const taken = await env.DB.prepare(`select ${crawlPages} as n`).bind(assistantId, siteRoot, crawl.started_at).first<{ n: number }>();
     return (taken?.n ?? 0) >= crawl.max_pages ? "full" : "seen";
   }
-  await env.INGEST_QUEUE.send({ document_id: id, workspace_id: workspaceId, crawl } satisfies IngestJob, { contentType: "json" });
+  await env.INGEST_QUEUE.send(withTraceparent({ document_id: id, workspace_id: workspaceId, crawl } satisfies IngestJob), { contentType: "json" });
   return "queued";
 }
 
@@ -294,7 +296,7 @@ export async function reindexDocument(env: Env, workspaceId: string, id: string)
     .where(eq(kb_documents.id, id))
     .returning()
     .get())!;
-  await env.INGEST_QUEUE.send({ document_id: id, workspace_id: workspaceId } satisfies IngestJob, { contentType: "json" });
+  await env.INGEST_QUEUE.send(withTraceparent({ document_id: id, workspace_id: workspaceId } satisfies IngestJob), { contentType: "json" });
   return row;
 }
 
@@ -317,7 +319,7 @@ export async function deleteDocument(env: Env, workspaceId: string, id: string):
   const db = createDb(env.DB);
   const doc = await getDocument(db, workspaceId, id);
   await removeDocumentIndex(env, doc.workspace_id, doc.assistant_id, doc.id);
-  await deletePrefix(env.FILES, documentPrefix(doc.workspace_id, doc.assistant_id, doc.id));
+  await deletePrefix((await workspacePlace(env, doc.workspace_id)).files, documentPrefix(doc.workspace_id, doc.assistant_id, doc.id));
   const now = nowIso();
   await db.update(kb_documents).set({ deleted_at: now, updated_at: now, chunk_count: 0, token_count: 0 }).where(eq(kb_documents.id, id)).run();
 }
@@ -325,7 +327,7 @@ export async function deleteDocument(env: Env, workspaceId: string, id: string):
 /** Removes all of an assistant's knowledge: files, chunks, keyword rows, vectors; documents and Notion sources marked deleted. */
 export async function deleteAssistantKnowledge(env: Env, workspaceId: string, assistantId: string): Promise<void> {
   await removeAssistantIndex(env, workspaceId, assistantId);
-  await deletePrefix(env.FILES, `ws/${workspaceId}/ast/${assistantId}/`);
+  await deletePrefix((await workspacePlace(env, workspaceId)).files, `ws/${workspaceId}/ast/${assistantId}/`);
   const now = nowIso();
   const db = createDb(env.DB);
   // Its Notion sources go with it, so no sync adds pages to a deleted assistant.

@@ -1,4 +1,6 @@
 import { chunked } from "../lib/chunked";
+import { workspacePlace, type NamedObjects, type PlaceEnv } from "../storage/data-region";
+import type { LocalVectorIndexDO } from "./local-vector-index-do";
 import { newId } from "../lib/ids";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import type { Chunk } from "./chunker";
@@ -28,9 +30,14 @@ export function embeddingText(title: string, chunk: Pick<Chunk, "heading" | "con
   return [title, chunk.heading, chunk.content].filter(Boolean).join("\n");
 }
 
-/** The assistant's knowledge index (one Durable Object per assistant, named by its id). */
-export function knowledgeIndex(env: Pick<Env, "KNOWLEDGE_INDEX">, assistantId: string) {
-  return env.KNOWLEDGE_INDEX.getByName(assistantId);
+/** The assistant's knowledge index (one Durable Object per assistant, named by its id), in its workspace's data region. */
+export async function knowledgeIndex(env: PlaceEnv, scope: { workspaceId: string; assistantId: string }) {
+  return (await workspacePlace(env, scope.workspaceId)).knowledge.getByName(scope.assistantId);
+}
+
+/** `env` with `VECTOR_INDEX` narrowed to the workspace's vector objects, for the vector store and embedding caches. */
+export async function withWorkspaceVectors<E extends PlaceEnv>(env: E, workspaceId: string): Promise<E & { VECTOR_INDEX: NamedObjects<LocalVectorIndexDO> }> {
+  return { ...env, VECTOR_INDEX: (await workspacePlace(env, workspaceId)).vectors };
 }
 
 /**
@@ -40,7 +47,7 @@ export function knowledgeIndex(env: Pick<Env, "KNOWLEDGE_INDEX">, assistantId: s
  * index holds for the document after the swap.
  */
 export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & { content_hash: string })[]): Promise<number> {
-  const embedder = cachedEmbedderFor(env, owner.assistantId);
+  const embedder = cachedEmbedderFor(await withWorkspaceVectors(env, owner.workspaceId), owner.assistantId);
   const vectors = await embedder.embed(chunks.map((c) => embeddingText(owner.title, c)));
   const inputs: ChunkInput[] = chunks.map((c, i) => ({
     id: newId("chunk"),
@@ -54,7 +61,7 @@ export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & 
   const held = await writeDocument(env, owner, inputs);
   // The document's learned phrasings are embedded with its head: they follow its new text.
   const first = [...chunks].sort((a, b) => a.ordinal - b.ordinal)[0] ?? null;
-  await refreshPhrasingVectors(knowledgeIndex(env, owner.assistantId), embedder, { workspaceId: owner.workspaceId, assistantId: owner.assistantId }, {
+  await refreshPhrasingVectors(await knowledgeIndex(env, owner), embedder, { workspaceId: owner.workspaceId, assistantId: owner.assistantId }, {
     documentId: owner.documentId,
     title: owner.title,
     head: first,
@@ -63,10 +70,10 @@ export async function indexChunks(env: Env, owner: ChunkOwner, chunks: (Chunk & 
 }
 
 /** Sends a document's chunks to its index: in one call, or staged in parts and swapped in by the last. */
-export async function writeDocument(env: Pick<Env, "KNOWLEDGE_INDEX">, owner: ChunkOwner, chunks: ChunkInput[]): Promise<number> {
+export async function writeDocument(env: PlaceEnv, owner: ChunkOwner, chunks: ChunkInput[]): Promise<number> {
   const scope: IndexScope = { workspaceId: owner.workspaceId, assistantId: owner.assistantId };
   const document = { documentId: owner.documentId, title: owner.title, sourceUrl: owner.sourceUrl ?? null };
-  const index = knowledgeIndex(env, owner.assistantId);
+  const index = await knowledgeIndex(env, owner);
   if (chunks.length <= CHUNKS_PER_CALL) return index.replaceDocument(scope, document, chunks);
   const stagingId = crypto.randomUUID();
   const parts = chunked(chunks, CHUNKS_PER_CALL);
@@ -77,7 +84,7 @@ export async function writeDocument(env: Pick<Env, "KNOWLEDGE_INDEX">, owner: Ch
 
 /** Removes a document's chunks, keyword rows and vectors from its assistant's index. */
 export async function removeDocumentIndex(env: Env, workspaceId: string, assistantId: string, documentId: string): Promise<number> {
-  return knowledgeIndex(env, assistantId).deleteDocument({ workspaceId, assistantId }, documentId);
+  return (await knowledgeIndex(env, { workspaceId, assistantId })).deleteDocument({ workspaceId, assistantId }, documentId);
 }
 
 /**
@@ -86,7 +93,7 @@ export async function removeDocumentIndex(env: Env, workspaceId: string, assista
  * assistant's `LocalVectorIndexDO` (embedding cache, vectors not yet moved).
  */
 export async function removeAssistantIndex(env: Env, workspaceId: string, assistantId: string): Promise<void> {
-  await knowledgeIndex(env, assistantId).deleteAll({ workspaceId, assistantId });
-  const store = createVectorStore(env);
+  await (await knowledgeIndex(env, { workspaceId, assistantId })).deleteAll({ workspaceId, assistantId });
+  const store = createVectorStore(await withWorkspaceVectors(env, workspaceId));
   if (store.deleteNamespace) await store.deleteNamespace(assistantId);
 }

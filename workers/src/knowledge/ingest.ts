@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { sha256Hex } from "../lib/crypto";
-import { createLogger } from "../lib/logger";
+import { createLogger, type Logger } from "../lib/logger";
 import { outboundPolicy } from "../lib/network-policy";
 import { nowIso } from "../lib/time";
 import { createDb, schema } from "../storage/db";
@@ -16,6 +16,8 @@ import { parseDocument } from "./parsers/parse-document";
 import { ParseError } from "./parsers/parse-error";
 import type { ParsedDocument } from "./parsers/types";
 import { VectorStoreConfigError } from "./vector-store/vector-store";
+import { workspacePlace } from "../storage/data-region";
+import { runInTrace, traceOfMessage } from "../lib/trace-context";
 
 const { kb_documents } = schema;
 
@@ -135,7 +137,7 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
       await followLinks(env, job, crawl, doc.assistant_id, page.url, { pages: links });
     }
   } else {
-    const object = doc.r2_key ? await env.FILES.get(doc.r2_key) : null;
+    const object = doc.r2_key ? await (await workspacePlace(env, doc.workspace_id)).files.get(doc.r2_key) : null;
     if (!object) throw new PermanentError("the uploaded file is missing from storage; upload it again");
     bytes = new Uint8Array(await object.arrayBuffer());
     filename = doc.r2_key!.split("/").pop() ?? "file";
@@ -183,31 +185,34 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
 export async function consumeIngest(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
   const logger = createLogger({ queue: batch.queue });
   for (const message of batch.messages) {
-    const body = message.body;
-    if (isNotionSync(body)) {
-      await consumeNotionSync(message, body, env, logger);
-      continue;
-    }
-    const job = body;
-    try {
-      await ingestDocument(env, job);
+    await runInTrace(traceOfMessage(message.body), () => ingestOne(env, message, logger));
+  }
+}
+
+/** One ingestion message (a document, or a Notion source's sync), in the trace it carries. */
+async function ingestOne(env: Env, message: Message<IngestMessage>, logger: Logger): Promise<void> {
+  const body = message.body;
+  if (isNotionSync(body)) return consumeNotionSync(message, body, env, logger);
+  const job = body;
+  logger.info("ingesting document", { document_id: job.document_id, attempts: message.attempts });
+  try {
+    await ingestDocument(env, job);
+    message.ack();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    if (err instanceof NotionRateLimitedError) {
+      // Notion said when to come back: the message waits exactly that long.
+      logger.warn("notion rate limit; retrying", { document_id: job.document_id, retry_after_s: err.retryAfterSeconds });
+      await setStatus(env, job.document_id, { status: "queued", error: `retrying: ${reason}`.slice(0, 1_000) }).catch(() => {});
+      message.retry({ delaySeconds: err.retryAfterSeconds });
+    } else if (isPermanent(err)) {
+      logger.warn("document failed", { document_id: job.document_id, reason });
+      await failDocument(env, job.document_id, reason);
       message.ack();
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      if (err instanceof NotionRateLimitedError) {
-        // Notion said when to come back: the message waits exactly that long.
-        logger.warn("notion rate limit; retrying", { document_id: job.document_id, retry_after_s: err.retryAfterSeconds });
-        await setStatus(env, job.document_id, { status: "queued", error: `retrying: ${reason}`.slice(0, 1_000) }).catch(() => {});
-        message.retry({ delaySeconds: err.retryAfterSeconds });
-      } else if (isPermanent(err)) {
-        logger.warn("document failed", { document_id: job.document_id, reason });
-        await failDocument(env, job.document_id, reason);
-        message.ack();
-      } else {
-        logger.warn("document ingestion failed; retrying", { document_id: job.document_id, attempts: message.attempts, reason });
-        await setStatus(env, job.document_id, { status: "queued", error: `retrying: ${reason}`.slice(0, 1_000) }).catch(() => {});
-        message.retry({ delaySeconds: Math.min(RETRY_BASE_S * 2 ** (message.attempts - 1), RETRY_MAX_S) });
-      }
+    } else {
+      logger.warn("document ingestion failed; retrying", { document_id: job.document_id, attempts: message.attempts, reason });
+      await setStatus(env, job.document_id, { status: "queued", error: `retrying: ${reason}`.slice(0, 1_000) }).catch(() => {});
+      message.retry({ delaySeconds: Math.min(RETRY_BASE_S * 2 ** (message.attempts - 1), RETRY_MAX_S) });
     }
   }
 }

@@ -12,7 +12,7 @@ import { decodeCursor, encodeCursor } from "../lib/pagination";
 import { createDb } from "../storage/db";
 import { getDocument } from "./documents";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
-import { knowledgeIndex } from "./index-chunks";
+import { knowledgeIndex, withWorkspaceVectors } from "./index-chunks";
 import { phrasingEmbeddingText } from "./phrasing-vectors";
 import type { PhrasingRecord } from "./knowledge-index/index-types";
 import { MAX_PHRASINGS_PER_INDEX } from "./knowledge-index/phrasing-store";
@@ -117,8 +117,8 @@ async function storePhrasing(
   document: { id: string; title: string },
   p: { text: string; visitorId: string | null; conversationId: string | null; createdBy: string },
 ): Promise<StoredPhrasing> {
-  const index = knowledgeIndex(env, scope.assistantId);
-  const vector = await embed(env, scope.assistantId, phrasingEmbeddingText(p.text, document.title, await index.documentHead(scope, document.id)));
+  const index = await knowledgeIndex(env, scope);
+  const vector = await embed(env, scope.workspaceId, scope.assistantId, phrasingEmbeddingText(p.text, document.title, await index.documentHead(scope, document.id)));
   const added = await index.addPhrasing(scope, { id: newId("phrasing"), documentId: document.id, ...p, vector });
   if (!added.phrasing) {
     throw new ApiError("conflict", `a knowledge base holds at most ${MAX_PHRASINGS_PER_INDEX} learned phrasings; remove some first`, {
@@ -132,7 +132,7 @@ async function storePhrasing(
 export async function listPhrasings(env: Env, workspaceId: string, documentId: string, limit: number, cursor?: string) {
   const doc = await getDocument(createDb(env.DB), workspaceId, documentId);
   const after = decodeCursor(cursor);
-  const page = await knowledgeIndex(env, doc.assistant_id).listPhrasings(
+  const page = await (await knowledgeIndex(env, { workspaceId, assistantId: doc.assistant_id })).listPhrasings(
     { workspaceId, assistantId: doc.assistant_id },
     documentId,
     limit,
@@ -144,7 +144,7 @@ export async function listPhrasings(env: Env, workspaceId: string, documentId: s
 /** Removes one phrasing of a document; 404 when the document or the phrasing is not there. */
 export async function deletePhrasing(env: Env, workspaceId: string, documentId: string, phrasingId: string): Promise<PhrasingRecord> {
   const doc = await getDocument(createDb(env.DB), workspaceId, documentId);
-  const removed = await knowledgeIndex(env, doc.assistant_id).deletePhrasing({ workspaceId, assistantId: doc.assistant_id }, documentId, phrasingId);
+  const removed = await (await knowledgeIndex(env, { workspaceId, assistantId: doc.assistant_id })).deletePhrasing({ workspaceId, assistantId: doc.assistant_id }, documentId, phrasingId);
   if (!removed) throw notFound("phrasing");
   return removed;
 }
@@ -159,7 +159,7 @@ async function assistantsOf(env: Env, workspaceId: string): Promise<string[]> {
 export async function visitorPhrasings(env: Env, workspaceId: string, visitorId: string): Promise<PhrasingRecord[]> {
   const out: PhrasingRecord[] = [];
   for (const assistantId of await assistantsOf(env, workspaceId)) {
-    out.push(...(await knowledgeIndex(env, assistantId).visitorPhrasings({ workspaceId, assistantId }, visitorId)));
+    out.push(...(await (await knowledgeIndex(env, { workspaceId, assistantId })).visitorPhrasings({ workspaceId, assistantId }, visitorId)));
   }
   return out;
 }
@@ -168,14 +168,14 @@ export async function visitorPhrasings(env: Env, workspaceId: string, visitorId:
 export async function eraseVisitorPhrasings(env: Env, workspaceId: string, visitorId: string): Promise<number> {
   let removed = 0;
   for (const assistantId of await assistantsOf(env, workspaceId)) {
-    removed += await knowledgeIndex(env, assistantId).deleteVisitorPhrasings({ workspaceId, assistantId }, visitorId);
+    removed += await (await knowledgeIndex(env, { workspaceId, assistantId })).deleteVisitorPhrasings({ workspaceId, assistantId }, visitorId);
   }
   return removed;
 }
 
-async function embed(env: Env, assistantId: string, text: string): Promise<Float32Array | null> {
+async function embed(env: Env, workspaceId: string, assistantId: string, text: string): Promise<Float32Array | null> {
   try {
-    const [vector] = await cachedEmbedderFor(env, assistantId).embed([text]);
+    const [vector] = await cachedEmbedderFor(await withWorkspaceVectors(env, workspaceId), assistantId).embed([text]);
     return vector && vector.some((v) => v !== 0) ? vector : null;
   } catch (err) {
     createLogger({ component: "knowledge.phrasings" }).warn("phrasing embedding failed; keyword search only", { error: err });

@@ -1,4 +1,5 @@
 import { createLogger } from "../lib/logger";
+import { currentTraceparent } from "../lib/trace-context";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import { knowledgeIndex } from "./index-chunks";
 import type { SearchHit } from "./knowledge-index/index-types";
@@ -41,7 +42,7 @@ export interface AnswerRetrieval {
  */
 export async function searchForAnswer(env: Env, scope: SearchScope, query: string): Promise<AnswerRetrieval> {
   const queryVector = await queryVectorOf(env, query);
-  return knowledgeIndex(env, scope.assistantId).searchForAnswer(scope, { query, mode: "hybrid", k: DEFAULT_TOP_K, queryVector });
+  return (await knowledgeIndex(env, scope)).searchForAnswer(scope, { query, mode: "hybrid", k: DEFAULT_TOP_K, queryVector }, currentTraceparent());
 }
 
 /**
@@ -61,5 +62,5 @@ export async function searchKnowledge(
   if (mode === "vector" && !queryVector) return [];
   // One call: the assistant's index ranks with `retrieve` against its own keyword index and
   // vectors, reranks when configured, and falls back to keywords if Vectorize fails.
-  return knowledgeIndex(env, scope.assistantId).search(scope, { query, mode, k, queryVector });
+  return (await knowledgeIndex(env, scope)).search(scope, { query, mode, k, queryVector });
 }

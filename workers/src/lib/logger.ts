@@ -1,4 +1,9 @@
-/** Structured JSON logs: one object per line, carrying the request id, never a secret. */
+import { currentTrace } from "./trace-context";
+
+/**
+ * Structured JSON logs: one object per line, carrying the request id and, inside traced work
+ * (`trace-context.ts`), its `trace_id` and `span_id`; never a secret.
+ */
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
@@ -29,7 +34,9 @@ export function redact(value: unknown, depth = 0): unknown {
 /** A logger that writes JSON lines with `base` fields merged into each. */
 export function createLogger(base: Record<string, unknown> = {}): Logger {
   const write = (level: string, msg: string, fields?: Record<string, unknown>) => {
-    const line = JSON.stringify(redact({ level, msg, time: new Date().toISOString(), ...base, ...fields }));
+    const trace = currentTrace();
+    const traced = trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {};
+    const line = JSON.stringify(redact({ level, msg, time: new Date().toISOString(), ...traced, ...base, ...fields }));
     if (level === "error") console.error(line);
     else if (level === "warn") console.warn(line);
     else console.log(line);

@@ -11,6 +11,7 @@ import { DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_MAX_TOKENS, DEFAULT_SDK_MAX_RETR
 import { fromSdkError } from "./sdk-errors";
 import { parseToolCall } from "./tool-calls";
 import { estimateChatTokens, estimateTokens } from "./tokens";
+import { tracedFetch } from "../lib/trace-context";
 
 /** Anthropic's Messages API through the official SDK, with a configurable base URL. */
 
@@ -94,6 +95,8 @@ export class AnthropicChatModel implements ChatModel {
     this.client = new Anthropic({
       apiKey: options.apiKey,
       baseURL: options.baseURL || undefined,
+      // Every provider call carries the `traceparent` of the work it serves (a visitor message).
+      fetch: tracedFetch,
       timeout: options.timeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
       maxRetries: options.maxRetries ?? DEFAULT_SDK_MAX_RETRIES,
     });

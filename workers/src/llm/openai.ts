@@ -11,6 +11,7 @@ import { DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_SDK_MAX_RETRIES } from "./provid
 import { fromSdkError } from "./sdk-errors";
 import { rawArguments, ToolCallAccumulator } from "./tool-calls";
 import { estimateChatTokens, estimateTokens } from "./tokens";
+import { tracedFetch } from "../lib/trace-context";
 
 /**
  * OpenAI chat completions through the official SDK. The base URL is configurable, so any
@@ -44,6 +45,8 @@ export class OpenAIChatModel implements ChatModel {
     this.client = new OpenAI({
       apiKey: options.apiKey,
       baseURL: options.baseURL || undefined,
+      // Every provider call carries the `traceparent` of the work it serves (a visitor message).
+      fetch: tracedFetch,
       timeout: options.timeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
       maxRetries: options.maxRetries ?? DEFAULT_SDK_MAX_RETRIES,
     });

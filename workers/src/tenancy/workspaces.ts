@@ -17,6 +17,7 @@ export function toWorkspace(row: WorkspaceRow): Workspace {
     company_name: row.company_name,
     plan: row.plan,
     retention_days: row.retention_days,
+    data_region: row.data_region,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

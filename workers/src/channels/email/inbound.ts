@@ -15,6 +15,8 @@ import { isAutomated, type InboundEmail } from "./inbound-parse";
 import { extractReply, htmlToText } from "./reply-text";
 import { judgeSender, type SenderVerdict } from "./sender-auth";
 import { replySubject, threadOf } from "./threading";
+import { workspacePlace } from "../../storage/data-region";
+import { withTraceparent } from "../../lib/trace-context";
 
 /** `processed_events.source` of inbound emails (keyed by Message-ID). */
 export const EMAIL_EVENT_SOURCE = "email";
@@ -62,7 +64,7 @@ async function holdUnverified(
     question,
     ...(files.length > 0 ? ["", `(attachments not kept: ${files.join(", ")})`] : []),
   ].join("\n");
-  await conversationStub(env, id).escalate("no_match", note.slice(0, MAX_NOTE_CHARS));
+  await (await conversationStub(env, workspaceId, id)).escalate("no_match", note.slice(0, MAX_NOTE_CHARS));
 }
 
 /** Markdown links to the email's files once stored, and the names of those that could not be. */
@@ -72,7 +74,7 @@ async function keepAttachments(env: Env, workspaceId: string, conversationId: st
   for (const file of files) {
     try {
       const view = await storeAttachment(
-        env.FILES,
+        (await workspacePlace(env, workspaceId)).files,
         { workspaceId, conversationId },
         { name: file.name || "attachment", bytes: new Uint8Array(await file.arrayBuffer()) },
       );
@@ -132,7 +134,7 @@ export async function acceptInboundEmail(
     let conversationId: string | null = null;
     if (thread.conversationHint) {
       // A reply to one of our answers: the conversation it names, if it is this sender's.
-      const conv = await conversationStub(env, thread.conversationHint).describe();
+      const conv = await (await conversationStub(env, workspaceId, thread.conversationHint)).describe();
       if (conv && conv.workspace_id === workspaceId && conv.visitor_id === visitorId) conversationId = conv.id;
     }
     if (!conversationId) {
@@ -159,7 +161,7 @@ export async function acceptInboundEmail(
       origin,
       reply,
     };
-    await env.OUTBOUND_QUEUE.send(job, { contentType: "json" });
+    await env.OUTBOUND_QUEUE.send(withTraceparent(job), { contentType: "json" });
     return "queued";
   } catch (err) {
     await releaseEvent(env.DB, EMAIL_EVENT_SOURCE, claimId);

@@ -79,7 +79,7 @@ async function matchContact(env: Env, client: HubSpotClient, settings: HubSpotSe
 export async function logConversationToCrm(env: Env, req: CrmLogRequest): Promise<CrmLogOutcome> {
   const settings = await hubspotSettings(env, req.workspaceId);
   if (!settings) return "not_configured";
-  const stub = conversationStub(env, req.conversationId);
+  const stub = await conversationStub(env, req.workspaceId, req.conversationId);
   const conv = await stub.describe();
   if (!conv || conv.workspace_id !== req.workspaceId) return "no_conversation";
   const email = visitorEmailOf(conv);

@@ -8,6 +8,7 @@ import { findOrStartConversation } from "../inbound-conversation";
 import { replyTargetMetadata, type InboundMessageJob, type ReplyTarget } from "../jobs";
 import type { SlackSettings } from "../channel-settings";
 import type { SlackAction } from "./events";
+import { withTraceparent } from "../../lib/trace-context";
 
 /** `processed_events.source` of Slack deliveries. */
 export const SLACK_EVENT_SOURCE = "slack";
@@ -52,7 +53,7 @@ export async function acceptSlackMessage(
       origin,
       reply,
     };
-    await env.OUTBOUND_QUEUE.send(job, { contentType: "json" });
+    await env.OUTBOUND_QUEUE.send(withTraceparent(job), { contentType: "json" });
     return "queued";
   } catch (err) {
     // Not queued: let Slack's retry try again rather than dropping the message.

@@ -8,6 +8,7 @@ import type { WhatsAppSettings } from "../channel-settings";
 import { findOrStartConversation } from "../inbound-conversation";
 import { replyTargetMetadata, type InboundMedia, type InboundMessageJob, type ReplyTarget } from "../jobs";
 import { claimEvent, releaseEvent } from "../once";
+import { withTraceparent } from "../../lib/trace-context";
 
 /** `processed_events.source` of Twilio messages (keyed by MessageSid). */
 export const WHATSAPP_EVENT_SOURCE = "twilio";
@@ -65,7 +66,7 @@ export async function acceptWhatsAppMessage(
       origin,
       reply,
     };
-    await env.OUTBOUND_QUEUE.send(job, { contentType: "json" });
+    await env.OUTBOUND_QUEUE.send(withTraceparent(job), { contentType: "json" });
     return "queued";
   } catch (err) {
     await releaseEvent(env.DB, WHATSAPP_EVENT_SOURCE, claimId);

@@ -17,6 +17,7 @@ import type { ZendeskSettings } from "../channel-settings";
 import { findEscalationByTicket, recordEscalationResolver } from "../escalation-records";
 import type { AgentReplyJob } from "../jobs";
 import { claimEvent } from "../once";
+import { withTraceparent } from "../../lib/trace-context";
 
 const idLike = z.union([z.string().max(64), z.number().int()]).transform(String);
 const text = (max: number) => z.string().max(max).optional().nullable();
@@ -74,7 +75,7 @@ async function conversationOf(env: Env, workspaceId: string, update: ZendeskTick
   if (escalation) return escalation.conversation_id;
   const candidate = update.external_id?.trim();
   if (!candidate || !/^conv_[0-9A-Za-z]{8,64}$/.test(candidate)) return null;
-  const conv = await conversationStub(env, candidate).describe();
+  const conv = await (await conversationStub(env, workspaceId, candidate)).describe();
   return conv && conv.workspace_id === workspaceId ? conv.id : null;
 }
 
@@ -89,7 +90,7 @@ export async function applyZendeskUpdate(
   const conversationId = await conversationOf(env, workspaceId, update);
   if (!conversationId) return outcome;
   outcome.conversation_id = conversationId;
-  const stub = conversationStub(env, conversationId);
+  const stub = await conversationStub(env, workspaceId, conversationId);
 
   const comment = update.comment;
   const body = comment?.body?.trim();
@@ -104,7 +105,7 @@ export async function applyZendeskUpdate(
         message_id: message.id,
         content: message.content,
       };
-      await env.OUTBOUND_QUEUE.send(job, { contentType: "json" });
+      await env.OUTBOUND_QUEUE.send(withTraceparent(job), { contentType: "json" });
       outcome.relayed_comment = true;
     }
   }

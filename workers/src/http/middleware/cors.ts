@@ -6,8 +6,8 @@ import type { AppEnv } from "../app-env";
 /** Routes a widget on a customer's site calls from the browser; no other route allows CORS. */
 const VISITOR_ROUTE = /^\/api\/v1\/conversations(\/[^/]+(\/(messages|satisfaction|token|attachments(\/[^/]+)?))?)?$/;
 const ALLOWED_METHODS = "GET, POST, OPTIONS";
-const ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-Id";
-const EXPOSED_HEADERS = "X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset";
+const ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-Id, traceparent";
+const EXPOSED_HEADERS = "X-Request-Id, traceparent, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset";
 const PREFLIGHT_MAX_AGE_S = "600"; // browsers cache the preflight for 10 minutes
 
 /**

@@ -1,36 +1,43 @@
 import { createMiddleware } from "hono/factory";
 import { newId } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
+import { continueTrace, formatTraceparent, runInTrace, TRACEPARENT } from "../../lib/trace-context";
 import type { AppEnv } from "../app-env";
 
 const INBOUND_REQUEST_ID = /^[\w.-]{8,64}$/; // accept a caller's id only if it is harmless to echo
 
 /**
- * Gives every request an id (the caller's `X-Request-Id` if sane, else a new one), a logger
- * carrying it, the `X-Request-Id` response header, and one access-log line when it ends.
+ * Gives every request an id (the caller's `X-Request-Id` if sane, else a new one), a trace (the
+ * caller's `traceparent` trace id with a new span id if well-formed, else a new trace) that the
+ * request's work runs in, a logger carrying both, the `X-Request-Id` and `traceparent` response
+ * headers, and one access-log line when it ends.
  */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const inbound = c.req.header("x-request-id");
   const requestId = inbound && INBOUND_REQUEST_ID.test(inbound) ? inbound : newId("request");
+  const trace = continueTrace(c.req.header(TRACEPARENT));
+  const traceparent = formatTraceparent(trace);
   const logger = createLogger({ request_id: requestId });
   c.set("requestId", requestId);
   c.set("logger", logger);
   const started = Date.now();
-  await next();
+  await runInTrace(trace, next);
   if (c.res.webSocket) {
     // An upgrade's headers are immutable: answer with a copy that carries the id.
     const headers = new Headers(c.res.headers);
     headers.set("X-Request-Id", requestId);
+    headers.set(TRACEPARENT, traceparent);
     c.res = new Response(null, { status: c.res.status, headers, webSocket: c.res.webSocket });
   } else {
     c.res.headers.set("X-Request-Id", requestId);
+    c.res.headers.set(TRACEPARENT, traceparent);
   }
   const principal = c.get("principal");
-  logger.info("request", {
+  runInTrace(trace, () => logger.info("request", {
     method: c.req.method,
     path: new URL(c.req.url).pathname, // never the query: it may carry a conversation token
     status: c.res.status,
     duration_ms: Date.now() - started,
     workspace_id: principal?.workspaceId,
-  });
+  }));
 });

@@ -11,6 +11,7 @@ import { authorizeConversation } from "../../conversation/service";
 import { ANYONE, authenticate } from "../middleware/authenticate";
 import { ApiError, notFound } from "../../lib/errors";
 import { errorResponses, json, router } from "../openapi";
+import { workspacePlace } from "../../storage/data-region";
 
 // The attachment schemas live beside their only route while schema/api.ts is owned elsewhere.
 const AttachmentSchema = z
@@ -91,7 +92,7 @@ export const attachmentsRoutes = router()
         });
       }
       const view = await storeAttachment(
-        c.env.FILES,
+        (await workspacePlace(c.env, conv.workspace_id)).files,
         { workspaceId: conv.workspace_id, conversationId: conv.id },
         { name: file.name || "attachment", bytes: new Uint8Array(await file.arrayBuffer()) },
       );
@@ -119,7 +120,7 @@ export const attachmentsRoutes = router()
     async (c) => {
       const { id, attId } = c.req.valid("param");
       const conv = await authorizeConversation(c.env, c.get("principal"), id, "read");
-      const found = await readAttachment(c.env.FILES, { workspaceId: conv.workspace_id, conversationId: conv.id }, attId);
+      const found = await readAttachment((await workspacePlace(c.env, conv.workspace_id)).files, { workspaceId: conv.workspace_id, conversationId: conv.id }, attId);
       if (!found) throw notFound("attachment");
       const { view, object } = found;
       return new Response(object.body, {

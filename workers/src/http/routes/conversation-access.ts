@@ -32,7 +32,7 @@ export const conversationAccessRoutes = router()
       const principal = c.get("principal");
       let claims: Parameters<typeof signConversationToken>[1];
       if (principal.kind === "publishable_key") {
-        const conv = await conversationStub(c.env, id).describe();
+        const conv = await (await conversationStub(c.env, c.get("principal").workspaceId, id)).describe();
         const ours = conv && conv.workspace_id === principal.workspaceId && conv.assistant_id === principal.assistantId;
         if (!ours) throw notFound("conversation");
         if (conv.verified) {
@@ -103,7 +103,7 @@ conversationAccessRoutes.get("/conversations/:id/ws", async (c) => {
   }
   const release = admitSocket(c.env);
   try {
-    return await conversationStub(c.env, id).fetch(new Request(c.req.url, { headers }));
+    return await (await conversationStub(c.env, claims.workspaceId, id)).fetch(new Request(c.req.url, { headers }));
   } finally {
     release();
   }

@@ -5,6 +5,7 @@ import { actorOf } from "../../auth/principal";
 import { readEvents } from "../../conversation/event-stream";
 import type { EscalationView, MessageView, ServerEvent } from "../../conversation/protocol";
 import { sanitizeMessage } from "../../conversation/sanitize";
+import { currentTraceparent } from "../../lib/trace-context";
 import { authorizeConversation, conversationStub } from "../../conversation/service";
 import { ApiError } from "../../lib/errors";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
@@ -36,7 +37,7 @@ export const conversationMessagesRoutes = router()
       const after = decodeCursor(cursor);
       const afterSeq = after ? Number(after.t) : 0;
       if (!Number.isInteger(afterSeq) || afterSeq < 0) throw new ApiError("invalid_request", "cursor is malformed");
-      const rows = await conversationStub(c.env, id).listMessages(afterSeq, limit + 1);
+      const rows = await (await conversationStub(c.env, c.get("principal").workspaceId, id)).listMessages(afterSeq, limit + 1);
       const data = rows.slice(0, limit);
       const last = data.at(-1);
       return c.json(
@@ -75,8 +76,8 @@ export const conversationMessagesRoutes = router()
       const content = sanitizeMessage(body.content);
       // Refused before the message is stored: 429 with Retry-After, for JSON and SSE alike.
       await checkModelBudget(c.env, conv.workspace_id);
-      const stub = conversationStub(c.env, id);
-      const events = readEvents(await stub.submit(content, body.client_id ?? null));
+      const stub = await conversationStub(c.env, c.get("principal").workspaceId, id);
+      const events = readEvents(await stub.submit(content, body.client_id ?? null, currentTraceparent()));
       const wantsStream = body.stream || (c.req.header("accept") ?? "").includes("text/event-stream");
 
       if (wantsStream) {
@@ -125,6 +126,6 @@ export const conversationMessagesRoutes = router()
       const content = sanitizeMessage(c.req.valid("json").content);
       const agentId = principal.kind === "conversation" ? principal.agentId! : actorOf(principal).actor_id;
       const name = await agentDisplayName(createDb(c.env.DB), principal.workspaceId, agentId);
-      return c.json(await conversationStub(c.env, id).agentMessage(content, agentId, name), 201);
+      return c.json(await (await conversationStub(c.env, c.get("principal").workspaceId, id)).agentMessage(content, agentId, name), 201);
     },
   );

@@ -120,7 +120,7 @@ export const conversationsRoutes = router()
       const { id } = c.req.valid("param");
       const principal = c.get("principal");
       const conv = await authorizeConversation(c.env, principal, id, "read");
-      const stub = conversationStub(c.env, id);
+      const stub = await conversationStub(c.env, c.get("principal").workspaceId, id);
       const messages: MessageView[] = [];
       for (let afterSeq = 0; ; ) {
         const batch = await stub.listMessages(afterSeq, EXPORT_BATCH_MESSAGES);
@@ -151,7 +151,7 @@ export const conversationsRoutes = router()
       if (principal.kind === "conversation" && principal.role === "visitor" && body.reason !== "user_request") {
         throw new ApiError("forbidden", "visitors can only ask for a person (reason user_request)");
       }
-      const outcome = await conversationStub(c.env, id).escalate(body.reason, body.note ?? null);
+      const outcome = await (await conversationStub(c.env, c.get("principal").workspaceId, id)).escalate(body.reason, body.note ?? null);
       if (!outcome.escalation) {
         const retryAfter = outcome.retry_after_seconds;
         throw new ApiError(
@@ -185,7 +185,7 @@ export const conversationsRoutes = router()
       let learned: ReturnType<typeof toPhrasing> | null = null;
       if (document_id) {
         const agentId = principal.kind === "conversation" ? principal.agentId! : actorOf(principal).actor_id;
-        const question = await conversationStub(c.env, conv.id).unansweredQuestion();
+        const question = await (await conversationStub(c.env, c.get("principal").workspaceId, conv.id)).unansweredQuestion();
         const stored = await learnFromResolution(c.env, { ...conv, unansweredQuestion: question?.content ?? null }, document_id, agentId);
         if (stored?.created) {
           await recordAudit(
@@ -202,7 +202,7 @@ export const conversationsRoutes = router()
         }
         learned = stored ? toPhrasing(stored.phrasing) : null;
       }
-      const resolved = toConversation(await conversationStub(c.env, id).resolve());
+      const resolved = toConversation(await (await conversationStub(c.env, c.get("principal").workspaceId, id)).resolve());
       return c.json(document_id ? { ...resolved, learned_phrasing: learned } : resolved, 200);
     },
   )
@@ -220,7 +220,7 @@ export const conversationsRoutes = router()
       const body = c.req.valid("json");
       // A rating is a change: the visitor's, or staff who may write (never a watch-only token).
       await authorizeConversation(c.env, c.get("principal"), id, "write");
-      return c.json(toConversation(await conversationStub(c.env, id).rate(body.score, body.comment ?? null)), 200);
+      return c.json(toConversation(await (await conversationStub(c.env, c.get("principal").workspaceId, id)).rate(body.score, body.comment ?? null)), 200);
     },
   )
   .openapi(
@@ -236,6 +236,6 @@ export const conversationsRoutes = router()
     async (c) => {
       const { id } = c.req.valid("param");
       await authorizeConversation(c.env, c.get("principal"), id, "manage");
-      return c.json(toConversation(await conversationStub(c.env, id).handBack()), 200);
+      return c.json(toConversation(await (await conversationStub(c.env, c.get("principal").workspaceId, id)).handBack()), 200);
     },
   );

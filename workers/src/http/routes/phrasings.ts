@@ -91,7 +91,7 @@ export const phrasingsRoutes = router()
 
 /** A conversation of the workspace and its visitor; 400 for any other id. */
 async function askedIn(env: Env, workspaceId: string, conversationId: string): Promise<AskedIn> {
-  const conv = await conversationStub(env, conversationId).describe();
+  const conv = await (await conversationStub(env, workspaceId, conversationId)).describe();
   if (!conv || conv.workspace_id !== workspaceId) {
     throw new ApiError("invalid_request", "`conversation_id` names no conversation of this workspace", { field: "conversation_id" });
   }

@@ -1,3 +1,4 @@
+import type { NamedObjects } from "../../storage/data-region";
 import type { LocalVectorIndexDO } from "../local-vector-index-do";
 import { createEmbedder, type EmbedderEnv } from "./create-embedder";
 import { DurableEmbeddingCache } from "./durable-embedding-cache";
@@ -7,7 +8,7 @@ import { HashEmbedder } from "./hash-embedder";
 import { isolateEmbeddingCache } from "./memory-embedding-cache";
 
 /** What `cachedEmbedderFor` reads: the embedder's settings and the index binding for the durable cache. */
-export type CachedEmbedderEnv = EmbedderEnv & { VECTOR_INDEX: DurableObjectNamespace<LocalVectorIndexDO> };
+export type CachedEmbedderEnv = EmbedderEnv & { VECTOR_INDEX: NamedObjects<LocalVectorIndexDO> };
 
 /**
  * The embedder ingestion and search should use: `createEmbedder(env)` behind the isolate's

@@ -1,4 +1,5 @@
 import { chunked } from "../../lib/chunked";
+import type { NamedObjects } from "../../storage/data-region";
 import type { LocalVectorIndexDO } from "../local-vector-index-do";
 import type { EmbeddingCache } from "./embedding-cache";
 
@@ -17,7 +18,7 @@ const KEYS_PER_CALL = 500;
 export class DurableEmbeddingCache implements EmbeddingCache {
   private readonly stub: DurableObjectStub<LocalVectorIndexDO>;
 
-  constructor(index: DurableObjectNamespace<LocalVectorIndexDO>, namespace: string) {
+  constructor(index: NamedObjects<LocalVectorIndexDO>, namespace: string) {
     this.stub = index.getByName(namespace);
   }
 

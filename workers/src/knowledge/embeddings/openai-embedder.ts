@@ -4,6 +4,7 @@ import { DEFAULT_FIRST_BYTE_TIMEOUT_MS } from "../../llm/provider-defaults";
 import { fromSdkError } from "../../llm/sdk-errors";
 import { embedInBatches } from "./batches";
 import { EMBED_BATCH_SIZE, type Embedder } from "./embedder";
+import { tracedFetch } from "../../lib/trace-context";
 
 /**
  * OpenAI embeddings through the official SDK. The base URL is configurable, so any server that
@@ -56,6 +57,8 @@ export class OpenAIEmbedder implements Embedder {
     this.client = new OpenAI({
       apiKey: options.apiKey,
       baseURL: options.baseURL || undefined,
+      // Every provider call carries the `traceparent` of the work it serves (a visitor message).
+      fetch: tracedFetch,
       timeout: options.timeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
       maxRetries: options.maxRetries ?? SDK_MAX_RETRIES,
     });

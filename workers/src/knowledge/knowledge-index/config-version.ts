@@ -11,6 +11,7 @@
  * a wiped index can never hand a conversation back the version it cached.
  */
 import { meta, setMeta } from "./index-meta";
+import { workspacePlace, type PlaceEnv } from "../../storage/data-region";
 
 /** The current config version, minted (and stored) on first ask. */
 export function currentConfigVersion(sql: SqlStorage): string {
@@ -30,6 +31,6 @@ export function bumpConfigVersion(sql: SqlStorage): string {
  * Tells the assistant's live conversations that its settings changed: called by the edit path
  * right after the assistant's D1 row is written (updated or deleted), never before.
  */
-export async function announceAssistantChange(env: Pick<Env, "KNOWLEDGE_INDEX">, scope: { workspaceId: string; assistantId: string }): Promise<void> {
-  await env.KNOWLEDGE_INDEX.getByName(scope.assistantId).bumpConfigVersion(scope);
+export async function announceAssistantChange(env: PlaceEnv, scope: { workspaceId: string; assistantId: string }): Promise<void> {
+  await (await workspacePlace(env, scope.workspaceId)).knowledge.getByName(scope.assistantId).bumpConfigVersion(scope);
 }

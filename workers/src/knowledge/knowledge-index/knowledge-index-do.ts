@@ -1,6 +1,7 @@
 // Over 400 lines: one thin method per RPC the index answers; the work is in the modules it imports.
 import { DurableObject } from "cloudflare:workers";
 import { createLogger } from "../../lib/logger";
+import { continueTrace, runInTrace } from "../../lib/trace-context";
 import { toUnitVector } from "../embeddings/vector-math";
 import type { RetrieveRequest, ScoredChunk } from "../retrieval/backend";
 import { createReranker } from "../retrieval/create-reranker";
@@ -203,10 +204,14 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   /**
    * `search`, plus the assistant's config version (see config-version.ts): how a conversation
    * learns in the call it makes anyway whether its copy of the assistant's settings is current.
+   * Runs in the trace of the caller's `traceparent` (the visitor message being answered).
    */
-  async searchForAnswer(scope: IndexScope, request: RetrieveRequest): Promise<{ hits: SearchHit[]; configVersion: string }> {
-    const hits = await this.search(scope, request);
-    return { hits, configVersion: currentConfigVersion(this.ctx.storage.sql) };
+  async searchForAnswer(scope: IndexScope, request: RetrieveRequest, traceparent?: string): Promise<{ hits: SearchHit[]; configVersion: string }> {
+    return runInTrace(continueTrace(traceparent), async () => {
+      const hits = await this.search(scope, request);
+      this.log.info("searched for an answer", { assistant_id: scope.assistantId, hits: hits.length });
+      return { hits, configVersion: currentConfigVersion(this.ctx.storage.sql) };
+    });
   }
 
   /** Marks the assistant's settings changed (its D1 row was just written); returns the new version. */

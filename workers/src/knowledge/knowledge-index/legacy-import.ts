@@ -9,6 +9,7 @@
  */
 import type { IndexScope } from "./index-types";
 import type { VectorStore } from "../vector-store/vector-store";
+import { workspacePlace } from "../../storage/data-region";
 
 /** Rows read from D1 per page: ~0.5 MB of text and, with local vectors, ~1.2 MB over RPC. */
 const LEGACY_PAGE_ROWS = 200;
@@ -58,7 +59,7 @@ function usesLocalVectors(env: Env): boolean {
  * vectors from `LocalVectorIndexDO` (its embedding cache stays). Returns the chunks copied.
  */
 export async function importLegacyChunks(env: Env, scope: IndexScope, sink: LegacySink): Promise<number> {
-  const local = usesLocalVectors(env) ? env.VECTOR_INDEX.getByName(scope.assistantId) : null;
+  const local = usesLocalVectors(env) ? (await workspacePlace(env, scope.workspaceId)).vectors.getByName(scope.assistantId) : null;
   let cursor = sink.cursor;
   let moved = 0;
   for (;;) {

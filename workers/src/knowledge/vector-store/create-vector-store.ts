@@ -1,10 +1,13 @@
+import type { NamedObjects } from "../../storage/data-region";
+import type { LocalVectorIndexDO } from "../local-vector-index-do";
 import { LocalVectorStore } from "./local-vector-store";
 import { VectorStoreConfigError, type VectorStore } from "./vector-store";
 import { VectorizeStore, type VectorizeBinding } from "./vectorize-store";
 
 /** The vector stores `VECTOR_STORE` can name. */
 export type VectorStoreEnv = Partial<Pick<Env, "VECTOR_STORE">> & {
-  VECTOR_INDEX: Env["VECTOR_INDEX"];
+  /** The workspace's vector objects (`WorkspacePlace.vectors`), or the namespace itself. */
+  VECTOR_INDEX: NamedObjects<LocalVectorIndexDO>;
   VECTORIZE?: VectorizeBinding;
 };
 

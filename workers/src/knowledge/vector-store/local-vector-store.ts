@@ -1,4 +1,5 @@
 import type { LocalVectorIndexDO } from "../local-vector-index-do";
+import type { NamedObjects } from "../../storage/data-region";
 import { chunked } from "../../lib/chunked";
 import { toUnitVector } from "../embeddings/vector-math";
 import {
@@ -28,7 +29,7 @@ const DELETE_RPC_BATCH = 1000;
 export class LocalVectorStore implements VectorStore {
   readonly kind = "local";
 
-  constructor(private readonly index: DurableObjectNamespace<LocalVectorIndexDO>) {}
+  constructor(private readonly index: NamedObjects<LocalVectorIndexDO>) {}
 
   async upsert(namespace: string, vectors: VectorRecord[]): Promise<void> {
     assertValidNamespace(namespace);

@@ -1,0 +1,1 @@
+ALTER TABLE `workspaces` ADD `data_region` text DEFAULT 'default' NOT NULL;
