@@ -74,6 +74,8 @@ export default defineConfig(async () => {
                   PROVIDERS_FAKE_URL: inject("providersFakeUrl"),
                   // A business's order API and MCP server, for the actions tests.
                   ACTIONS_FAKE_URL: inject("actionsFakeUrl"),
+                  // Alert receivers, a model list and the Analytics Engine SQL API, for the metrics tests.
+                  OPS_FAKE_URL: inject("opsFakeUrl"),
                   // Confirmations of changing actions time out in seconds, not the production minute.
                   ACTION_CONFIRM_TIMEOUT_MS: "3000",
                   // Billing: the fake Stripe API and test prices. STRIPE_SECRET_KEY, which switches plan

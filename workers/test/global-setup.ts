@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { startFakeActionsServer } from "./fake-actions-server";
 import { startFakeLlmServer } from "./fake-llm-server";
+import { startFakeOpsServer } from "./fake-ops-server";
 import { startFakeProvidersServer } from "./fake-providers-server";
 import { startFakeSite } from "./fake-site-server";
 import { startFakeStripe } from "./fake-stripe-server";
@@ -29,6 +30,8 @@ declare module "vitest" {
     stripeUrl: string;
     /** Base URL of the fake business services (an order API and an MCP server) actions call. */
     actionsFakeUrl: string;
+    /** Base URL of the fake alert receivers, model list and Analytics Engine SQL API. */
+    opsFakeUrl: string;
   }
 }
 
@@ -43,6 +46,8 @@ declare global {
       PROVIDERS_FAKE_URL: string;
       /** Base URL of the fake business services actions call, for the actions tests. */
       ACTIONS_FAKE_URL: string;
+      /** Base URL of the fake alert receivers, model list and Analytics Engine SQL API, for the metrics tests. */
+      OPS_FAKE_URL: string;
     }
   }
 }
@@ -62,7 +67,7 @@ async function migratePostgres(): Promise<void> {
 
 /** Migrates Postgres and starts the fake servers; the returned teardown stops them. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe(), startFakeActionsServer()] as const;
+  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe(), startFakeActionsServer(), startFakeOpsServer()] as const;
   const [migrated, ...started] = await Promise.allSettled([migratePostgres(), ...starting]);
   const running = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const stop = async () => void (await Promise.all(running.map((server) => server.close())));
@@ -71,11 +76,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stop();
     throw failed.reason;
   }
-  const [llm, site, providers, stripe, actions] = await Promise.all(starting);
+  const [llm, site, providers, stripe, actions, ops] = await Promise.all(starting);
   project.provide("llmFakeUrl", llm.url);
   project.provide("siteUrl", site.url);
   project.provide("providersFakeUrl", providers.url);
   project.provide("stripeUrl", stripe.url);
   project.provide("actionsFakeUrl", actions.url);
+  project.provide("opsFakeUrl", ops.url);
   return stop;
 }
