@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController, env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { D1MetricsSink } from "../src/metrics/d1-metrics-sink";
@@ -26,9 +26,7 @@ function receivers(name = crypto.randomUUID()) {
 
 /** Runs the Worker's scheduled handler at `at` with `overrides` on the test bindings. */
 async function tick(at: number, overrides: Partial<Env>): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "*/15 * * * *" }), { ...env, ...overrides }, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "*/15 * * * *" }), { ...env, ...overrides });
 }
 
 /** `n` request points in the window ending at `end`, the first `errors` of them answered 500. */
