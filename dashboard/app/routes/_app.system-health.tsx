@@ -3,6 +3,7 @@ import { Form, useLoaderData, useSubmit } from "@remix-run/react";
 import type { ReactNode } from "react";
 import type { SystemHealth } from "../../../schema/api";
 import { EmptyState, PageHeader, SelectField } from "../components/ui";
+import { ApiFailure } from "../lib/api.server";
 import { api, loaderFailure, requireRole } from "../lib/auth.server";
 import { count, ms, percent } from "../lib/format";
 
@@ -27,6 +28,8 @@ export async function loader(args: LoaderFunctionArgs) {
     });
     return { period: period.id, report };
   } catch (err) {
+    // Another workspace than the operator's: the API says the route does not exist for it.
+    if (err instanceof ApiFailure && err.status === 404) return { period: period.id, report: null };
     return loaderFailure(err);
   }
 }
@@ -59,6 +62,17 @@ function Region({ label, children }: { label: string; children: ReactNode }) {
 export default function SystemHealthPage() {
   const { period, report } = useLoaderData<typeof loader>();
   const submit = useSubmit();
+  if (!report) {
+    return (
+      <>
+        <PageHeader title="System health" />
+        <EmptyState title="Only for the deployment's operator">
+          The health of the whole deployment is shown to the admins of the operator's workspace, the one named by{" "}
+          <code>OPERATOR_WORKSPACE_ID</code>.
+        </EmptyState>
+      </>
+    );
+  }
   const { requests, messages } = report;
   return (
     <>
