@@ -80,6 +80,8 @@ export default defineConfig(async () => {
                   OIDC_FAKE_URL: inject("oidcFakeUrl"),
                   // The Notion API, for the Notion source tests.
                   NOTION_FAKE_URL: inject("notionFakeUrl"),
+                  // Alert receivers, a model list and the Analytics Engine SQL API, for the metrics tests.
+                  OPS_FAKE_URL: inject("opsFakeUrl"),
                   // Confirmations of changing actions time out in seconds, not the production minute.
                   ACTION_CONFIRM_TIMEOUT_MS: "3000",
                   // Billing: the fake Stripe API and test prices. STRIPE_SECRET_KEY, which switches plan

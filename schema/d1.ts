@@ -657,3 +657,42 @@ export const sso_logins = sqliteTable(
     uniqueIndex("sso_logins_exchange_uq").on(t.exchange_code_hash),
   ],
 );
+
+/**
+ * The deployment's own health, offline: one row per request, answered message or queue job
+ * (`workers/src/metrics/d1-metrics-sink.ts`). Production writes to Workers Analytics Engine
+ * instead. Rows older than the metrics retention are pruned by the scheduled handler.
+ */
+export const metric_points = sqliteTable(
+  "metric_points",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind", { enum: ["request", "message", "queue_job"] }).notNull(),
+    /** Epoch milliseconds. */
+    at: integer("at").notNull(),
+    /** Route pattern, model or queue. */
+    name: text("name"),
+    /** HTTP method, answer status or job outcome. */
+    detail: text("detail"),
+    status: integer("status"),
+    duration_ms: real("duration_ms"),
+    first_delta_ms: real("first_delta_ms"),
+    retrieval_ms: real("retrieval_ms"),
+    llm_ms: real("llm_ms"),
+    tokens: integer("tokens"),
+  },
+  (t) => [index("metric_points_kind_at_idx").on(t.kind, t.at)],
+);
+
+/**
+ * Alerts of the deployment (error rate, message latency, failing probes): one row per alert key,
+ * so each is notified once when it opens and once when it clears.
+ */
+export const alert_states = sqliteTable("alert_states", {
+  key: text("key").primaryKey(),
+  open: integer("open").notNull().default(0),
+  /** What was measured when it last changed, for the notice. */
+  detail: text("detail"),
+  opened_at: text("opened_at"),
+  updated_at: text("updated_at").notNull(),
+});

@@ -22,7 +22,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -249,6 +249,34 @@ function ensureDevVars() {
       log(`added a random ${missing.join(" and ")} to ${file.label}.`);
     }
   }
+}
+
+/**
+ * Makes the demo workspace the deployment operator's (`OPERATOR_WORKSPACE_ID` in `.dev.vars`), so
+ * its admin sees the System health page with no configuration. A value set in the environment,
+ * or one in `.dev.vars` naming another workspace than the earlier demo one, is the user's and is
+ * kept. When the line changes, wrangler.toml's time is touched: `wrangler dev` reloads its
+ * configuration, `.dev.vars` included, without a restart.
+ */
+function ensureOperatorWorkspace(workspaceId, previousDemoWorkspaceId) {
+  if (process.env.OPERATOR_WORKSPACE_ID || !workspaceId) return;
+  const text = existsSync(DEV_VARS_PATH) ? readFileSync(DEV_VARS_PATH, "utf8") : "";
+  const current = valueIn(text, "OPERATOR_WORKSPACE_ID");
+  if (current === workspaceId) return;
+  if (current && current !== previousDemoWorkspaceId) return;
+  const line = `OPERATOR_WORKSPACE_ID="${workspaceId}"`;
+  const lines = text.split(/\r?\n/);
+  const at = lines.findIndex((l) => /^\s*(?:export\s+)?OPERATOR_WORKSPACE_ID\s*=/.test(l));
+  if (at === -1) {
+    const separator = text === "" || text.endsWith("\n") ? "" : "\n";
+    writeFileSync(DEV_VARS_PATH, `${text}${separator}# The deployment operator's workspace (the demo one), set by \`npm start\`.\n${line}\n`, { mode: 0o600 });
+  } else {
+    lines[at] = line;
+    writeFileSync(DEV_VARS_PATH, lines.join("\n"), { mode: 0o600 });
+  }
+  const now = new Date();
+  utimesSync(join(ROOT, "wrangler.toml"), now, now);
+  log(`the demo workspace ${workspaceId} is the operator's: its admin sees System health.`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -799,6 +827,7 @@ async function main() {
   if (!(await waitForHealth())) return;
   const [demo] = await Promise.all([ensureDemoWorkspace(), runDashboard(dashboardBuilt)]);
   if (stopping) return;
+  ensureOperatorWorkspace(demo.state.workspace_id, saved?.workspace_id ?? null);
   const configText = demoPageConfigText(demo.state, widget);
   if (writeDemoPageConfig(configText)) await waitForDemoPageConfig(configText);
   if (stopping) return;

@@ -36,6 +36,8 @@ const SIGNED_IN_PAGES: readonly (readonly [string, (ids: { conversation: string;
   ["billing after checkout", () => "/billing?checkout=success&session_id=cs_test_a11y"],
   ["settings", () => "/settings"],
   ["account", () => "/account"],
+  // The test Worker names no operator workspace: the page's state for everyone else.
+  ["system health", () => "/system-health"],
 ];
 
 describe("accessibility", () => {

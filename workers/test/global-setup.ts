@@ -13,6 +13,7 @@ import { startFakeHubSpot } from "./fake-hubspot-server";
 import { startFakeLlmServer } from "./fake-llm-server";
 import { startFakeOidcServer } from "./fake-oidc-server";
 import { startFakeNotion } from "./fake-notion-server";
+import { startFakeOpsServer } from "./fake-ops-server";
 import { startFakeProvidersServer } from "./fake-providers-server";
 import { startFakeSite } from "./fake-site-server";
 import { startFakeStripe } from "./fake-stripe-server";
@@ -38,6 +39,8 @@ declare module "vitest" {
     oidcFakeUrl: string;
     /** Base URL of the fake Notion API. */
     notionFakeUrl: string;
+    /** Base URL of the fake alert receivers, model list and Analytics Engine SQL API. */
+    opsFakeUrl: string;
   }
 }
 
@@ -58,6 +61,8 @@ declare global {
       OIDC_FAKE_URL: string;
       /** Base URL of the fake Notion API, for the Notion source tests. */
       NOTION_FAKE_URL: string;
+      /** Base URL of the fake alert receivers, model list and Analytics Engine SQL API, for the metrics tests. */
+      OPS_FAKE_URL: string;
     }
   }
 }
@@ -77,7 +82,7 @@ async function migratePostgres(): Promise<void> {
 
 /** Migrates Postgres and starts the fake servers; the returned teardown stops them. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe(), startFakeActionsServer(), startFakeHubSpot(), startFakeOidcServer(), startFakeNotion()] as const;
+  const starting = [startFakeLlmServer(), startFakeSite(), startFakeProvidersServer(), startFakeStripe(), startFakeActionsServer(), startFakeHubSpot(), startFakeOidcServer(), startFakeNotion(), startFakeOpsServer()] as const;
   const [migrated, ...started] = await Promise.allSettled([migratePostgres(), ...starting]);
   const running = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const stop = async () => void (await Promise.all(running.map((server) => server.close())));
@@ -86,7 +91,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stop();
     throw failed.reason;
   }
-  const [llm, site, providers, stripe, actions, hubspot, oidc, notion] = await Promise.all(starting);
+  const [llm, site, providers, stripe, actions, hubspot, oidc, notion, ops] = await Promise.all(starting);
   project.provide("llmFakeUrl", llm.url);
   project.provide("siteUrl", site.url);
   project.provide("providersFakeUrl", providers.url);
@@ -95,5 +100,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("hubspotFakeUrl", hubspot.url);
   project.provide("oidcFakeUrl", oidc.url);
   project.provide("notionFakeUrl", notion.url);
+  project.provide("opsFakeUrl", ops.url);
   return stop;
 }

@@ -113,8 +113,9 @@ async function snapshot(): Promise<string> {
   const { results } = await env.DB.prepare("select name from sqlite_master where type = 'table'").all<{ name: string }>();
   const parts: unknown[] = [];
   for (const { name } of results) {
-    // Usage counters count calls by design; they are metering, not data a request can change.
-    if (/^(sqlite_|_cf_|d1_|kb_chunks_fts_)/.test(name) || name === "usage_counters") continue;
+    // Usage counters count calls by design, and metric points record every request: they are
+    // metering and measurement, not data a request can change.
+    if (/^(sqlite_|_cf_|d1_|kb_chunks_fts_)/.test(name) || name === "usage_counters" || name === "metric_points") continue;
     parts.push(name, (await env.DB.prepare(`select * from "${name}"`).all()).results);
   }
   const stub = env.CONVERSATION.get(env.CONVERSATION.idFromName(ctx.conversationId));

@@ -12,6 +12,8 @@ import { accessToken, toLogin } from "./session.server";
 export interface Me {
   user: User;
   workspace: Workspace;
+  /** True for an admin of the deployment operator's workspace (the System health page). */
+  system_health?: boolean;
 }
 
 /** Arguments every loader and action gets. */

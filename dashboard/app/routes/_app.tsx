@@ -8,7 +8,7 @@ import { can, type Action } from "../lib/roles";
 /** Every signed-in page: who is signed in (the pages hide what their role cannot do). */
 export async function loader(args: LoaderFunctionArgs) {
   const me = await requireMe(args);
-  return { user: me.user, workspace: me.workspace };
+  return { user: me.user, workspace: me.workspace, systemHealth: me.system_health === true };
 }
 
 /** The signed-in user, for pages under the layout. */
@@ -16,7 +16,7 @@ export function useMe(): Me {
   return useRouteLoaderData<typeof loader>("routes/_app")!;
 }
 
-const NAV: { to: string; label: string; needs?: Action }[] = [
+const NAV: { to: string; label: string; needs?: Action; operatorOnly?: boolean }[] = [
   { to: "/overview", label: "Overview" },
   { to: "/conversations", label: "Conversations" },
   { to: "/knowledge", label: "Knowledge base" },
@@ -29,13 +29,15 @@ const NAV: { to: string; label: string; needs?: Action }[] = [
   { to: "/audit-log", label: "Audit log", needs: "viewAudit" },
   { to: "/billing", label: "Billing", needs: "manageBilling" },
   { to: "/settings", label: "Settings" },
+  // The deployment's own health: for the operator workspace's admins only (the API says who).
+  { to: "/system-health", label: "System health", operatorOnly: true },
 ];
 
-function NavList({ role, label }: { role: Me["user"]["role"]; label: string }) {
+function NavList({ role, label, systemHealth }: { role: Me["user"]["role"]; label: string; systemHealth: boolean }) {
   return (
     <nav aria-label={label}>
       <ul>
-        {NAV.filter((n) => !n.needs || can(role, n.needs)).map((n) => (
+        {NAV.filter((n) => (!n.needs || can(role, n.needs)) && (!n.operatorOnly || systemHealth)).map((n) => (
           <li key={n.to}>
             <NavLink to={n.to} prefetch="intent">
               {n.label}
@@ -48,7 +50,7 @@ function NavList({ role, label }: { role: Me["user"]["role"]; label: string }) {
 }
 
 export default function AppLayout() {
-  const { user, workspace } = useLoaderData<typeof loader>();
+  const { user, workspace, systemHealth } = useLoaderData<typeof loader>();
   const location = useLocation();
   const menu = useRef<HTMLDetailsElement>(null);
   // On a phone the menu closes after choosing a page.
@@ -64,7 +66,7 @@ export default function AppLayout() {
         </span>
         <details className="menu" ref={menu}>
           <summary>Menu</summary>
-          <NavList role={user.role} label="Main menu" />
+          <NavList role={user.role} label="Main menu" systemHealth={systemHealth} />
         </details>
         <div className="user">
           <NavLink to="/account" className="user-link">
@@ -80,7 +82,7 @@ export default function AppLayout() {
       </header>
       <div className="body">
         <aside className="sidebar">
-          <NavList role={user.role} label="Main" />
+          <NavList role={user.role} label="Main" systemHealth={systemHealth} />
         </aside>
         <main id="main" className="content">
           <Outlet />

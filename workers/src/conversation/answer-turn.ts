@@ -62,7 +62,9 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
   if (await answerWithProcedure(cx, question, language, started)) return;
 
   const scope = { workspaceId: conv.workspace_id, assistantId: conv.assistant_id };
+  const retrievalStarted = Date.now();
   const { hits, configVersion } = await searchForAnswer(cx.env, scope, searchQuery(question.content));
+  const retrievalMs = Date.now() - retrievalStarted;
   const assistant = await currentAssistant(cx, configVersion);
   if (!assistant) {
     finishWithHandoff(cx, question, language, "no_match", started);
@@ -82,13 +84,19 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
     fanOut.broadcast({ type: "delta", message_id: answerId, delta, seq }, undefined, question.id);
   });
   let step: IteratorResult<string, AnswerOutcome>;
+  const modelStarted = Date.now();
+  let firstDeltaAt: number | null = null;
   try {
-    for (step = await generator.next(); !step.done; step = await generator.next()) deltas.push(step.value);
+    for (step = await generator.next(); !step.done; step = await generator.next()) {
+      firstDeltaAt ??= Date.now();
+      deltas.push(step.value);
+    }
   } finally {
     // Held text goes out before the response, so the frames always add up to the answer.
     deltas.flush();
   }
   const outcome = step.value;
+  const timings = { first_delta_ms: firstDeltaAt === null ? null : firstDeltaAt - started, retrieval_ms: retrievalMs, llm_ms: Date.now() - modelStarted };
   cx.generation.end();
 
   const final = store.finishAnswer(answerId, finishedAnswerFields(outcome, Date.now() - started), nowIso());
@@ -99,7 +107,7 @@ export async function answerQuestion(cx: ConversationContext, question: MessageV
     fanOut.broadcast({ type: "error", code: outcome.error.code, message: outcome.error.message, message_id: answerId }, undefined, question.id);
   }
   fanOut.broadcast({ type: "response", message: final }, undefined, question.id);
-  cx.emit(answeredEvent(outcome, question.content, final.latency_ms));
+  cx.emit(answeredEvent(outcome, question.content, final.latency_ms, timings));
   cx.logger.info("answer finished", { conversation_id: conv.id, message_id: answerId, status: outcome.status, latency_ms: final.latency_ms });
 
   // A failed action call goes to the agent with its error when its action hands off on failure.

@@ -109,7 +109,14 @@ export function finishedAnswerFields(outcome: AnswerOutcome, latencyMs: number):
 }
 
 /** The analytics event of an answer; an unanswered question's words (the start of them) go with it. */
-export function answeredEvent(outcome: AnswerOutcome, question: string, latencyMs: number | null): ConversationEvent {
+/** Where an answer's time went, in milliseconds from the question (first delta) or per stage. */
+export interface AnswerTimings {
+  first_delta_ms: number | null;
+  retrieval_ms: number | null;
+  llm_ms: number | null;
+}
+
+export function answeredEvent(outcome: AnswerOutcome, question: string, latencyMs: number | null, timings?: AnswerTimings): ConversationEvent {
   return {
     type: "message.answered",
     latency_ms: latencyMs,
@@ -121,6 +128,7 @@ export function answeredEvent(outcome: AnswerOutcome, question: string, latencyM
       model: outcome.model,
       no_match: outcome.noMatch,
       sources: outcome.sources.length,
+      ...(timings ?? {}),
       ...(outcome.noMatch ? { question: question.slice(0, UNANSWERED_QUESTION_CHARS) } : {}),
     },
   };

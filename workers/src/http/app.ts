@@ -7,6 +7,7 @@ import { zodIssues } from "../lib/zod-issues";
 import type { AppEnv } from "./app-env";
 import { jsonBody } from "./middleware/json-body";
 import { requestContext } from "./middleware/request-context";
+import { requestMetrics } from "./middleware/request-metrics";
 import { securityHeaders } from "./middleware/security-headers";
 import { usageMeter } from "./middleware/usage-meter";
 import { visitorCors } from "./middleware/cors";
@@ -35,6 +36,7 @@ import { crmRoutes } from "./routes/crm";
 import { health, VERSION } from "./routes/health";
 import { ssoRoutes } from "./routes/sso";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
+import { systemHealthRoutes } from "./routes/system-health";
 import { teamRoutes } from "./routes/team";
 import { visitorsRoutes } from "./routes/visitors";
 import { workspaceRoutes } from "./routes/workspace";
@@ -48,6 +50,7 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use("*", requestContext);
+  app.use("*", requestMetrics);
   app.use("*", securityHeaders);
   app.use("/api/*", visitorCors);
   app.use("/api/*", jsonBody);
@@ -65,6 +68,7 @@ export function createApp() {
   api.route("/", conversationAccessRoutes);
   api.route("/", attachmentsRoutes);
   api.route("/", analyticsRoutes);
+  api.route("/", systemHealthRoutes);
   api.route("/", documentsRoutes);
   api.route("/", notionSourcesRoutes);
   api.route("/", phrasingsRoutes);

@@ -9,6 +9,7 @@ import {
   WorkspaceSchema,
 } from "../../../../schema/api";
 import { recordAudit, recordSignUpAttempt } from "../../analytics/audit";
+import { seesSystemHealth } from "../../auth/operator";
 import { changePassword, findActiveUser, logIn, logOut, refreshSession, signUp } from "../../auth/sessions";
 import { createDb } from "../../storage/db";
 import { tokenSecret } from "../../auth/tokens";
@@ -102,7 +103,17 @@ export const auth = router()
       path: "/auth/me",
       tags: ["auth"],
       middleware: [authenticate({ allow: ["user"] })],
-      responses: { 200: json(z.object({ user: UserSchema, workspace: WorkspaceSchema })), ...errorResponses(401, 403) },
+      responses: {
+        200: json(
+          z.object({
+            user: UserSchema,
+            workspace: WorkspaceSchema,
+            /** True for an admin of the deployment operator's workspace, who may see the system health. */
+            system_health: z.boolean(),
+          }),
+        ),
+        ...errorResponses(401, 403),
+      },
     }),
     async (c) => {
       const p = c.get("principal");
@@ -110,7 +121,7 @@ export const auth = router()
       const db = createDb(c.env.DB);
       const user = await findActiveUser(db, p.userId, p.workspaceId);
       if (!user) throw new ApiError("unauthorized", "user no longer exists");
-      return c.json({ user: toUser(user), workspace: toWorkspace(await getWorkspace(db, p.workspaceId)) }, 200);
+      return c.json({ user: toUser(user), workspace: toWorkspace(await getWorkspace(db, p.workspaceId)), system_health: seesSystemHealth(c.env, p) }, 200);
     },
   )
   .openapi(
