@@ -48,7 +48,7 @@ export function ActionEditForm({ action: a, result, busy, closeTo }: { action: A
         </>
       ) : (
         <p className="muted">
-          A tool of an MCP server: its name, URL and parameters come from the server (refresh the server to update them). Call: <code>{a.url}</code>
+          A tool of an MCP server: its name, URL and parameters come from the server (refresh the server to update them). Call: <code className="wrap-anywhere">{a.url}</code>
         </p>
       )}
       <TextAreaField label="Description" name="description" rows={2} defaultValue={a.description} hint="When to use it, in the model's words." error={errors.field("description")} />

@@ -27,7 +27,7 @@ export function McpServerList({ servers, editable, result, busy }: { servers: Mc
             return (
               <li key={s.id} className="stack" data-server={s.id}>
                 <div>
-                  <strong>{label}</strong> <code className="small">{s.url}</code>
+                  <strong>{label}</strong> <code className="small wrap-anywhere">{s.url}</code>
                 </div>
                 <p className="small muted">
                   {s.tool_count} tool{s.tool_count === 1 ? "" : "s"}
