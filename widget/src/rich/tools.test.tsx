@@ -5,6 +5,7 @@ import en from "../i18n/en.json";
 import { FakeApi, FakeSocket, MemoryStorage, panelPage, settle, testSession, TEST_CONFIG, view } from "../../test/test-support";
 import { Panel } from "../app/components/panel";
 import { translator } from "../app/i18n";
+import type { ToolCall } from "../../../schema/protocol";
 import { toolsOf } from "./tools";
 
 const t = translator(en);
@@ -46,10 +47,10 @@ describe("tool progress", () => {
 });
 
 describe("the calls of a stored answer", () => {
-  const ran = [
-    { call_id: "call_1", action_id: "act_lookup000000000000", name: "lookup_order", status: "done" as const, arguments: { order_number: "1042" }, result: { status: "shipped" } },
-    { call_id: "call_2", action_id: "act_track0000000000000", name: "track-parcel", status: "failed" as const, arguments: {}, error: "upstream answered 503" },
-    { call_id: "call_3", action_id: "act_cancel000000000000", name: "cancel_order", status: "declined" as const, arguments: {} },
+  const ran: ToolCall[] = [
+    { call_id: "call_1", action_id: "act_lookup000000000000", name: "lookup_order", status: "done", arguments: { order_number: "1042" }, result: { status: "shipped" } },
+    { call_id: "call_2", action_id: "act_track0000000000000", name: "track-parcel", status: "failed", arguments: {}, error: "upstream answered 503" },
+    { call_id: "call_3", action_id: "act_cancel000000000000", name: "cancel_order", status: "declined", arguments: {} },
   ];
   const lines = () => [...page.container.querySelectorAll(".ma .tl")].map((l) => [l.textContent, l.getAttribute("data-status")]);
 
