@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import type { ProvidedContext } from "vitest";
 import type { TestProject } from "vitest/node";
 import { asBuild, buildDashboard, startDashboard, type LocalDashboard } from "../dashboard/test/platform";
-import { startFakeStripe, type FakeStripeServer } from "../workers/test/fake-stripe-server";
+import { startFakeActionsServer } from "../workers/test/fake-actions-server";
+import { startFakeStripe } from "../workers/test/fake-stripe-server";
 import { freePort, startLocalServer, type LocalServer } from "./local-server";
 
 /** The Stripe settings of the Worker with billing on (the fake accepts any `sk_test_` key). */
@@ -40,6 +41,8 @@ declare module "vitest" {
     billingApiUrl: string;
     /** Base URL of the fake Stripe API the billing Worker calls. */
     fakeStripeUrl: string;
+    /** Base URL of a business's fake order API and MCP server (workers/test/fake-actions-server.ts), which `apiUrl`'s actions may call. */
+    fakeActionsUrl: string;
     /** Base URL of the dashboard (Remix on `wrangler pages dev`), calling `apiUrl`. */
     dashboardUrl: string;
     /** Base URL of a dashboard calling `billingApiUrl`. */
@@ -52,7 +55,7 @@ declare module "vitest" {
 /** What a project needs: the two Workers, or the dashboards in front of them too. */
 export type PlatformPart = "workers" | "dashboards";
 
-type Urls = Pick<ProvidedContext, "apiUrl" | "billingApiUrl" | "fakeStripeUrl" | "dashboardUrl" | "billingDashboardUrl">;
+type Urls = Pick<ProvidedContext, "apiUrl" | "billingApiUrl" | "fakeStripeUrl" | "fakeActionsUrl" | "dashboardUrl" | "billingDashboardUrl">;
 
 /** A part starting, and how it ended: `undefined` while starting, `null` once up. */
 interface Starting {
@@ -82,14 +85,15 @@ function starting(done: Promise<void>): Starting {
   return part;
 }
 
-/** Ports and the fake Stripe API first; each part starts in the background the first time a project asks for it. */
+/** Ports and the fake Stripe API and business services first; each part starts in the background the first time a project asks for it. */
 async function createPlatform(): Promise<Platform> {
   const [apiPort, billingApiPort, dashboardPort, billingDashboardPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const stripe: FakeStripeServer = await startFakeStripe();
+  const [stripe, actions] = await Promise.all([startFakeStripe(), startFakeActionsServer()]);
   const urls: Urls = {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     billingApiUrl: `http://127.0.0.1:${billingApiPort}`,
     fakeStripeUrl: stripe.url,
+    fakeActionsUrl: actions.url,
     // `localhost`: browsers treat it as a secure context, so the Secure session cookie is kept.
     dashboardUrl: `http://localhost:${dashboardPort}`,
     billingDashboardUrl: `http://localhost:${billingDashboardPort}`,
@@ -102,7 +106,8 @@ async function createPlatform(): Promise<Platform> {
     // The Workers serve the widget from public/widget/, a build output that is not committed.
     await buildWidgetApart();
     await Promise.all([
-      track(startLocalServer({}, apiPort)),
+      // Actions and MCP servers on this Worker may reach the fake business services, and only those.
+      track(startLocalServer({ ALLOW_PRIVATE_FETCH: new URL(actions.url).host }, apiPort)),
       track(startLocalServer({ ...BILLING_VARS, STRIPE_API_BASE: stripe.url }, billingApiPort)),
     ]);
   };
@@ -130,7 +135,7 @@ async function createPlatform(): Promise<Platform> {
     async stop() {
       await Promise.allSettled(launched);
       await Promise.all(running.map((s) => s.stop()));
-      await stripe.close();
+      await Promise.all([stripe.close(), actions.close()]);
       await new Promise<void>((resolve) => statusServer.close(() => resolve()));
     },
   };

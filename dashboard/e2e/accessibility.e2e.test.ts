@@ -16,7 +16,7 @@ async function violations(page: Page) {
 }
 
 /** Every signed-in page, with content in it, by the ids of what `beforeAll` created. */
-const SIGNED_IN_PAGES: readonly (readonly [string, (ids: { conversation: string; assistant: string; document: string }) => string])[] = [
+const SIGNED_IN_PAGES: readonly (readonly [string, (ids: { conversation: string; assistant: string; document: string; action: string }) => string])[] = [
   ["overview", () => "/overview"],
   ["conversations", () => "/conversations"],
   ["a conversation", (ids) => `/conversations/${ids.conversation}`],
@@ -25,6 +25,7 @@ const SIGNED_IN_PAGES: readonly (readonly [string, (ids: { conversation: string;
   ["assistants", () => "/assistants"],
   ["an assistant", (ids) => `/assistants/${ids.assistant}`],
   ["an assistant's actions", (ids) => `/assistants/${ids.assistant}/actions`],
+  ["an action's edit form", (ids) => `/assistants/${ids.assistant}/actions?edit=${ids.action}`],
   ["analytics", () => "/analytics"],
   ["API keys", () => "/api-keys"],
   ["team", () => "/team"],
@@ -43,7 +44,7 @@ const SIGNED_IN_PAGES: readonly (readonly [string, (ids: { conversation: string;
 describe("accessibility", () => {
   let browser: Browser;
   let admin: Page;
-  let ids: { conversation: string; assistant: string; document: string };
+  let ids: { conversation: string; assistant: string; document: string; action: string };
 
   beforeAll(async () => {
     browser = await launchChromium();
@@ -51,7 +52,7 @@ describe("accessibility", () => {
     admin = owner.page;
     const token = owner.token;
     // Content on every page: an assistant, a ready document, a conversation with an answer,
-    // an escalation, an action with a test call, keys, an invitation, integration settings, audit entries.
+    // an escalation, an action with a test call, an MCP server, keys, an invitation, integration settings, audit entries.
     const assistant = await api("POST", "/assistants", { token, body: { name: "Helper", allowed_origins: [ORIGIN] } });
     const shipping = await api("POST", `/assistants/${assistant.id}/documents`, {
       token,
@@ -80,9 +81,10 @@ describe("accessibility", () => {
       },
     });
     await api("POST", `/actions/${lookup.id}/test`, { token, body: { arguments: { number: "1042" } } });
+    await api("POST", `/assistants/${assistant.id}/mcp-servers`, { token, body: { url: `${inject("fakeActionsUrl")}/mcp/a11y`, headers: { Authorization: "Bearer mcp-secret" } } });
     await api("POST", "/team/invites", { token, body: { email: uniqueEmail("invitee"), role: "manager" } });
     await api("PUT", "/integrations/slack", { token, body: { config: { team_id: "T1" }, secrets: { bot_token: "xoxb-1" } } });
-    ids = { conversation: conv.conversation_id, assistant: assistant.id, document: shipping.id };
+    ids = { conversation: conv.conversation_id, assistant: assistant.id, document: shipping.id, action: lookup.id };
   });
   afterAll(async () => browser?.close());
 

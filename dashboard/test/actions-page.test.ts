@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
-import * as actionsPage from "../app/routes/_app.assistants.$id.actions";
-import { apiCall, signedUpBrowser } from "./harness";
+import { describe, expect, inject, it } from "vitest";
+import * as actionsPage from "../app/routes/_app.assistants.$id_.actions";
+import { apiCall, memberBrowser, signedUpBrowser } from "./harness";
 
 /** A signed-in admin with an assistant of their own. */
 async function adminWithAssistant() {
@@ -94,5 +94,111 @@ describe("the actions page", () => {
     expect(imported.data.result.data.map((a: { name: string }) => a.name)).toEqual(["getOrder"]);
     const out = await w.browser.load(actionsPage.loader, w.path, w.params);
     expect(out.data.actions.map((a: { name: string; url: string }) => [a.name, a.url])).toEqual([["getOrder", "https://shop.example.com/api/orders/{id}"]]);
+  });
+
+  it("edits an action from the form: the page opens it by ?edit=, headers are set and removed by name, and the API's errors name the fields", async () => {
+    const w = await adminWithAssistant();
+    const created = await apiCall("POST", `/assistants/${w.assistantId}/actions`, {
+      token: w.token,
+      body: {
+        name: "get_order",
+        url: "https://orders.demo.invalid/orders/{number}",
+        parameters: { type: "object", properties: { number: { type: "string" } }, required: ["number"] },
+        headers: { "X-Api-Key": "k-1", "X-Trace": "t-1" },
+      },
+    });
+    expect(created.status).toBe(201);
+    const opened = await w.browser.load(actionsPage.loader, `${w.path}?edit=${created.body.id}`, w.params);
+    expect(opened.data.editing).toMatchObject({ id: created.body.id, name: "get_order" });
+    expect((await w.browser.load(actionsPage.loader, `${w.path}?edit=act_unknown`, w.params)).data.editing).toBeNull();
+
+    const form = {
+      intent: "update",
+      action_id: created.body.id,
+      kind: "http",
+      name: "find_order",
+      description: "Finds an order",
+      method: "GET",
+      url: "https://orders.demo.invalid/v2/orders/{number}",
+      parameters: '{"type":"object","properties":{"number":{"type":"string"}},"required":["number"]}',
+      headers: "X-Api-Key: k-2",
+      remove_header: "X-Trace",
+      response_fields: "status\ncarrier",
+      "triggers.phrases": "where is my order, please\norder status",
+      "triggers.patterns": "number: \\b(\\d{4})\\b",
+      answer_template: "Order {number} is {status}.",
+      timeout_ms: "4000",
+      requires_verified: "on",
+    };
+    const saved = await w.browser.submit(actionsPage.action, w.path, form, { params: w.params });
+    expect(saved.data).toMatchObject({ ok: true, intent: "update", message: "Changes saved." });
+    const after = await apiCall("GET", `/actions/${created.body.id}`, { token: w.token });
+    expect(after.body).toMatchObject({
+      name: "find_order",
+      description: "Finds an order",
+      url: "https://orders.demo.invalid/v2/orders/{number}",
+      headers_set: ["X-Api-Key"],
+      response_fields: ["status", "carrier"],
+      triggers: { phrases: ["where is my order, please", "order status"], patterns: { number: "\\b(\\d{4})\\b" } },
+      answer_template: "Order {number} is {status}.",
+      timeout_ms: 4000,
+      mutating: false,
+      requires_verified: true,
+      enabled: false,
+    });
+
+    const badPattern = await w.browser.submit(actionsPage.action, w.path, { ...form, "triggers.patterns": "no colon here" }, { params: w.params });
+    expect(badPattern.status).toBe(400);
+    expect(badPattern.data.error.fields["triggers.patterns"]).toMatch(/parameter: pattern/);
+    const badUrl = await w.browser.submit(actionsPage.action, w.path, { ...form, url: "http://10.0.0.1/orders/{number}" }, { params: w.params });
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.data.error.fields.url).toBeTruthy();
+    const badTimeout = await w.browser.submit(actionsPage.action, w.path, { ...form, timeout_ms: "10" }, { params: w.params });
+    expect(badTimeout.status).toBe(400);
+    expect(badTimeout.data.error.fields.timeout_ms).toBeTruthy();
+    expect((await apiCall("GET", `/actions/${created.body.id}`, { token: w.token })).body.url).toBe("https://orders.demo.invalid/v2/orders/{number}");
+  });
+
+  it("lists, refreshes and removes MCP servers, and edits an MCP tool's own settings but never what its server owns", async () => {
+    const w = await adminWithAssistant();
+    const key = `page-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
+    const fake = inject("fakeActionsUrl");
+    const connected = await apiCall("POST", `/assistants/${w.assistantId}/mcp-servers`, { token: w.token, body: { url: `${fake}/mcp/${key}`, headers: { Authorization: "Bearer mcp-secret" } } });
+    expect(connected.status).toBe(201);
+    const page = await w.browser.load(actionsPage.loader, w.path, w.params);
+    expect(page.data.servers).toHaveLength(1);
+    expect(page.data.servers[0]).toMatchObject({ id: connected.body.id, server_name: "acme-orders", tool_count: 2 });
+    expect(JSON.stringify(page.data)).not.toContain("mcp-secret");
+
+    const tool = connected.body.actions.find((a: { name: string }) => a.name === "get_order_status");
+    const edited = await w.browser.submit(
+      actionsPage.action,
+      w.path,
+      // A name and URL posted anyway are not sent: the server owns them.
+      { intent: "update", action_id: tool.id, kind: "mcp", name: "renamed", url: "https://elsewhere.example.com", description: "Order status from the shop", response_fields: "status", enabled: "on" },
+      { params: w.params },
+    );
+    expect(edited.data).toMatchObject({ ok: true, intent: "update" });
+    expect((await apiCall("GET", `/actions/${tool.id}`, { token: w.token })).body).toMatchObject({ name: "get_order_status", url: `${fake}/mcp/${key}`, description: "Order status from the shop", response_fields: ["status"] });
+
+    await fetch(`${fake}/__mcp/${key}/add-tool`, { method: "POST" });
+    const refreshed = await w.browser.submit(actionsPage.action, w.path, { intent: "mcp_refresh", server_id: connected.body.id }, { params: w.params });
+    expect(refreshed.data).toMatchObject({ ok: true, intent: "mcp_refresh" });
+    expect((await w.browser.load(actionsPage.loader, w.path, w.params)).data.servers[0].tool_count).toBe(3);
+
+    const manager = await memberBrowser(w.token, "manager");
+    const seen = await manager.browser.load(actionsPage.loader, w.path, w.params);
+    expect(seen.data.servers.map((s: { id: string }) => s.id)).toEqual([connected.body.id]);
+    expect((await manager.browser.submit(actionsPage.action, w.path, { intent: "mcp_remove", server_id: connected.body.id }, { params: w.params })).status).toBe(403);
+    expect((await manager.browser.submit(actionsPage.action, w.path, { intent: "update", action_id: tool.id, kind: "mcp", description: "x" }, { params: w.params })).status).toBe(403);
+
+    const removed = await w.browser.submit(actionsPage.action, w.path, { intent: "mcp_remove", server_id: connected.body.id }, { params: w.params });
+    expect(removed.data).toMatchObject({ ok: true, message: "MCP server removed, with its actions." });
+    const gone = await w.browser.submit(actionsPage.action, w.path, { intent: "mcp_refresh", server_id: connected.body.id }, { params: w.params });
+    expect(gone.status).toBe(404);
+    expect(gone.data).toMatchObject({ ok: false, intent: "mcp_refresh" });
+    const empty = await w.browser.load(actionsPage.loader, w.path, w.params);
+    expect(empty.data.servers).toEqual([]);
+    expect(empty.data.actions).toEqual([]);
   });
 });

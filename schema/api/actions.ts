@@ -241,6 +241,9 @@ export const McpServerSchema = z
   })
   .openapi("McpServer");
 
+/** `GET /assistants/:id/mcp-servers`: every server connected to the assistant, oldest first. */
+export const McpServerListSchema = z.object({ data: z.array(McpServerSchema) }).openapi("McpServerList");
+
 export type Action = z.infer<typeof ActionSchema>;
 export type ActionTriggers = z.infer<typeof TriggersSchema>;
 export type ActionCall = z.infer<typeof ActionCallSchema>;

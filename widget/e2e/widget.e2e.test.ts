@@ -65,7 +65,7 @@ async function conversationId(page: Page): Promise<string> {
 }
 
 async function storedMessages(id: string) {
-  const res = await adminApi<{ data: { sender_type: string; content: string; status: string; client_id: string | null }[] }>(
+  const res = await adminApi<{ data: { sender_type: string; content: string; status: string; client_id: string | null; tool_calls?: unknown[] }[] }>(
     seeded,
     "GET",
     `/conversations/${id}/messages?limit=100`,
@@ -276,6 +276,39 @@ describe("the widget in a browser", () => {
     const answered = await analyzeAccessibility(page, WCAG_TAGS);
     expect(answered.violations, JSON.stringify(answered.violations, null, 1)).toEqual([]);
     await page.context().close();
+  });
+
+  it("shows the calls a stored answer ran after a reload, as the live answer showed them", async () => {
+    // A procedure: the phrase and the order number run the lookup against the shop's (fake) order API, no model involved.
+    const lookup = await adminApi<{ id: string }>(seeded, "POST", `/assistants/${seeded.assistantId}/actions`, {
+      name: "lookup_order",
+      description: "Status of an order",
+      url: `${inject("fakeActionsUrl")}/orders/{order_number}`,
+      parameters: { type: "object", properties: { order_number: { type: "string" } }, required: ["order_number"] },
+      response_fields: ["status", "carrier"],
+      triggers: { phrases: ["where is my order"], patterns: { order_number: "\\b(\\d{4})\\b" } },
+      answer_template: "Order {order_number} is {status} with {carrier}.",
+    });
+    try {
+      const page = await openPage("/", await browser.newContext());
+      await launcher(page).click();
+      expect(await ask(page, "Where is my order 1042?")).toBe("Order 1042 is shipped with DHL.");
+      const line = answers(page).last().locator(".tl");
+      await expect.poll(() => line.allTextContents()).toEqual(["Done: lookup order"]);
+      const stored = await storedMessages(await conversationId(page));
+      expect(stored.at(-1)).toMatchObject({ sender_type: "assistant", tool_calls: [{ action_id: lookup.id, name: "lookup_order", status: "done" }] });
+
+      await page.reload();
+      await answers(page).nth(1).waitFor();
+      await expect.poll(() => answers(page).last().locator(".tl").allTextContents()).toEqual(["Done: lookup order"]);
+      expect(await answers(page).last().locator(".tl").getAttribute("data-status")).toBe("done");
+      expect(await answers(page).last().locator(".bb").innerText()).toBe("Order 1042 is shipped with DHL.");
+      const axe = await analyzeAccessibility(page, WCAG_TAGS);
+      expect(axe.violations, JSON.stringify(axe.violations, null, 1)).toEqual([]);
+      await page.context().close();
+    } finally {
+      await adminApi(seeded, "DELETE", `/actions/${lookup.id}`);
+    }
   });
 
   it("takes the whole screen at 320 px wide and at 200% zoom, with nothing cut off, and keeps still for reduced motion", async () => {

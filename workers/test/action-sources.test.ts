@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { base, tenant, testCall, uniq, type Tenant } from "./action-helpers";
-import { call } from "./helpers";
+import { call, createSecretKey } from "./helpers";
 
 /**
  * Where actions come from besides a hand-written definition: a remote MCP server's tools
@@ -50,6 +50,37 @@ describe("MCP servers", () => {
     expect((await call("POST", `/api/v1/assistants/${t.assistantId}/mcp-servers`, { token: t.token, body: { url: "http://10.0.0.7/mcp" } })).status).toBe(400);
     expect((await call("DELETE", `/api/v1/mcp-servers/${connected.body.id}`, { token: t.token })).status).toBe(204);
     expect((await call("GET", `/api/v1/actions/${byName.get_order_status.id}`, { token: t.token })).status).toBe(404);
+  });
+});
+
+describe("the list of an assistant's MCP servers", () => {
+  it("shows managers each server with its tools, oldest first, never the header values; viewers and other workspaces get nothing", async () => {
+    const t = await tenant("McpList");
+    const list = (token: string, assistantId = t.assistantId) => call("GET", `/api/v1/assistants/${assistantId}/mcp-servers`, { token });
+    expect((await list(t.token)).body).toEqual({ data: [] });
+
+    const headers = { Authorization: "Bearer mcp-secret" };
+    const first = await call("POST", `/api/v1/assistants/${t.assistantId}/mcp-servers`, { token: t.token, body: { url: `${base()}/mcp/${uniq()}`, headers } });
+    const secondScenario = uniq();
+    await fetch(`${base()}/__mcp/${secondScenario}/add-tool`, { method: "POST" });
+    const second = await call("POST", `/api/v1/assistants/${t.assistantId}/mcp-servers`, { token: t.token, body: { url: `${base()}/mcp/${secondScenario}`, headers } });
+    expect([first.status, second.status]).toEqual([201, 201]);
+
+    const manager = await createSecretKey(t.token, "manager");
+    const seen = await list(manager.key);
+    expect(seen.status).toBe(200);
+    expect(seen.body.data.map((s: { id: string }) => s.id)).toEqual([first.body.id, second.body.id]);
+    expect(seen.body.data[0]).toMatchObject({ url: first.body.url, server_name: "acme-orders", tool_count: 2, headers_set: ["Authorization"] });
+    // A name two servers share stays with the first: the second keeps only the tool it alone has.
+    expect(seen.body.data[0].actions.map((x: { name: string }) => x.name)).toEqual(["cancel_order", "get_order_status"]);
+    expect(seen.body.data[1].actions.map((x: { name: string }) => x.name)).toEqual(["track_parcel"]);
+    expect(JSON.stringify(seen.body)).not.toContain("mcp-secret");
+
+    const viewer = await createSecretKey(t.token, "viewer");
+    expect((await list(viewer.key)).status).toBe(403);
+    expect((await list(a.token)).status).toBe(404);
+    await call("DELETE", `/api/v1/mcp-servers/${first.body.id}`, { token: t.token });
+    expect((await list(t.token)).body.data.map((s: { id: string }) => s.id)).toEqual([second.body.id]);
   });
 });
 

@@ -2,7 +2,7 @@
  * The transcript as the widget shows it, and how server events change it: pure functions over
  * the list (no socket, no signals), so ordering, replays and streaming are decided in one place.
  */
-import type { MessageStatus, MessageView, SenderType, ServerEvent, Source } from "../../../schema/protocol";
+import type { MessageStatus, MessageView, SenderType, ServerEvent, Source, ToolCall } from "../../../schema/protocol";
 import type { OutboxEntry } from "./storage";
 
 /** A message as the widget shows it. */
@@ -21,17 +21,21 @@ export interface ChatMessage {
   name?: string | null;
   /** Deltas by their `seq`: a replayed delta lands on its own slot, never twice. */
   chunks?: string[];
+  /** The actions a stored answer ran, as the API gives them (`rich.js` draws them). */
+  tool_calls?: ToolCall[] | undefined;
 }
 
-/** A message of the API as the widget shows it. */
+/**
+ * A message of the API as the widget shows it. The view's own fields ride along (its id, seq,
+ * content and `tool_calls` under their API names): spreading it costs fewer bytes of `app.js`
+ * than naming each.
+ */
 export function fromView(m: MessageView): ChatMessage {
   return {
+    ...m,
     key: m.client_id ?? m.id,
-    id: m.id,
     clientId: m.client_id,
-    seq: m.seq,
     sender: m.sender_type,
-    content: m.content,
     status: m.sender_type === "visitor" ? "sent" : m.status,
     sources: m.sources ?? [],
     name: m.sender_name ?? null,

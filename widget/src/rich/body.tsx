@@ -11,6 +11,7 @@ import type { ChatMessage } from "../app/message-list";
 import type { ChatSession } from "../app/session";
 import { linkDisplay } from "./link-display";
 import { parseMarkdown, type Block, type Inline } from "./markdown";
+import { Ran } from "./tools";
 
 /** Props of a message body. */
 export interface BodyProps {
@@ -159,7 +160,7 @@ function blocks(list: Block[], ctx: Context): ComponentChildren[] {
   });
 }
 
-/** The bubble and, under answers, the sources as chips that show their passage. */
+/** The actions an answer ran, the bubble and, under answers, the sources as chips that show their passage. */
 export function Body({ message: m, session, t }: BodyProps) {
   const [open, setOpen] = useState<number | null>(null);
   const list = useRef<HTMLUListElement>(null);
@@ -177,6 +178,7 @@ export function Body({ message: m, session, t }: BodyProps) {
   };
   return (
     <>
+      {m.tool_calls && <Ran calls={m.tool_calls} t={t} />}
       <div class="bb">{blocks(tree, ctx)}</div>
       {m.sources.length > 0 && (
         <ul class="src" aria-label={t("sources")} ref={list}>

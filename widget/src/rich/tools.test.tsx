@@ -2,9 +2,10 @@ import { render } from "preact";
 import { act } from "preact/test-utils";
 import { describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
-import { FakeSocket, panelPage, settle, testSession, TEST_CONFIG, view } from "../../test/test-support";
+import { FakeApi, FakeSocket, MemoryStorage, panelPage, settle, testSession, TEST_CONFIG, view } from "../../test/test-support";
 import { Panel } from "../app/components/panel";
 import { translator } from "../app/i18n";
+import type { ToolCall } from "../../../schema/protocol";
 import { toolsOf } from "./tools";
 
 const t = translator(en);
@@ -42,6 +43,55 @@ describe("tool progress", () => {
     });
     expect(page.container.querySelectorAll(".tl")).toHaveLength(0);
     expect(session.tools.value).toEqual([]);
+  });
+});
+
+describe("the calls of a stored answer", () => {
+  const ran: ToolCall[] = [
+    { call_id: "call_1", action_id: "act_lookup000000000000", name: "lookup_order", status: "done", arguments: { order_number: "1042" }, result: { status: "shipped" } },
+    { call_id: "call_2", action_id: "act_track0000000000000", name: "track-parcel", status: "failed", arguments: {}, error: "upstream answered 503" },
+    { call_id: "call_3", action_id: "act_cancel000000000000", name: "cancel_order", status: "declined", arguments: {} },
+  ];
+  const lines = () => [...page.container.querySelectorAll(".ma .tl")].map((l) => [l.textContent, l.getAttribute("data-status")]);
+
+  it("show as the answer's progress lines when the conversation is restored from history", async () => {
+    const local = new MemoryStorage();
+    local.setItem(
+      "edgedesk:ast_test00000000",
+      JSON.stringify({
+        visitorId: "v_known",
+        conversation: { id: "conv_test0000000009", token: "token-9", expiresAt: new Date(Date.now() + 3_600_000).toISOString(), wsUrl: "ws://api.test/c9/ws", visitorId: "v_known" },
+      }),
+    );
+    const api = new FakeApi();
+    api.history = [
+      view({ id: "msg_1", seq: 1, sender_type: "visitor", content: "Where is order 1042?" }),
+      view({ id: "msg_2", seq: 2, sender_type: "assistant", content: "It has shipped.", tool_calls: ran }),
+      view({ id: "msg_3", seq: 3, sender_type: "assistant", content: "Anything else?" }),
+    ];
+    const { session } = testSession({ api, local });
+    await session.start();
+    await act(() => render(<Panel config={TEST_CONFIG} session={session} t={t} focusOnOpen onClose={() => {}} />, page.container));
+    expect(lines()).toEqual([
+      ["Done: lookup order", "done"],
+      ["Couldn't complete: track parcel", "failed"],
+      ["Declined: cancel order", "declined"],
+    ]);
+    const answers = [...page.container.querySelectorAll(".ma")];
+    expect(answers.at(-2)!.querySelectorAll(".tl")).toHaveLength(3); // under the answer that ran them, above its words
+    expect(answers.at(-1)!.querySelectorAll(".tl")).toHaveLength(0);
+  });
+
+  it("stay under a live answer once it arrives, as a reload shows them", async () => {
+    const { ws } = await asking();
+    await act(() => ws.emit({ type: "tool", call_id: "call_1", name: "lookup_order", status: "running" }));
+    await act(() => ws.emit({ type: "tool", call_id: "call_1", name: "lookup_order", status: "done" }));
+    await act(async () => {
+      ws.emit({ type: "response", message: view({ id: "msg_a", seq: 2, sender_type: "assistant", content: "It ships tomorrow.", tool_calls: [ran[0]!] }) });
+      await settle(2);
+    });
+    expect(page.container.querySelectorAll(".tl")).toHaveLength(1);
+    expect(lines()).toEqual([["Done: lookup order", "done"]]);
   });
 });
 

@@ -2,8 +2,11 @@
  * The actions an answer runs: a progress line per call, and a confirmation card when the
  * server asks the visitor before a call that changes something. The card takes focus and is
  * announced; its buttons send `confirm` once, then it shows the answer (or that it expired).
+ * A stored answer shows the calls it ran as the same lines, so a reloaded page reads like the
+ * live one.
  */
 import { useEffect, useRef } from "preact/hooks";
+import type { ToolCall } from "../../../schema/protocol";
 import type { ToolEvent } from "../app/conversation-state";
 import type { Translate } from "../app/i18n";
 import type { ChatSession } from "../app/session";
@@ -46,6 +49,29 @@ export function toolLabel(name: string): string {
   return name.replace(/[_-]+/g, " ").trim();
 }
 
+/** The string saying where a call stands. */
+const LINE_KEYS = { running: "toolRunning", done: "toolDone", failed: "toolFailed", declined: "toolDeclined" } as const;
+
+/** One call's progress line. */
+function Line({ name, status, t }: { name: string; status: ToolCall["status"]; t: Translate }) {
+  return (
+    <p class="tl" data-status={status}>
+      {t(LINE_KEYS[status], { name: toolLabel(name) })}
+    </p>
+  );
+}
+
+/** The calls a stored answer ran (its `tool_calls`), in order. */
+export function Ran({ calls, t }: { calls: ToolCall[]; t: Translate }) {
+  return (
+    <>
+      {calls.map((c) => (
+        <Line key={c.call_id} name={c.name} status={c.status} t={t} />
+      ))}
+    </>
+  );
+}
+
 /** Every action of the answer under way, in the order they started. */
 export function Tools({ session, t }: { session: ChatSession; t: Translate }) {
   const tools = toolsOf(session.tools.value);
@@ -54,9 +80,7 @@ export function Tools({ session, t }: { session: ChatSession; t: Translate }) {
     <>
       {tools.map((c) =>
         c.summary === undefined ? (
-          <p key={c.id} class="tl" data-status={c.status}>
-            {t(c.status === "running" ? "toolRunning" : c.status === "done" ? "toolDone" : "toolFailed", { name: toolLabel(c.name) })}
-          </p>
+          <Line key={c.id} name={c.name} status={c.status} t={t} />
         ) : (
           <Confirm key={c.id} call={c} session={session} t={t} />
         ),

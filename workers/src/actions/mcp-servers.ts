@@ -6,7 +6,7 @@
  * added, gone ones removed, changed ones updated, while the business's own settings on each
  * (enabled, triggers, response fields, requires_verified, answer template) are kept.
  */
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { McpServer } from "../../../schema/api";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -151,4 +151,14 @@ export async function deleteMcpServer(db: Db, workspaceId: string, serverId: str
   if (!row) throw notFound("MCP server");
   await db.delete(actions).where(and(eq(actions.mcp_server_id, row.id), eq(actions.workspace_id, workspaceId))).run();
   await db.delete(mcp_servers).where(eq(mcp_servers.id, row.id)).run();
+}
+
+/** The assistant's connected servers, oldest first, each with the actions its tools became. */
+export async function listMcpServers(db: Db, workspaceId: string, assistantId: string): Promise<McpServer[]> {
+  await getAssistant(db, workspaceId, assistantId);
+  const [servers, tools] = await Promise.all([
+    db.select().from(mcp_servers).where(and(eq(mcp_servers.assistant_id, assistantId), eq(mcp_servers.workspace_id, workspaceId))).orderBy(asc(mcp_servers.created_at), asc(mcp_servers.id)).all(),
+    db.select().from(actions).where(and(eq(actions.assistant_id, assistantId), eq(actions.workspace_id, workspaceId), eq(actions.kind, "mcp"))).orderBy(asc(actions.name)).all(),
+  ]);
+  return servers.map((s) => toServer(s, tools.filter((a) => a.mcp_server_id === s.id)));
 }

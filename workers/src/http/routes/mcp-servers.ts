@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { idOf, McpServerCreateBody, McpServerSchema } from "../../../../schema/api";
-import { connectMcpServer, deleteMcpServer, refreshMcpServer } from "../../actions/mcp-servers";
+import { idOf, McpServerCreateBody, McpServerListSchema, McpServerSchema } from "../../../../schema/api";
+import { connectMcpServer, deleteMcpServer, listMcpServers, refreshMcpServer } from "../../actions/mcp-servers";
 import { recordAudit } from "../../analytics/audit";
 import { createDb } from "../../storage/db";
 import { authenticate } from "../middleware/authenticate";
@@ -9,8 +9,23 @@ import { auditContext, errorResponses, json, jsonBody, router } from "../openapi
 const AssistantParam = z.strictObject({ id: idOf("ast").openapi({ param: { name: "id", in: "path" } }) });
 const ServerParam = z.strictObject({ id: idOf("mcp").openapi({ param: { name: "id", in: "path" } }) });
 
-/** Remote MCP servers whose tools become an assistant's actions (admin). */
+/** Remote MCP servers whose tools become an assistant's actions (managers read them, admins change them). */
 export const mcpServersRoutes = router()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/assistants/{id}/mcp-servers",
+      tags: ["actions"],
+      summary: "The MCP servers connected to the assistant, oldest first, with the actions their tools became",
+      middleware: [authenticate({ minRole: "manager" })],
+      request: { params: AssistantParam },
+      responses: { 200: json(McpServerListSchema), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const data = await listMcpServers(createDb(c.env.DB), c.get("principal").workspaceId, c.req.valid("param").id);
+      return c.json({ data }, 200);
+    },
+  )
   .openapi(
     createRoute({
       method: "post",

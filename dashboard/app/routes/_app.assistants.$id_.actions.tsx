@@ -5,10 +5,13 @@
  */
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import type { Action, ActionCall, Assistant } from "../../../schema/api";
+import type { Action, ActionCall, Assistant, McpServer } from "../../../schema/api";
+import { ActionEditForm } from "../components/actions/action-edit-form";
+import { McpServerList } from "../components/actions/mcp-server-list";
 import { Badge, Csrf, EmptyState, errorsOf, Field, Notice, PageHeader, resultOf, SelectField, TextAreaField } from "../components/ui";
+import { createBody, headersOf, json, updateBody } from "../lib/action-forms.server";
 import { api, loaderFailure, requireMe } from "../lib/auth.server";
-import { attempt, intentAction, invalid, lines, text, type IntentContext } from "../lib/forms.server";
+import { attempt, intentAction, invalid, text, type IntentContext } from "../lib/forms.server";
 import { can } from "../lib/roles";
 
 export const meta: MetaFunction = () => [{ title: "Actions · EdgeDesk" }];
@@ -21,62 +24,44 @@ const CALLS_PER_ACTION = 5;
 export async function loader(args: LoaderFunctionArgs) {
   try {
     const id = args.params.id ?? "";
-    const [assistant, list, me] = await Promise.all([
+    const [assistant, list, servers, me] = await Promise.all([
       api<Assistant>(args, "GET", `/assistants/${id}`),
       api<{ data: Action[] }>(args, "GET", `/assistants/${id}/actions?limit=100`),
+      api<{ data: McpServer[] }>(args, "GET", `/assistants/${id}/mcp-servers`),
       requireMe(args),
     ]);
     const calls = await Promise.all(
       list.data.slice(0, ACTIONS_WITH_CALLS).map((a) => api<{ data: ActionCall[] }>(args, "GET", `/actions/${a.id}/calls?limit=${CALLS_PER_ACTION}`).then((r) => r.data)),
     );
-    return { assistant, actions: list.data, calls: calls.flat().sort((a, b) => b.created_at.localeCompare(a.created_at)), role: me.user.role };
+    const editing = new URL(args.request.url).searchParams.get("edit");
+    return {
+      assistant,
+      actions: list.data,
+      servers: servers.data,
+      editing: list.data.find((a) => a.id === editing) ?? null,
+      calls: calls.flat().sort((a, b) => b.created_at.localeCompare(a.created_at)),
+      role: me.user.role,
+    };
   } catch (err) {
     return loaderFailure(err);
   }
 }
 
-/** A JSON field of the form, parsed; a form error naming the field when it is not JSON. */
-function json(form: FormData, name: string): { value?: unknown; error?: string } {
-  const raw = text(form, name);
-  if (raw === undefined) return {};
-  try {
-    return { value: JSON.parse(raw) as unknown };
-  } catch {
-    return { error: "must be valid JSON" };
-  }
-}
-
-/** `Name: value` lines as a header map (values are write-only: never shown again). */
-function headersOf(form: FormData, name: string): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const line of (text(form, name) ?? "").split("\n")) {
-    const at = line.indexOf(":");
-    if (at > 0) out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
-  }
-  return Object.keys(out).length ? out : undefined;
-}
-
 function create({ args, form, intent }: IntentContext) {
-  const parameters = json(form, "parameters");
-  if (parameters.error) return invalid(intent, "Parameters must be a JSON Schema.", { parameters: parameters.error });
-  const phrases = lines(form, "triggers.phrases");
-  const body = {
-    name: text(form, "name") ?? "",
-    description: text(form, "description") ?? "",
-    method: text(form, "method") ?? "GET",
-    url: text(form, "url") ?? "",
-    ...(parameters.value !== undefined && { parameters: parameters.value }),
-    headers: headersOf(form, "headers"),
-    response_fields: lines(form, "response_fields"),
-    mutating: form.get("mutating") === "on",
-    requires_verified: form.get("requires_verified") === "on",
-    ...(phrases.length && { triggers: { phrases, patterns: {} } }),
-  };
-  return attempt(intent, () => api<Action>(args, "POST", `/assistants/${args.params.id ?? ""}/actions`, { body }), "Action created.");
+  const parsed = createBody(form);
+  if (parsed.errors) return invalid(intent, "Parameters must be a JSON Schema.", parsed.errors);
+  return attempt(intent, () => api<Action>(args, "POST", `/assistants/${args.params.id ?? ""}/actions`, { body: parsed.body }), "Action created.");
+}
+
+function update({ args, form, intent }: IntentContext) {
+  const parsed = updateBody(form, text(form, "kind") === "mcp" ? "mcp" : "http");
+  if (parsed.errors) return invalid(intent, "Some fields could not be read.", parsed.errors);
+  return attempt(intent, () => api<Action>(args, "PATCH", `/actions/${text(form, "action_id") ?? ""}`, { body: parsed.body }), "Changes saved.");
 }
 
 export const action = intentAction("admin", {
   create,
+  update,
   import: ({ args, form, intent }) => {
     const doc = text(form, "openapi");
     if (!doc) return invalid(intent, "Paste an OpenAPI document.", { openapi: "is required" });
@@ -100,10 +85,13 @@ export const action = intentAction("admin", {
     );
   },
   delete: ({ args, form, intent }) => attempt(intent, () => api(args, "DELETE", `/actions/${text(form, "action_id") ?? ""}`), "Action deleted."),
+  mcp_refresh: ({ args, form, intent }) =>
+    attempt(intent, () => api<McpServer>(args, "POST", `/mcp-servers/${text(form, "server_id") ?? ""}/refresh`), "MCP server refreshed; its tools are listed again."),
+  mcp_remove: ({ args, form, intent }) => attempt(intent, () => api(args, "DELETE", `/mcp-servers/${text(form, "server_id") ?? ""}`), "MCP server removed, with its actions."),
 });
 
 export default function ActionsPage() {
-  const { assistant, actions, calls, role } = useLoaderData<typeof loader>();
+  const { assistant, actions, servers, editing, calls, role } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const editable = can(role, "editAssistants");
@@ -111,7 +99,8 @@ export default function ActionsPage() {
   const imported = resultOf<{ data: Action[]; skipped: { operation: string; reason: string }[] }>(result, "import");
   const tested = resultOf<{ status: string; result?: unknown; error?: string }>(result, "test");
   const names = new Map(actions.map((a) => [a.id, a.name]));
-  const success = result?.ok && "message" in result ? result.message : undefined;
+  // A saved edit says so in its own form; every other success at the top.
+  const success = result?.ok && result.intent !== "update" && "message" in result ? result.message : undefined;
 
   return (
     <>
@@ -168,6 +157,9 @@ export default function ActionsPage() {
                             <button className="button secondary small" type="submit" name="intent" value="test" disabled={busy}>
                               Test
                             </button>
+                            <Link className="button secondary small" to={`?edit=${a.id}#edit-heading`} aria-label={`Edit ${a.name}`}>
+                              Edit
+                            </Link>
                             <button className="button danger small" type="submit" name="intent" value="delete" disabled={busy} aria-label={`Delete ${a.name}`}>
                               Delete
                             </button>
@@ -189,6 +181,10 @@ export default function ActionsPage() {
           </div>
         ) : null}
       </section>
+
+      {editable && editing ? <ActionEditForm action={editing} result={result} busy={busy} closeTo={`/assistants/${assistant.id}/actions`} /> : null}
+
+      <McpServerList servers={servers} editable={editable} result={result} busy={busy} />
 
       <section className="card stack" aria-labelledby="calls-heading">
         <h2 id="calls-heading">Recent calls</h2>
