@@ -258,7 +258,7 @@ function ensureDevVars() {
  * kept. When the line changes, wrangler.toml's time is touched: `wrangler dev` reloads its
  * configuration, `.dev.vars` included, without a restart.
  */
-function ensureOperatorWorkspace(workspaceId, previousDemoWorkspaceId) {
+async function ensureOperatorWorkspace(workspaceId, previousDemoWorkspaceId, token) {
   if (process.env.OPERATOR_WORKSPACE_ID || !workspaceId) return;
   const text = existsSync(DEV_VARS_PATH) ? readFileSync(DEV_VARS_PATH, "utf8") : "";
   const current = valueIn(text, "OPERATOR_WORKSPACE_ID");
@@ -276,6 +276,13 @@ function ensureOperatorWorkspace(workspaceId, previousDemoWorkspaceId) {
   }
   const now = new Date();
   utimesSync(join(ROOT, "wrangler.toml"), now, now);
+  // The reload drops queued work: nothing is uploaded until the new configuration answers.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !stopping) {
+    const me = await api("GET", "/api/v1/auth/me", { token }).catch(() => null);
+    if (me?.status === 200 && me.body.system_health === true) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
   log(`the demo workspace ${workspaceId} is the operator's: its admin sees System health.`);
 }
 
@@ -827,7 +834,7 @@ async function main() {
   if (!(await waitForHealth())) return;
   const [demo] = await Promise.all([ensureDemoWorkspace(), runDashboard(dashboardBuilt)]);
   if (stopping) return;
-  ensureOperatorWorkspace(demo.state.workspace_id, saved?.workspace_id ?? null);
+  await ensureOperatorWorkspace(demo.state.workspace_id, saved?.workspace_id ?? null, demo.token);
   const configText = demoPageConfigText(demo.state, widget);
   if (writeDemoPageConfig(configText)) await waitForDemoPageConfig(configText);
   if (stopping) return;

@@ -31,6 +31,7 @@ describe("the actions page", () => {
         response_fields: "status",
         mutating: "on",
         requires_verified: "on",
+        handoff_on_failure: "on",
         "triggers.phrases": "cancel my order",
       },
       { params: w.params },
@@ -45,6 +46,7 @@ describe("the actions page", () => {
       method: "POST",
       mutating: true,
       requires_verified: true,
+      handoff_on_failure: true,
       headers_set: ["Authorization"],
       response_fields: ["status"],
       triggers: { phrases: ["cancel my order"] },
@@ -144,6 +146,7 @@ describe("the actions page", () => {
       timeout_ms: 4000,
       mutating: false,
       requires_verified: true,
+      handoff_on_failure: false,
       enabled: false,
     });
 

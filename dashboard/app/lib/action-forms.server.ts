@@ -57,6 +57,7 @@ export function createBody(form: FormData): Parsed {
       response_fields: lines(form, "response_fields"),
       mutating: form.get("mutating") === "on",
       requires_verified: form.get("requires_verified") === "on",
+      handoff_on_failure: form.get("handoff_on_failure") === "on",
       ...(phrases.length && { triggers: { phrases, patterns: {} } }),
     },
   };
@@ -80,6 +81,7 @@ export function updateBody(form: FormData, kind: Action["kind"]): Parsed {
     response_fields: lines(form, "response_fields"),
     mutating: form.get("mutating") === "on",
     requires_verified: form.get("requires_verified") === "on",
+    handoff_on_failure: form.get("handoff_on_failure") === "on",
     enabled: form.get("enabled") === "on",
     triggers: phrases.length || Object.keys(patterns.value).length ? { phrases, patterns: patterns.value } : null,
     answer_template: text(form, "answer_template") ?? null,

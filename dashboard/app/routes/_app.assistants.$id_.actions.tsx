@@ -253,6 +253,9 @@ export default function ActionsPage() {
             <label className="check">
               <input type="checkbox" name="requires_verified" /> Only for verified visitors
             </label>
+            <label className="check">
+              <input type="checkbox" name="handoff_on_failure" defaultChecked /> Hand off to a person when it fails
+            </label>
             <button className="button" type="submit" disabled={busy}>
               Create action
             </button>

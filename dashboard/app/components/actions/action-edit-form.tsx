@@ -100,6 +100,9 @@ export function ActionEditForm({ action: a, result, busy, closeTo }: { action: A
         <input type="checkbox" name="requires_verified" defaultChecked={a.requires_verified} /> Only for verified visitors
       </label>
       <label className="check">
+        <input type="checkbox" name="handoff_on_failure" defaultChecked={a.handoff_on_failure} /> Hand off to a person when it fails
+      </label>
+      <label className="check">
         <input type="checkbox" name="enabled" defaultChecked={a.enabled} /> Enabled
       </label>
       <div className="actions">
