@@ -41,6 +41,7 @@ export function deploymentConfig(source, environment, vars) {
     worker,
     database: vars.D1_DATABASE_NAME || worker,
     bucket: vars.R2_BUCKET || `edgedesk-files${suffix}`,
+    euBucket: vars.R2_BUCKET_EU || `edgedesk-files-eu${suffix}`,
     queuePrefix: vars.QUEUE_PREFIX || worker,
   };
   for (const [what, name] of Object.entries(names)) {
@@ -51,6 +52,7 @@ export function deploymentConfig(source, environment, vars) {
     { what: "D1 database name", pattern: /^database_name = "edgedesk"$/m, to: `database_name = "${names.database}"`, times: 1 },
     { what: "D1 database id", pattern: /^database_id = "[^"]*"$/m, to: `database_id = "${databaseId}"`, times: 1 },
     { what: "R2 bucket", pattern: /^bucket_name = "edgedesk-files"$/m, to: `bucket_name = "${names.bucket}"`, times: 1 },
+    { what: "EU R2 bucket", pattern: /^bucket_name = "edgedesk-files-eu"$/m, to: `bucket_name = "${names.euBucket}"`, times: 1 },
     { what: "queues", pattern: /^(queue|dead_letter_queue) = "edgedesk-([a-z-]+)"$/gm, to: `$1 = "${names.queuePrefix}-$2"`, times: null },
     { what: "ENVIRONMENT", pattern: /^ENVIRONMENT = "[^"]*"$/m, to: `ENVIRONMENT = "production"`, times: 1 },
     { what: "preview URLs", pattern: /^(compatibility_flags = .*)$/m, to: `$1\n# Version preview URLs: the rollout smoke-tests a version there before it gets traffic.\npreview_urls = true`, times: 1 },

@@ -122,7 +122,10 @@ describe("deployment configuration", () => {
     expect(config.name).toBe("edgedesk-staging");
     expect(config.preview_urls).toBe(true);
     expect(config.d1_databases).toEqual([expect.objectContaining({ binding: "DB", database_name: "edgedesk-staging", database_id: databaseId })]);
-    expect(config.r2_buckets).toEqual([expect.objectContaining({ binding: "FILES", bucket_name: "edgedesk-files-staging" })]);
+    expect(config.r2_buckets).toEqual([
+      expect.objectContaining({ binding: "FILES", bucket_name: "edgedesk-files-staging" }),
+      expect.objectContaining({ binding: "FILES_EU", bucket_name: "edgedesk-files-eu-staging", jurisdiction: "eu" }),
+    ]);
     expect(config.vars).toMatchObject({ ENVIRONMENT: "production", DASHBOARD_URL: "https://desk.example.com" });
     const queues = [
       ...(config.queues.producers ?? []).map((p) => p.queue),

@@ -226,8 +226,8 @@ describe("stuck documents", () => {
     expect(report.requeued_documents).toBeGreaterThanOrEqual(1);
     env.INGEST_QUEUE = realIngestQueue;
     const [original, resent, ...more] = losing.sent.filter((j) => j.document_id === id);
-    expect(original).toEqual({ document_id: id, workspace_id: t.workspaceId });
-    expect(resent).toEqual({ document_id: id, workspace_id: t.workspaceId });
+    expect(original).toMatchObject({ document_id: id, workspace_id: t.workspaceId });
+    expect(resent).toMatchObject({ document_id: id, workspace_id: t.workspaceId });
     expect(more).toEqual([]);
 
     const results = await deliverConcurrently([original!, resent!]);
