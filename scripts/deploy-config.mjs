@@ -54,6 +54,7 @@ export function deploymentConfig(source, environment, vars) {
     { what: "R2 bucket", pattern: /^bucket_name = "edgedesk-files"$/m, to: `bucket_name = "${names.bucket}"`, times: 1 },
     { what: "EU R2 bucket", pattern: /^bucket_name = "edgedesk-files-eu"$/m, to: `bucket_name = "${names.euBucket}"`, times: 1 },
     { what: "queues", pattern: /^(queue|dead_letter_queue) = "edgedesk-([a-z-]+)"$/gm, to: `$1 = "${names.queuePrefix}-$2"`, times: null },
+    { what: "Analytics Engine metrics", pattern: /^# (\[\[analytics_engine_datasets\]\])\n# (binding = "METRICS")\n# (dataset = "[^"]*")$/m, to: "$1\n$2\n$3", times: 1 },
     { what: "ENVIRONMENT", pattern: /^ENVIRONMENT = "[^"]*"$/m, to: `ENVIRONMENT = "production"`, times: 1 },
     { what: "preview URLs", pattern: /^(compatibility_flags = .*)$/m, to: `$1\n# Version preview URLs: the rollout smoke-tests a version there before it gets traffic.\npreview_urls = true`, times: 1 },
   ];

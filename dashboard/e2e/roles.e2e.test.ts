@@ -46,7 +46,7 @@ describe("a viewer", () => {
     const nav = viewer.getByRole("navigation", { name: "Main", exact: true });
     await nav.getByRole("link").first().waitFor();
     const links = await nav.getByRole("link").allInnerTexts();
-    expect(links).toEqual(["Overview", "Conversations", "Knowledge base", "Assistants", "Analytics", "Team", "Settings"]);
+    expect(links).toEqual(["Overview", "Conversations", "Knowledge base", "Assistants", "Analytics", "Saved replies", "Team", "Settings"]);
 
     for (const path of ["/api-keys", "/integrations", "/audit-log", "/billing"]) {
       const res = await go(path);

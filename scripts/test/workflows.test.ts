@@ -127,6 +127,9 @@ describe("deployment configuration", () => {
       expect.objectContaining({ binding: "FILES_EU", bucket_name: "edgedesk-files-eu-staging", jurisdiction: "eu" }),
     ]);
     expect(config.vars).toMatchObject({ ENVIRONMENT: "production", DASHBOARD_URL: "https://desk.example.com" });
+    // Metrics go to Analytics Engine in a deployment, to D1 locally.
+    expect(config.analytics_engine_datasets).toEqual([expect.objectContaining({ binding: "METRICS", dataset: "edgedesk_metrics" })]);
+    expect(local.analytics_engine_datasets ?? []).toEqual([]);
     const queues = [
       ...(config.queues.producers ?? []).map((p) => p.queue),
       ...(config.queues.consumers ?? []).flatMap((c) => [c.queue, c.dead_letter_queue].filter(Boolean)),

@@ -12,7 +12,7 @@ export function SsoSettings({ sso, plan, result, busy }: { sso: SsoConfig; plan:
       <h2 id="sso-heading">Single sign-on (OpenID Connect)</h2>
       <p className="muted">
         Members sign in with your identity provider (Google, Okta, Entra ID or any OpenID provider). Register this redirect URI with it:{" "}
-        <code>{sso.redirect_uri}</code> <CopyButton value={sso.redirect_uri} />
+        <code className="wrap-anywhere">{sso.redirect_uri}</code> <CopyButton value={sso.redirect_uri} />
       </p>
       <Csrf />
       <input type="hidden" name="intent" value="sso" />
