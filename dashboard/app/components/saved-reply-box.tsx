@@ -9,6 +9,7 @@
  */
 import { forwardRef, useId, useImperativeHandle, useRef, useState, type KeyboardEvent } from "react";
 import type { SavedReply } from "../../../schema/api";
+import { FieldNotes } from "./ui";
 
 /** Replies shown at once; the search narrows the rest. */
 const SHOWN = 8;
@@ -147,16 +148,7 @@ export const SavedReplyBox = forwardRef<HTMLTextAreaElement | null, Props>(funct
           </p>
         )
       ) : null}
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 });

@@ -45,6 +45,15 @@ export function Field({ label, hint, error, ...input }: FieldProps & InputHTMLAt
         aria-describedby={[hint ? `${id}-hint` : "", error ? `${id}-error` : ""].join(" ").trim() || undefined}
         {...input}
       />
+      <FieldNotes id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+/** A field's hint and error, under it, with the ids its `aria-describedby` names. */
+export function FieldNotes({ id, hint, error }: { id: string; hint?: ReactNode; error?: ReactNode }) {
+  return (
+    <>
       {hint ? (
         <p className="hint" id={`${id}-hint`}>
           {hint}
@@ -55,7 +64,20 @@ export function Field({ label, hint, error, ...input }: FieldProps & InputHTMLAt
           {error}
         </p>
       ) : null}
-    </div>
+    </>
+  );
+}
+
+/** The "Period" select of a report page: `periods` offered, `value` chosen, submitted as `period`. */
+export function PeriodField({ periods, value }: { periods: readonly { id: string; label: string }[]; value: string }) {
+  return (
+    <SelectField label="Period" name="period" defaultValue={value}>
+      {periods.map((p) => (
+        <option key={p.id} value={p.id}>
+          {p.label}
+        </option>
+      ))}
+    </SelectField>
   );
 }
 
@@ -68,16 +90,7 @@ export function SelectField({ label, hint, error, children, ...select }: FieldPr
       <select id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined} {...select}>
         {children}
       </select>
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }
@@ -98,16 +111,7 @@ export const TextAreaField = forwardRef<HTMLTextAreaElement, FieldProps & Textar
         aria-describedby={[hint ? `${id}-hint` : "", error ? `${id}-error` : ""].join(" ").trim() || undefined}
         {...area}
       />
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 });

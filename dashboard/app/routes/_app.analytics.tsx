@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useLoaderData, useSubmit } from "@remix-run/react";
 import type { AnalyticsSummary, Assistant, Channel, Page } from "../../../schema/api";
-import { EmptyState, PageHeader, SelectField } from "../components/ui";
+import { EmptyState, PageHeader, PeriodField } from "../components/ui";
 import { api, loaderFailure } from "../lib/auth.server";
 import { count, ms, percent, usd } from "../lib/format";
 import { PERIODS, periodOf, windowOf } from "../lib/periods";
@@ -78,13 +78,7 @@ export default function Analytics() {
     <>
       <PageHeader title="Analytics" description="Per assistant and per channel, and the questions your knowledge base could not answer." />
       <Form method="get" className="row" onChange={(e) => submit(e.currentTarget)}>
-        <SelectField label="Period" name="period" defaultValue={period}>
-          {PERIODS.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.label}
-            </option>
-          ))}
-        </SelectField>
+        <PeriodField periods={PERIODS} value={period} />
         <noscript>
           <button className="button" type="submit">
             Show

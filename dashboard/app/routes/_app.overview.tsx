@@ -4,7 +4,7 @@ import { useMemo } from "react";
 import uplotStyles from "uplot/dist/uPlot.min.css?url";
 import type { AnalyticsSummary, Assistant, Page } from "../../../schema/api";
 import { TimeChart } from "../components/chart";
-import { PageHeader, SelectField } from "../components/ui";
+import { PageHeader, PeriodField, SelectField } from "../components/ui";
 import { api, loaderFailure } from "../lib/auth.server";
 import { count, ms, percent, usd } from "../lib/format";
 import { PERIODS, periodOf, windowOf } from "../lib/periods";
@@ -73,13 +73,7 @@ export default function Overview() {
     <>
       <PageHeader title="Overview" description="How your assistants are doing." />
       <Form method="get" className="row" onChange={(e) => submit(e.currentTarget)} aria-label="Period">
-        <SelectField label="Period" name="period" defaultValue={period}>
-          {PERIODS.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.label}
-            </option>
-          ))}
-        </SelectField>
+        <PeriodField periods={PERIODS} value={period} />
         <SelectField label="Assistant" name="assistant_id" defaultValue={assistantId}>
           <option value="">All assistants</option>
           {assistants.map((a) => (

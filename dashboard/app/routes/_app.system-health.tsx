@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
 import { Form, useLoaderData, useSubmit } from "@remix-run/react";
 import type { ReactNode } from "react";
 import type { SystemHealth } from "../../../schema/api";
-import { EmptyState, PageHeader, SelectField } from "../components/ui";
+import { EmptyState, PageHeader, PeriodField } from "../components/ui";
 import { ApiFailure } from "../lib/api.server";
 import { api, loaderFailure, requireRole } from "../lib/auth.server";
 import { count, ms, percent } from "../lib/format";
@@ -81,13 +81,7 @@ export default function SystemHealthPage() {
         description={`The whole deployment, every workspace: requests, answers and queue jobs (from ${report.source === "d1" ? "D1" : "Analytics Engine"}).`}
       />
       <Form method="get" className="row" onChange={(e) => submit(e.currentTarget)}>
-        <SelectField label="Period" name="period" defaultValue={period}>
-          {PERIODS.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.label}
-            </option>
-          ))}
-        </SelectField>
+        <PeriodField periods={PERIODS} value={period} />
         <noscript>
           <button className="button" type="submit">
             Show
