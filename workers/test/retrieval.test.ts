@@ -252,7 +252,48 @@ describe("keyword search leaves out terms too common to score", () => {
       return { before, after, full: await retrieve(full, request), freshMatches: (await retrieve(fresh, request), fresh.matches) };
     });
     expect(result.before).toHaveLength(5);
-    expect(result.freshMatches).toEqual(['"parcel" OR "voucher"']);
+    // "parcel" counts again: scored with the chunks that hold the rarer "voucher" (see below).
+    expect(result.freshMatches).toEqual(['"voucher"', '("voucher") AND ("parcel")']);
     expect(result.after.map((h) => [h.chunk_id, h.score])).toEqual(result.full.map((h) => [h.chunkId, h.score]));
+  });
+});
+
+describe("keyword search reads the rare terms first (MaxScore)", () => {
+  /** 200 short chunks: "voucher" in 8 (4 of them with "postage" too), "postage" in 80 (under half: it scores), "depot" in all. */
+  async function postageIndex() {
+    const name = `maxscore-${crypto.randomUUID()}`;
+    const scope = { workspaceId: "ws-maxscore", assistantId: name };
+    const texts = Array.from({ length: 200 }, (_, i) =>
+      [`Depot ${i} ships daily.`, i % 25 === 3 ? `A voucher ${"voucher ".repeat(i % 3)}helps.` : "", i % 10 < 4 ? `Postage ${"postage ".repeat(i % 4)}is due.` : ""].join(" "),
+    );
+    const chunks = texts.map((content, i) => ({ id: `c-${i}`, ordinal: i, heading: null, content, contentHash: `h-${i}`, tokenCount: 8, vector: null }));
+    return { name, scope, chunks };
+  }
+
+  async function ranked(query: string, candidates: number) {
+    const { name, scope, chunks } = await postageIndex();
+    return runInDurableObject(env.KNOWLEDGE_INDEX.getByName(name), async (instance: KnowledgeIndexDO, state) => {
+      await instance.replaceDocument(scope, { documentId: "notes", title: "Notes", sourceUrl: null }, chunks);
+      const request: RetrieveRequest = { query, mode: "keyword", k: candidates, queryVector: null };
+      const options = { ...RETRIEVAL_DEFAULTS, candidates };
+      const split = new RecordingBackend(state.storage.sql, true);
+      const full = new RecordingBackend(state.storage.sql, false);
+      const reference = await full.keyword('"voucher" OR "postage"', options.keywordWeights, candidates);
+      return { split: await retrieve(split, request, { options }), matches: split.matches, reference };
+    });
+  }
+
+  it("scores the chunks with the rare word in full and stops when no chunk without it can catch up", async () => {
+    const { split, matches, reference } = await ranked("voucher postage", 4);
+    expect(matches).toEqual(['"voucher"', '("voucher") AND ("postage")']);
+    // One document: its chunks come out in the keyword leg's order, each with the document's score.
+    expect(reference).toHaveLength(4);
+    expect(split.map((c) => c.chunkId)).toEqual(reference.map((c) => c.chunkId));
+    expect(split[0]!.score).toBeCloseTo(reference[0]!.score, 5);
+  });
+
+  it("falls back to the whole query when the rare word's chunks cannot fill the candidates", async () => {
+    const { matches } = await ranked("voucher postage", 12);
+    expect(matches).toEqual(['"voucher"', '("voucher") AND ("postage")', '"voucher" OR "postage"']);
   });
 });

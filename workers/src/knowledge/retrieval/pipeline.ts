@@ -225,34 +225,84 @@ async function keywordDocuments(backend: RetrievalBackend, terms: string[], matc
 }
 
 /**
- * The keyword leg's chunks for `terms` (whose full expression is `match`), without scanning the
- * posting lists of terms that cannot change a score. FTS5's bm25() gives a term the IDF
- * ln((N − n + 0.5) / (n + 0.5)), clamped to 1e-6 when that is ≤ 0, i.e. when the term is in at
- * least half of the N chunks (2n ≥ N): such a term adds at most ~1e-5 to any score, yet every
- * chunk it is in must be read and scored. They are left out of the expression. A chunk that
- * matched only them would score ~1e-5, below every chunk that matches a kept term, so the best
- * `candidates` are the same chunks in the same order, their scores within ~1e-5; only when the
- * kept terms fill fewer than `candidates` slots could such a chunk have been among them, and
- * then the full expression runs instead. When every term is that common, all scores are such
- * crumbs and only the rarest term is kept: the question still finds chunks, cheaply.
+ * The keyword leg's chunks for `terms` (whose full expression is `match`): the same chunks, in
+ * the same order and with the same scores as `backend.keyword(match)`, without scoring every
+ * chunk that holds a common word.
+ *
+ * 1. Terms that cannot change a score are left out. FTS5's bm25() gives a term the IDF
+ *    ln((N − n + 0.5) / (n + 0.5)), clamped to 1e-6 when that is ≤ 0, i.e. when the term is in at
+ *    least half of the N chunks (2n ≥ N): such a term adds at most ~1e-5 to any score, yet every
+ *    chunk it is in must be read and scored. A chunk that matched only them would score ~1e-5,
+ *    below every chunk that matches a kept term; only when the kept terms fill fewer than
+ *    `candidates` slots could such a chunk have been among them, and then the full expression
+ *    runs instead. When every term is that common, only the rarest one is kept.
+ * 2. The kept terms are split by rarity (MaxScore, Turtle & Flood 1995): the rare ones are
+ *    "essential", the others are only scored. A term's part of a BM25 score is below
+ *    IDF × (k1 + 1) however often it occurs, so a chunk that holds none of the essential terms
+ *    scores below the sum of that bound over the other terms. The best chunks holding an
+ *    essential term are scored in full (`essential AND others` gives their whole score, the
+ *    essential query alone the score of those without the others); when the last of the
+ *    `candidates` best still scores above the bound, no other chunk can enter and they are the
+ *    answer. Otherwise the next rarest term becomes essential and it is tried again. Exact: the
+ *    split only decides how much is read.
  */
 async function keywordCandidates(backend: RetrievalBackend, terms: readonly string[], match: string, options: RetrievalOptions): Promise<ScoredChunk[]> {
-  const kept = terms.length > 1 ? informativeTerms(terms, await backend.termCounts(terms)) : terms;
-  if (kept.length === terms.length) return backend.keyword(match, options.keywordWeights, options.candidates);
-  const pruned = await backend.keyword(matchExpression(kept) ?? match, options.keywordWeights, options.candidates);
-  if (pruned.length >= options.candidates) return pruned;
-  return backend.keyword(match, options.keywordWeights, options.candidates);
+  const limit = options.candidates;
+  if (terms.length < 2) return backend.keyword(match, options.keywordWeights, limit);
+  const counts = await backend.termCounts(terms);
+  const kept = informativeTerms(terms, counts);
+  const pruned = await essentialFirst(backend, kept, counts.chunks, options);
+  if (kept.length === terms.length || pruned.length >= limit) return pruned;
+  return backend.keyword(match, options.keywordWeights, limit);
+}
+
+/** BM25's k1 in FTS5's bm25(): a term's part of a score stays below IDF × (k1 + 1). */
+const FTS5_BM25_K1 = 1.2;
+/** Share of the index the essential terms' chunks may add up to before the split is first tried: how much is read first, not what is found. */
+const ESSENTIAL_SHARE = 0.1;
+
+/** The best `candidates` chunks for the OR of `kept` (terms with their chunk counts), scored in full; see `keywordCandidates`. */
+async function essentialFirst(backend: RetrievalBackend, kept: readonly TermCount[], chunks: number, options: RetrievalOptions): Promise<ScoredChunk[]> {
+  const limit = options.candidates;
+  const weights = options.keywordWeights;
+  const byRarity = [...kept].sort((a, b) => a.chunks - b.chunks);
+  const all = matchExpression(byRarity.map((t) => t.term)) ?? "";
+  let essential = 1;
+  for (let total = byRarity[0]?.chunks ?? 0; essential < byRarity.length; essential++) {
+    total += byRarity[essential]?.chunks ?? 0;
+    if (total > ESSENTIAL_SHARE * chunks) break;
+  }
+  for (; essential < byRarity.length; essential++) {
+    const rare = matchExpression(byRarity.slice(0, essential).map((t) => t.term)) ?? "";
+    const others = byRarity.slice(essential);
+    const bound = others.reduce((sum, t) => sum + fts5Idf(chunks, t.chunks) * (FTS5_BM25_K1 + 1), 0);
+    const [alone, whole] = await Promise.all([
+      backend.keyword(rare, weights, limit),
+      backend.keyword(`(${rare}) AND (${matchExpression(others.map((t) => t.term))})`, weights, limit),
+    ]);
+    const best = new Map(alone.map((c) => [c.chunkId, c]));
+    for (const c of whole) best.set(c.chunkId, c); // the whole score where the chunk has both
+    const ranked = [...best.values()].sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0)).slice(0, limit);
+    const last = ranked[limit - 1];
+    // A margin for rounding: FTS5 sums in doubles in another order.
+    if (last && last.score > bound * (1 + 1e-9) + 1e-9) return ranked;
+  }
+  return backend.keyword(all, weights, limit);
+}
+
+/** A query term and the number of chunks it is in. */
+interface TermCount {
+  term: string;
+  chunks: number;
 }
 
 /** `terms` whose bm25() IDF is above FTS5's floor (2n < N); the rarest one when none is. */
-function informativeTerms(terms: readonly string[], counts: { chunks: number; matching: number[] }): string[] {
-  const kept = terms.filter((_, i) => 2 * (counts.matching[i] ?? 0) < counts.chunks);
+function informativeTerms(terms: readonly string[], counts: { chunks: number; matching: number[] }): TermCount[] {
+  const all = terms.map((term, i) => ({ term, chunks: counts.matching[i] ?? 0 }));
+  const kept = all.filter((t) => 2 * t.chunks < counts.chunks);
   if (kept.length > 0) return kept;
-  let rarest = 0;
-  terms.forEach((_, i) => {
-    if ((counts.matching[i] ?? 0) < (counts.matching[rarest] ?? 0)) rarest = i;
-  });
-  return terms.slice(rarest, rarest + 1);
+  const rarest = all.reduce((a, b) => (b.chunks < a.chunks ? b : a));
+  return [rarest];
 }
 
 /**
