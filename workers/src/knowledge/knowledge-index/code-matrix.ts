@@ -5,10 +5,17 @@ import { encodeInt4, int4QueryTables, int4RowBytes } from "./quantize";
  * chunk (see quantize.ts), keyed by the chunk's SQLite row id. It only proposes candidates; the
  * index re-scores them exactly from the int8 vectors in SQLite. Rows live in fixed-size blocks so
  * growing never copies the matrix.
+ *
+ * A block is stored column by column (byte `j` of row `r` at `j × BLOCK_ROWS + r`): a query reads
+ * only its active byte positions (quantize.ts), and each one is then a single run of contiguous
+ * bytes instead of one byte in every row's cache line. At 100,000 rows a hash-embedder question
+ * reads ~70 of 768 byte positions, so the scan touches a tenth of the matrix's memory.
  */
 
-/** Rows per block: 768 KB at 1,536 dimensions, so little is allocated and unused. */
+/** Rows per block: 768 KB at 1,536 dimensions, so little is allocated and unused; the block's scores (8 KB) stay in L1. */
 const BLOCK_ROWS = 1024;
+/** 32-bit words in one column of a block: the scan reads four rows' bytes at once. */
+const WORDS_PER_COLUMN = BLOCK_ROWS / 4;
 
 /** One candidate: the chunk's row id and its approximate cosine. */
 export interface Candidate {
@@ -19,13 +26,20 @@ export interface Candidate {
 /** int4 codes of many vectors, searchable by approximate cosine. */
 export class CodeMatrix {
   private readonly blocks: Uint8Array[] = [];
+  /** The same blocks as 32-bit words, for the scan. */
+  private readonly blockWords: Uint32Array[] = [];
   private readonly weights: number[] = [];
   private readonly seqs: number[] = [];
   private readonly rowOf = new Map<number, number>();
+  /** One row's bytes, encoded before they are spread over the block's columns. */
+  private readonly rowCodes: Uint8Array;
+  /** One block's raw scores (Σ query·int4, before the row weights), reused from block to block. */
+  private readonly blockScores = new Float64Array(BLOCK_ROWS);
   readonly rowBytes: number;
 
   constructor(readonly dimensions: number) {
     this.rowBytes = int4RowBytes(dimensions);
+    this.rowCodes = new Uint8Array(this.rowBytes);
   }
 
   /** Rows held. */
@@ -44,12 +58,19 @@ export class CodeMatrix {
     let row = this.rowOf.get(seq);
     if (row === undefined) {
       row = this.seqs.length;
-      if (row % BLOCK_ROWS === 0) this.blocks.push(new Uint8Array(BLOCK_ROWS * this.rowBytes));
+      if (row % BLOCK_ROWS === 0) {
+        const block = new Uint8Array(BLOCK_ROWS * this.rowBytes);
+        this.blocks.push(block);
+        this.blockWords.push(new Uint32Array(block.buffer));
+      }
       this.seqs.push(seq);
       this.weights.push(0);
       this.rowOf.set(seq, row);
     }
-    this.weights[row] = encodeInt4(codes, this.rowView(row));
+    this.weights[row] = encodeInt4(codes, this.rowCodes);
+    const block = this.blocks[Math.floor(row / BLOCK_ROWS)] as Uint8Array;
+    const r = row % BLOCK_ROWS;
+    for (let j = 0; j < this.rowBytes; j++) block[j * BLOCK_ROWS + r] = this.rowCodes[j] as number;
   }
 
   /** Removes chunk `seq`'s row; the last row moves into its place. False when it was not there. */
@@ -58,7 +79,11 @@ export class CodeMatrix {
     if (row === undefined) return false;
     const last = this.seqs.length - 1;
     if (row !== last) {
-      this.rowView(row).set(this.rowView(last));
+      const to = this.blocks[Math.floor(row / BLOCK_ROWS)] as Uint8Array;
+      const from = this.blocks[Math.floor(last / BLOCK_ROWS)] as Uint8Array;
+      const r = row % BLOCK_ROWS;
+      const l = last % BLOCK_ROWS;
+      for (let j = 0; j < this.rowBytes; j++) to[j * BLOCK_ROWS + r] = from[j * BLOCK_ROWS + l] as number;
       const moved = this.seqs[last] as number;
       this.seqs[row] = moved;
       this.weights[row] = this.weights[last] as number;
@@ -67,7 +92,11 @@ export class CodeMatrix {
     this.seqs.pop();
     this.weights.pop();
     this.rowOf.delete(seq);
-    if (last % BLOCK_ROWS === 0) this.blocks.pop(); // the last block just emptied
+    if (last % BLOCK_ROWS === 0) {
+      // the last block just emptied
+      this.blocks.pop();
+      this.blockWords.pop();
+    }
     return true;
   }
 
@@ -78,26 +107,60 @@ export class CodeMatrix {
     if (n <= 0) return [];
     const { tables, active } = int4QueryTables(query, this.dimensions);
     const heap = new MinHeap(n);
-    const m = active.length;
-    this.blocks.forEach((block, b) => {
+    const scores = this.blockScores;
+    for (let b = 0; b < this.blocks.length; b++) {
       const first = b * BLOCK_ROWS;
       const rows = Math.min(BLOCK_ROWS, this.size - first);
-      for (let r = 0, offset = 0; r < rows; r++, offset += this.rowBytes) {
-        let s = 0;
-        for (let a = 0; a < m; a++) {
-          const j = active[a] as number;
-          s += tables[(j << 8) + (block[offset + j] as number)] as number;
-        }
-        heap.offer(first + r, s * (this.weights[first + r] as number));
-      }
-    });
+      scoreBlock(this.blockWords[b] as Uint32Array, rows, tables, active, scores);
+      for (let r = 0; r < rows; r++) heap.offer(first + r, (scores[r] as number) * (this.weights[first + r] as number));
+    }
     return heap.drain().map(({ row, score }) => ({ seq: this.seqs[row] as number, score }));
   }
+}
 
-  private rowView(row: number): Uint8Array {
-    const block = this.blocks[Math.floor(row / BLOCK_ROWS)] as Uint8Array;
-    const offset = (row % BLOCK_ROWS) * this.rowBytes;
-    return block.subarray(offset, offset + this.rowBytes);
+/**
+ * Writes into `scores` the Σ of the query's table entries over its active byte positions for the
+ * block's first `rows` rows (up to the next multiple of 4), column by column. Each column is read
+ * four rows at a time as one 32-bit word (little-endian, as every Workers host is: the first row
+ * in the low byte), and four columns a pass, so each score is loaded and stored once per four
+ * lookups. The additions keep the order of the active positions, so a row's score is the same
+ * number however the block is laid out.
+ */
+function scoreBlock(block: Uint32Array, rows: number, tables: Float32Array, active: Int32Array, scores: Float64Array): void {
+  const words = (rows + 3) >> 2;
+  scores.fill(0, 0, words * 4);
+  const m = active.length;
+  let a = 0;
+  for (; a + 4 <= m; a += 4) {
+    const c0 = (active[a] as number) * WORDS_PER_COLUMN;
+    const c1 = (active[a + 1] as number) * WORDS_PER_COLUMN;
+    const c2 = (active[a + 2] as number) * WORDS_PER_COLUMN;
+    const c3 = (active[a + 3] as number) * WORDS_PER_COLUMN;
+    const t0 = a << 8;
+    const t1 = t0 + 256;
+    const t2 = t0 + 512;
+    const t3 = t0 + 768;
+    for (let w = 0, r = 0; w < words; w++, r += 4) {
+      const x0 = block[c0 + w] as number;
+      const x1 = block[c1 + w] as number;
+      const x2 = block[c2 + w] as number;
+      const x3 = block[c3 + w] as number;
+      scores[r] = (scores[r] as number) + (tables[t0 + (x0 & 255)] as number) + (tables[t1 + (x1 & 255)] as number) + (tables[t2 + (x2 & 255)] as number) + (tables[t3 + (x3 & 255)] as number);
+      scores[r + 1] = (scores[r + 1] as number) + (tables[t0 + ((x0 >>> 8) & 255)] as number) + (tables[t1 + ((x1 >>> 8) & 255)] as number) + (tables[t2 + ((x2 >>> 8) & 255)] as number) + (tables[t3 + ((x3 >>> 8) & 255)] as number);
+      scores[r + 2] = (scores[r + 2] as number) + (tables[t0 + ((x0 >>> 16) & 255)] as number) + (tables[t1 + ((x1 >>> 16) & 255)] as number) + (tables[t2 + ((x2 >>> 16) & 255)] as number) + (tables[t3 + ((x3 >>> 16) & 255)] as number);
+      scores[r + 3] = (scores[r + 3] as number) + (tables[t0 + (x0 >>> 24)] as number) + (tables[t1 + (x1 >>> 24)] as number) + (tables[t2 + (x2 >>> 24)] as number) + (tables[t3 + (x3 >>> 24)] as number);
+    }
+  }
+  for (; a < m; a++) {
+    const c = (active[a] as number) * WORDS_PER_COLUMN;
+    const t = a << 8;
+    for (let w = 0, r = 0; w < words; w++, r += 4) {
+      const x = block[c + w] as number;
+      scores[r] = (scores[r] as number) + (tables[t + (x & 255)] as number);
+      scores[r + 1] = (scores[r + 1] as number) + (tables[t + ((x >>> 8) & 255)] as number);
+      scores[r + 2] = (scores[r + 2] as number) + (tables[t + ((x >>> 16) & 255)] as number);
+      scores[r + 3] = (scores[r + 3] as number) + (tables[t + (x >>> 24)] as number);
+    }
   }
 }
 

@@ -85,23 +85,24 @@ export function encodeInt4(codes: Int8Array, out: Uint8Array): number {
 }
 
 /**
- * Per-byte lookup tables of a query for int4 rows: entry `j × 256 + b` is the query's dot product
- * with the two dimensions byte `b` encodes at byte position `j`. A row's score is then one lookup
- * per byte instead of two multiplications and the nibble arithmetic. `active` lists the byte
- * positions where the query is not zero (a few dozen for a hash-embedder question), the only
- * ones read.
+ * Per-byte lookup tables of a query for int4 rows. `active` lists the byte positions where the
+ * query is not zero (a few dozen for a hash-embedder question), the only ones a row's score
+ * reads; entry `a × 256 + b` of `tables` is the query's dot product with the two dimensions byte
+ * `b` encodes at byte position `active[a]`. A row's score is then one lookup per active byte
+ * instead of two multiplications and the nibble arithmetic.
  */
 export function int4QueryTables(query: ArrayLike<number>, dimensions: number): { tables: Float32Array; active: Int32Array } {
   const bytes = int4RowBytes(dimensions);
-  const tables = new Float32Array(bytes * 256);
   const active: number[] = [];
   for (let j = 0; j < bytes; j++) {
+    if ((query[2 * j] ?? 0) !== 0 || (query[2 * j + 1] ?? 0) !== 0) active.push(j);
+  }
+  const tables = new Float32Array(active.length * 256);
+  active.forEach((j, a) => {
     const lo = query[2 * j] ?? 0;
     const hi = query[2 * j + 1] ?? 0;
-    if (lo === 0 && hi === 0) continue;
-    active.push(j);
-    const base = j * 256;
+    const base = a * 256;
     for (let b = 0; b < 256; b++) tables[base + b] = lo * ((b & 15) - 8) + hi * ((b >> 4) - 8);
-  }
+  });
   return { tables, active: Int32Array.from(active) };
 }
