@@ -1,4 +1,4 @@
-import { encodeInt4, int4QueryTables, int4RowBytes } from "./quantize";
+import { encodeInt4, int4QueryLookups, int4RowBytes, type Int4Lookups } from "./quantize";
 
 /**
  * The knowledge index's in-memory copy of its vectors for the candidate pass: one int4 row per
@@ -7,8 +7,8 @@ import { encodeInt4, int4QueryTables, int4RowBytes } from "./quantize";
  * growing never copies the matrix.
  *
  * A block is stored column by column (byte `j` of row `r` at `j × BLOCK_ROWS + r`): a query reads
- * only its active byte positions (quantize.ts), and each one is then a single run of contiguous
- * bytes instead of one byte in every row's cache line. At 100,000 rows a hash-embedder question
+ * only the byte positions where it is not zero (quantize.ts), and each one is then a single run
+ * of contiguous bytes instead of one byte in every row's cache line. A hash-embedder question
  * reads ~70 of 768 byte positions, so the scan touches a tenth of the matrix's memory.
  */
 
@@ -105,63 +105,77 @@ export class CodeMatrix {
     if (query.length !== this.dimensions) throw new RangeError(`expected ${this.dimensions} dimensions, got ${query.length}`);
     const n = Math.min(count, this.size);
     if (n <= 0) return [];
-    const { tables, active } = int4QueryTables(query, this.dimensions);
+    const lookups = int4QueryLookups(query, this.dimensions);
     const heap = new MinHeap(n);
     const scores = this.blockScores;
     for (let b = 0; b < this.blocks.length; b++) {
       const first = b * BLOCK_ROWS;
       const rows = Math.min(BLOCK_ROWS, this.size - first);
-      scoreBlock(this.blockWords[b] as Uint32Array, rows, tables, active, scores);
+      scoreBlock(this.blockWords[b] as Uint32Array, rows, lookups, scores);
       for (let r = 0; r < rows; r++) heap.offer(first + r, (scores[r] as number) * (this.weights[first + r] as number));
     }
     return heap.drain().map(({ row, score }) => ({ seq: this.seqs[row] as number, score }));
   }
 }
 
+/** The low nibble of each byte of a word, and the high one. */
+const LOW_NIBBLES = 0x0f0f0f0f;
+const HIGH_NIBBLES = 0xf0f0f0f0;
+
 /**
- * Writes into `scores` the Σ of the query's table entries over its active byte positions for the
- * block's first `rows` rows (up to the next multiple of 4), column by column. Each column is read
- * four rows at a time as one 32-bit word (little-endian, as every Workers host is: the first row
- * in the low byte), and four columns a pass, so each score is loaded and stored once per four
- * lookups. The additions keep the order of the active positions, so a row's score is the same
- * number however the block is laid out.
+ * Writes into `scores` the Σ of the query's lookups (quantize.ts) for the block's first `rows`
+ * rows, up to the next multiple of 4. Each column is read four rows at a time as one 32-bit word
+ * (little-endian, as every Workers host is: the first row in the low byte), the looked-up bytes
+ * of four rows are put together from two such words with one mask each, and four lookups a pass
+ * share each score's load and store.
  */
-function scoreBlock(block: Uint32Array, rows: number, tables: Float32Array, active: Int32Array, scores: Float64Array): void {
+function scoreBlock(block: Uint32Array, rows: number, lookups: Int4Lookups, scores: Float64Array): void {
+  const { tables } = lookups;
   const words = (rows + 3) >> 2;
   scores.fill(0, 0, words * 4);
-  const m = active.length;
-  let a = 0;
-  for (; a + 4 <= m; a += 4) {
-    const c0 = (active[a] as number) * WORDS_PER_COLUMN;
-    const c1 = (active[a + 1] as number) * WORDS_PER_COLUMN;
-    const c2 = (active[a + 2] as number) * WORDS_PER_COLUMN;
-    const c3 = (active[a + 3] as number) * WORDS_PER_COLUMN;
-    const t0 = a << 8;
+  const m = tables.length >> 8;
+  let k = 0;
+  for (; k + 4 <= m; k += 4) {
+    const [l0, ls0, h0, hs0] = columns(lookups, k);
+    const [l1, ls1, h1, hs1] = columns(lookups, k + 1);
+    const [l2, ls2, h2, hs2] = columns(lookups, k + 2);
+    const [l3, ls3, h3, hs3] = columns(lookups, k + 3);
+    const t0 = k << 8;
     const t1 = t0 + 256;
     const t2 = t0 + 512;
     const t3 = t0 + 768;
     for (let w = 0, r = 0; w < words; w++, r += 4) {
-      const x0 = block[c0 + w] as number;
-      const x1 = block[c1 + w] as number;
-      const x2 = block[c2 + w] as number;
-      const x3 = block[c3 + w] as number;
+      const x0 = (((block[l0 + w] as number) >>> ls0) & LOW_NIBBLES) | (((block[h0 + w] as number) << hs0) & HIGH_NIBBLES);
+      const x1 = (((block[l1 + w] as number) >>> ls1) & LOW_NIBBLES) | (((block[h1 + w] as number) << hs1) & HIGH_NIBBLES);
+      const x2 = (((block[l2 + w] as number) >>> ls2) & LOW_NIBBLES) | (((block[h2 + w] as number) << hs2) & HIGH_NIBBLES);
+      const x3 = (((block[l3 + w] as number) >>> ls3) & LOW_NIBBLES) | (((block[h3 + w] as number) << hs3) & HIGH_NIBBLES);
       scores[r] = (scores[r] as number) + (tables[t0 + (x0 & 255)] as number) + (tables[t1 + (x1 & 255)] as number) + (tables[t2 + (x2 & 255)] as number) + (tables[t3 + (x3 & 255)] as number);
       scores[r + 1] = (scores[r + 1] as number) + (tables[t0 + ((x0 >>> 8) & 255)] as number) + (tables[t1 + ((x1 >>> 8) & 255)] as number) + (tables[t2 + ((x2 >>> 8) & 255)] as number) + (tables[t3 + ((x3 >>> 8) & 255)] as number);
       scores[r + 2] = (scores[r + 2] as number) + (tables[t0 + ((x0 >>> 16) & 255)] as number) + (tables[t1 + ((x1 >>> 16) & 255)] as number) + (tables[t2 + ((x2 >>> 16) & 255)] as number) + (tables[t3 + ((x3 >>> 16) & 255)] as number);
       scores[r + 3] = (scores[r + 3] as number) + (tables[t0 + (x0 >>> 24)] as number) + (tables[t1 + (x1 >>> 24)] as number) + (tables[t2 + (x2 >>> 24)] as number) + (tables[t3 + (x3 >>> 24)] as number);
     }
   }
-  for (; a < m; a++) {
-    const c = (active[a] as number) * WORDS_PER_COLUMN;
-    const t = a << 8;
+  for (; k < m; k++) {
+    const [l, ls, h, hs] = columns(lookups, k);
+    const t = k << 8;
     for (let w = 0, r = 0; w < words; w++, r += 4) {
-      const x = block[c + w] as number;
+      const x = (((block[l + w] as number) >>> ls) & LOW_NIBBLES) | (((block[h + w] as number) << hs) & HIGH_NIBBLES);
       scores[r] = (scores[r] as number) + (tables[t + (x & 255)] as number);
       scores[r + 1] = (scores[r + 1] as number) + (tables[t + ((x >>> 8) & 255)] as number);
       scores[r + 2] = (scores[r + 2] as number) + (tables[t + ((x >>> 16) & 255)] as number);
       scores[r + 3] = (scores[r + 3] as number) + (tables[t + (x >>> 24)] as number);
     }
   }
+}
+
+/** Lookup `k`'s first word in a block of its low and high nibbles' columns, and their shifts. */
+function columns(lookups: Int4Lookups, k: number): [low: number, lowShift: number, high: number, highShift: number] {
+  return [
+    (lookups.lowByte[k] as number) * WORDS_PER_COLUMN,
+    lookups.lowShift[k] as number,
+    (lookups.highByte[k] as number) * WORDS_PER_COLUMN,
+    lookups.highShift[k] as number,
+  ];
 }
 
 /** A bounded min-heap of (row, score) keeping the `capacity` highest scores. */
