@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,11 @@ const READY_TIMEOUT_MS = 120_000; // the first start bundles the Worker and boot
 export interface LocalServer {
   url: string;
   port: number;
+  /**
+   * Stops the Worker and starts it again on the same port and stored state with `vars` added to
+   * its variables: how an operator changes a deployment's configuration. Sessions stay valid.
+   */
+  restart(vars: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -96,11 +101,33 @@ export async function startLocalServer(vars: Record<string, string> = {}, port?:
       "RATE_LIMIT_VISITOR_CONVERSATIONS_PER_HOUR=off",
       // Every browser and loader test signs up and in from this one machine's address.
       "AUTH_RATE_LIMIT_PER_MINUTE=off",
-      ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+      ...varLines(vars),
     ].join("\n"),
   );
   await finished(run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { CI: "true" }), "migrations");
-  port ??= await freePort();
+  const url = `http://127.0.0.1:${(port ??= await freePort())}`;
+  let child = await startWrangler(port, state, envFile, url);
+  return {
+    url,
+    port,
+    async restart(more) {
+      await stopChild(child);
+      appendFileSync(envFile, `\n${varLines(more).join("\n")}`);
+      child = await startWrangler(port, state, envFile, url);
+    },
+    async stop() {
+      await stopChild(child);
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+function varLines(vars: Record<string, string>): string[] {
+  return Object.entries(vars).map(([k, v]) => `${k}=${v}`);
+}
+
+/** `wrangler dev` on `port` with the state and variables given, once `/healthz` answers. */
+async function startWrangler(port: number, state: string, envFile: string, url: string): Promise<ChildProcess> {
   // An explicit inspector port: wrangler's default (9229) races when several servers start at once.
   const inspectorPort = await freePort();
   const child = run(
@@ -123,13 +150,12 @@ export async function startLocalServer(vars: Record<string, string> = {}, port?:
   let output = "";
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited ${child.exitCode}:\n${output.slice(-3000)}`);
     try {
       const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
+      if (res.ok) return child;
     } catch {
       // not up yet
     }
@@ -139,16 +165,17 @@ export async function startLocalServer(vars: Record<string, string> = {}, port?:
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  return {
-    url,
-    port,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGINT");
-        await Promise.race([new Promise((r) => child.once("exit", r)), new Promise((r) => setTimeout(r, 10_000))]);
-        if (child.exitCode === null) child.kill("SIGKILL");
-      }
-      rmSync(state, { recursive: true, force: true });
-    },
-  };
+}
+
+/** Stops `wrangler dev` (and so its workerd), killing it if it does not exit within ten seconds. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  if (gone()) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGINT");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (!gone()) {
+    child.kill("SIGKILL");
+    await exited;
+  }
 }

@@ -70,8 +70,10 @@ export function FieldNotes({ id, hint, error }: { id: string; hint?: ReactNode; 
 
 /** The "Period" select of a report page: `periods` offered, `value` chosen, submitted as `period`. */
 export function PeriodField({ periods, value }: { periods: readonly { id: string; label: string }[]; value: string }) {
+  // Keyed by the period shown: going back or forward to another period's address re-renders the
+  // page without remounting it, and an uncontrolled select would keep the period it showed before.
   return (
-    <SelectField label="Period" name="period" defaultValue={value}>
+    <SelectField key={value} label="Period" name="period" defaultValue={value}>
       {periods.map((p) => (
         <option key={p.id} value={p.id}>
           {p.label}

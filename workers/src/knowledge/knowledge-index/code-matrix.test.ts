@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { HashEmbedder } from "../embeddings/hash-embedder";
 import { normalizeInPlace } from "../embeddings/vector-math";
 import { CodeMatrix } from "./code-matrix";
-import { dequantize, int8Cosine, quantizeInt8 } from "./quantize";
+import { dequantize, encodeInt4, int4RowBytes, int8Cosine, quantizeInt8 } from "./quantize";
 
 function seeded(seed: number): () => number {
   let a = seed >>> 0;
@@ -15,6 +15,46 @@ function seeded(seed: number): () => number {
 }
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
+
+/** Random int8 codes with about a third of the dimensions zero, as quantised embeddings have. */
+function randomCodes(next: () => number, dimensions: number): Int8Array {
+  return Int8Array.from({ length: dimensions }, () => (next() < 0.33 ? 0 : Math.round(next() * 254 - 127)));
+}
+
+/** The approximate cosine the int4 pass stands for, decoded nibble by nibble in float64: weight × Σ query·int4. */
+function int4Score(query: Float32Array, codes: Int8Array): number {
+  const row = new Uint8Array(int4RowBytes(codes.length));
+  const weight = encodeInt4(codes, row);
+  let sum = 0;
+  for (let i = 0; i < codes.length; i++) {
+    const byte = row[i >> 1] as number;
+    sum += (query[i] as number) * ((i & 1 ? byte >> 4 : byte & 15) - 8);
+  }
+  return sum * weight;
+}
+
+/**
+ * Checks `matrix.candidates(query, count)` against scoring every live row one by one: as many
+ * rows as asked for (or held), each live and once, best first, each score the row's own, and no
+ * row left out that scores above the last one kept (up to float rounding).
+ */
+function expectBruteForceTop(matrix: CodeMatrix, live: Map<number, Int8Array>, query: Float32Array, count: number): void {
+  const EPSILON = 1e-6;
+  const found = matrix.candidates(query, count);
+  expect(found).toHaveLength(Math.min(count, live.size));
+  expect(new Set(found.map((c) => c.seq)).size).toBe(found.length);
+  const reference = new Map([...live].map(([seq, codes]) => [seq, int4Score(query, codes)]));
+  found.forEach((c, i) => {
+    const expected = reference.get(c.seq);
+    expect(expected, `row ${c.seq} is not live`).toBeDefined();
+    expect(Math.abs(c.score - (expected as number)), `score of row ${c.seq}`).toBeLessThan(EPSILON);
+    if (i > 0) expect(c.score).toBeLessThanOrEqual((found[i - 1] as { score: number }).score);
+  });
+  const kept = new Set(found.map((c) => c.seq));
+  const lowest = found.at(-1)?.score ?? Infinity;
+  const missed = [...reference].filter(([seq, score]) => !kept.has(seq) && score > lowest + EPSILON);
+  expect(missed, "rows scoring above the last candidate").toEqual([]);
+}
 
 describe("vector quantisation", () => {
   it("keeps a vector's cosine within 0.01 through int8, and has no codes for a zero vector", () => {
@@ -60,5 +100,44 @@ describe("vector quantisation", () => {
     expect(found).not.toContain(100);
     expect(found[0]).toBe(103);
     expect(found.sort()).toEqual([101, 102, 103]);
+  });
+
+  it("proposes the same rows as scoring each row alone, across blocks, after replacements and deletes", () => {
+    const dimensions = 37; // odd: the last byte's high nibble is padding
+    const next = seeded(11);
+    const matrix = new CodeMatrix(dimensions);
+    const live = new Map<number, Int8Array>();
+    const put = (seq: number) => {
+      const codes = randomCodes(next, dimensions);
+      matrix.set(seq, codes);
+      live.set(seq, codes);
+    };
+    const queries = () => [
+      normalizeInPlace(Float32Array.from({ length: dimensions }, () => next() * 2 - 1)), // dense
+      normalizeInPlace(Float32Array.from({ length: dimensions }, (_, i) => (i % 7 === 3 || i === 36 ? next() * 2 - 1 : 0))), // a few bytes active
+      normalizeInPlace(Float32Array.from({ length: dimensions }, (_, i) => (i === 5 ? 1 : 0))), // one nibble of one byte
+    ];
+    const check = () => {
+      expect(matrix.size).toBe(live.size);
+      for (const query of queries()) for (const count of [1, 40, 5000]) expectBruteForceTop(matrix, live, query, count);
+    };
+
+    for (let seq = 0; seq < 2600; seq++) put(seq); // three blocks, the last one partly filled
+    check();
+    for (let i = 0; i < 300; i++) put(Math.floor(next() * 2600)); // replaced in place
+    check();
+    // Deletes from every block, until the third block empties and the second is partly filled.
+    for (const seq of [0, 1023, 1024, 2047, 2048, 2599]) expect(matrix.delete(seq)).toBe(true);
+    for (const seq of [0, 1023, 1024, 2047, 2048, 2599]) live.delete(seq);
+    while (live.size > 1500) {
+      const seqs = [...live.keys()];
+      const seq = seqs[Math.floor(next() * seqs.length)] as number;
+      expect(matrix.delete(seq)).toBe(true);
+      live.delete(seq);
+    }
+    check();
+    for (let seq = 10_000; seq < 10_700; seq++) put(seq); // grows into a new third block again
+    for (let i = 0; i < 100; i++) put([...live.keys()][Math.floor(next() * live.size)] as number);
+    check();
   });
 });
