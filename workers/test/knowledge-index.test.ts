@@ -123,6 +123,37 @@ describe("knowledge index: one per assistant", () => {
     expect((await search(a.token, a.assistant.id, "refunds", "keyword"))[0]).toMatchObject({ title: "Refunds" });
   });
 
+  it("lets a search for another workspace's assistant id claim nothing: its owner ingests and searches afterwards", async () => {
+    const a = await setup("FreshOwner");
+    const b = await setup("FreshIntruder");
+    // A's assistant has never been searched or given documents: its index belongs to no one yet.
+    for (const mode of ["keyword", "vector", "hybrid"]) {
+      const res = await call("GET", `/api/v1/assistants/${a.assistant.id}/search?q=refunds&k=5&mode=${mode}`, { token: b.token });
+      expect(res.status, mode).toBe(404);
+    }
+    // The early search the route starts beside its ownership check answers "not yours yet".
+    const index = env.KNOWLEDGE_INDEX.getByName(a.assistant.id);
+    const foreign = { workspaceId: b.workspaceId, assistantId: a.assistant.id };
+    expect(await index.searchIfClaimed(foreign, { query: "refunds", mode: "keyword", k: 5, queryVector: null })).toBeNull();
+    expect((await index.stats({ workspaceId: a.workspaceId, assistantId: a.assistant.id })).chunks).toBe(0);
+    await addDocuments(a.token, a.assistant.id, SHOP_A);
+    expect((await search(a.token, a.assistant.id, "refunds", "keyword"))[0]).toMatchObject({ title: "Refunds" });
+    // Once claimed by A, B's searches still find nothing of A's.
+    expect((await call("GET", `/api/v1/assistants/${a.assistant.id}/search?q=refunds&k=5&mode=keyword`, { token: b.token })).status).toBe(404);
+    expect(await index.searchIfClaimed(foreign, { query: "refunds", mode: "keyword", k: 5, queryVector: null })).toBeNull();
+    expect(await indexRowCounts(a.assistant.id)).toEqual({ chunks: 3, fts: 3, vectors: 3 });
+  });
+
+  it("answers a search of the owner's first call to a fresh index, and none once the assistant is deleted", async () => {
+    const { assistant, token } = await setup("FirstSearch");
+    // The first search claims the index the ordinary way, after the early one declined.
+    expect(await search(token, assistant.id, "refunds", "keyword")).toEqual([]);
+    await addDocuments(token, assistant.id, SHOP_A);
+    expect((await search(token, assistant.id, "refunds", "hybrid"))[0]).toMatchObject({ title: "Refunds" });
+    expect((await call("DELETE", `/api/v1/assistants/${assistant.id}`, { token })).status).toBe(204);
+    expect((await call("GET", `/api/v1/assistants/${assistant.id}/search?q=refunds&k=5&mode=keyword`, { token })).status).toBe(404);
+  });
+
   it("swaps a document of many parts in at once: staged chunks stay invisible until the last part", async () => {
     const { assistant, workspaceId } = await setup();
     const owner = { workspaceId, assistantId: assistant.id, documentId: "doc_large_manual", title: "Large manual" };

@@ -32,6 +32,27 @@ export function tokenSecret(env: Pick<Env, "JWT_SECRET">): string {
   return env.JWT_SECRET!;
 }
 
+/** HMAC-SHA-256, what HS256 signs with. */
+const HS256_KEY_ALGORITHM = { name: "HMAC", hash: { name: "SHA-256" } } as const;
+
+// The imported signing key of the last secret seen: importing it again on every request costs
+// more than the signature check itself. Keyed by the secret, so a changed JWT_SECRET is imported anew.
+let signingKey: { secret: string; key: Promise<CryptoKey> } | null = null;
+
+/** `tokenSecret` as a CryptoKey for HS256, imported once per isolate and secret. */
+function tokenKey(env: Pick<Env, "JWT_SECRET">): Promise<CryptoKey> {
+  const secret = tokenSecret(env);
+  if (signingKey?.secret !== secret) {
+    const key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), HS256_KEY_ALGORITHM, false, ["sign", "verify"]);
+    signingKey = { secret, key };
+    // A failed import is not remembered: the next call tries again.
+    key.catch(() => {
+      if (signingKey?.key === key) signingKey = null;
+    });
+  }
+  return signingKey.key;
+}
+
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /** Claims of a dashboard user's access token. */
@@ -55,7 +76,7 @@ export async function signAccessToken(env: Env, claims: AccessClaims): Promise<{
       exp: seconds(exp),
       jti: newId("request"),
     },
-    tokenSecret(env),
+    await tokenKey(env),
     "HS256",
   );
   return { token, expiresAt: new Date(exp).toISOString() };
@@ -63,9 +84,9 @@ export async function signAccessToken(env: Env, claims: AccessClaims): Promise<{
 
 /** The claims of a valid access token, or null when it is forged, expired or of another kind. */
 export async function verifyAccessToken(env: Env, token: string): Promise<AccessClaims | null> {
-  const secret = tokenSecret(env); // outside the try: a missing secret is a 503, not "bad token"
+  const key = tokenKey(env); // outside the try: a missing secret is a 503, not "bad token"
   try {
-    const p = await verify(token, secret, { alg: "HS256", aud: ACCESS_AUDIENCE });
+    const p = await verify(token, await key, { alg: "HS256", aud: ACCESS_AUDIENCE });
     if (typeof p.sub !== "string" || typeof p.ws !== "string" || typeof p.role !== "string") return null;
     return { userId: p.sub, workspaceId: p.ws, role: p.role as Role };
   } catch {
@@ -123,7 +144,7 @@ export async function signConversationToken(
       iat: seconds(now),
       exp: seconds(exp),
     },
-    tokenSecret(env),
+    await tokenKey(env),
     "HS256",
   );
   return { token, expiresAt: new Date(exp).toISOString() };
@@ -132,7 +153,7 @@ export async function signConversationToken(
 /** The claims of a valid conversation token, or null. */
 export async function verifyConversationToken(env: Env, token: string): Promise<ConversationClaims | null> {
   try {
-    const p = await verify(token, tokenSecret(env), { alg: "HS256", aud: CONVERSATION_AUDIENCE });
+    const p = await verify(token, await tokenKey(env), { alg: "HS256", aud: CONVERSATION_AUDIENCE });
     if (typeof p.sub !== "string" || typeof p.ws !== "string" || typeof p.ast !== "string" || typeof p.vid !== "string") {
       return null;
     }

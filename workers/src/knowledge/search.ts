@@ -58,9 +58,33 @@ export async function searchKnowledge(
   k = DEFAULT_TOP_K,
   mode: SearchMode = "hybrid",
 ): Promise<SearchHit[]> {
-  const queryVector = mode === "keyword" ? null : await queryVectorOf(env, query);
-  if (mode === "vector" && !queryVector) return [];
+  const request = await retrieveRequest(env, query, k, mode);
+  if (!request) return [];
   // One call: the assistant's index ranks with `retrieve` against its own keyword index and
   // vectors, reranks when configured, and falls back to keywords if Vectorize fails.
-  return (await knowledgeIndex(env, scope)).search(scope, { query, mode, k, queryVector });
+  return (await knowledgeIndex(env, scope)).search(scope, request);
+}
+
+/**
+ * `searchKnowledge` for a caller still checking that `scope.workspaceId` owns the assistant:
+ * null, with nothing claimed or imported, unless the assistant's index already belongs to that
+ * workspace (see `KnowledgeIndexDO.searchIfClaimed`). Its hits mean nothing until the check passes.
+ */
+export async function searchKnowledgeIfClaimed(
+  env: Env,
+  scope: SearchScope,
+  query: string,
+  k = DEFAULT_TOP_K,
+  mode: SearchMode = "hybrid",
+): Promise<SearchHit[] | null> {
+  const request = await retrieveRequest(env, query, k, mode);
+  if (!request) return [];
+  return (await knowledgeIndex(env, scope)).searchIfClaimed(scope, request);
+}
+
+/** The index's request for a search, with the embedded question; null when a vector search has no vector. */
+async function retrieveRequest(env: Env, query: string, k: number, mode: SearchMode) {
+  const queryVector = mode === "keyword" ? null : await queryVectorOf(env, query);
+  if (mode === "vector" && !queryVector) return null;
+  return { query, mode, k, queryVector };
 }

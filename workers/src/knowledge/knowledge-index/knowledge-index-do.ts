@@ -202,6 +202,19 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
   }
 
   /**
+   * `search` for a caller that has not yet checked that its workspace owns the assistant (the
+   * search route runs that check alongside, to save a round trip): answers only when the index
+   * is already claimed by `scope.workspaceId` and has finished its first-use import, and null
+   * otherwise, without claiming the index or importing anything. The caller then searches the
+   * ordinary way, once its check has passed.
+   */
+  async searchIfClaimed(scope: IndexScope, request: RetrieveRequest): Promise<SearchHit[] | null> {
+    this.migrate();
+    if (this.meta("workspace_id") !== scope.workspaceId || this.meta("legacy_import") !== "1") return null;
+    return this.search(scope, request);
+  }
+
+  /**
    * `search`, plus the assistant's config version (see config-version.ts): how a conversation
    * learns in the call it makes anyway whether its copy of the assistant's settings is current.
    * Runs in the trace of the caller's `traceparent` (the visitor message being answered).
