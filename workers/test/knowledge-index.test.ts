@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { eraseWorkspace } from "../src/compliance/workspace-erasure";
 import { HashEmbedder } from "../src/knowledge/embeddings/hash-embedder";
@@ -135,6 +135,9 @@ describe("knowledge index: one per assistant", () => {
     const index = env.KNOWLEDGE_INDEX.getByName(a.assistant.id);
     const foreign = { workspaceId: b.workspaceId, assistantId: a.assistant.id };
     expect(await index.searchIfClaimed(foreign, { query: "refunds", mode: "keyword", k: 5, queryVector: null })).toBeNull();
+    // Nor does it make the object store anything: no tables until its owner's first call.
+    const tables = await runInDurableObject(index, async (_instance, state) => state.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").one().n);
+    expect(tables).toBe(0);
     expect((await index.stats({ workspaceId: a.workspaceId, assistantId: a.assistant.id })).chunks).toBe(0);
     await addDocuments(a.token, a.assistant.id, SHOP_A);
     expect((await search(a.token, a.assistant.id, "refunds", "keyword"))[0]).toMatchObject({ title: "Refunds" });

@@ -54,7 +54,8 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.migrate();
+    // Tables are made by the first call that needs them (`migrate`), so an object only asked
+    // `searchIfClaimed` about an assistant it never held stores nothing.
     this.phrasingRows = new PhrasingStore(ctx.storage.sql);
     this.phrasings = new PhrasingIndex(this.phrasingRows, {
       vectorize: () => this.vectorize(),
@@ -209,6 +210,7 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
    * ordinary way, once its check has passed.
    */
   async searchIfClaimed(scope: IndexScope, request: RetrieveRequest): Promise<SearchHit[] | null> {
+    if (!this.schemaReady && !this.hasTables()) return null; // never written: nothing to find, and nothing is created
     this.migrate();
     if (this.meta("workspace_id") !== scope.workspaceId || this.meta("legacy_import") !== "1") return null;
     return this.search(scope, request);
@@ -329,6 +331,11 @@ export class KnowledgeIndexDO extends DurableObject<Env> {
       this.ctx.storage.sql.exec("DELETE FROM meta WHERE key = 'legacy_cursor'");
     });
     if (moved > 0) this.log.info("moved chunks from the shared D1 index", { assistant_id: scope.assistantId, chunks: moved });
+  }
+
+  /** Whether this object's SQLite holds the index's tables (false for an object never written). */
+  private hasTables(): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length > 0;
   }
 
   private migrate(): void {
