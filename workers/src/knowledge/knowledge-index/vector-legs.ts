@@ -42,16 +42,26 @@ export function localVectorLeg(sql: SqlStorage, matrix: CodeMatrix | null, query
   }
   const query = toUnitVector(queryVector);
   const candidates = matrix.candidates(query, Math.max(limit * RESCORE_FACTOR, MIN_RESCORE));
-  const scored: ScoredChunk[] = [];
+  // Re-scored from the vectors alone; only the best `limit` are then looked up in `chunks`.
+  const rescored: { seq: number; score: number }[] = [];
   for (const part of chunked(candidates.map((c) => c.seq), IDS_PER_QUERY)) {
-    const rows = sql.exec<{ id: string; document_id: string; codes: ArrayBuffer }>(
-      `SELECT c.id, c.document_id, v.codes FROM chunk_vectors v JOIN chunks c ON c.seq = v.chunk_seq
-        WHERE v.chunk_seq IN (${part.map(() => "?").join(", ")})`,
+    const rows = sql.exec<{ chunk_seq: number; codes: ArrayBuffer }>(
+      `SELECT chunk_seq, codes FROM chunk_vectors WHERE chunk_seq IN (${part.map(() => "?").join(", ")})`,
       ...part,
     );
-    for (const r of rows) scored.push({ chunkId: r.id, documentId: r.document_id, score: int8Cosine(query, new Int8Array(r.codes)) });
+    for (const r of rows) rescored.push({ seq: r.chunk_seq, score: int8Cosine(query, new Int8Array(r.codes)) });
   }
-  return scored.sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0)).slice(0, limit);
+  const scoreOf = new Map(rescored.map((r) => [r.seq, r.score]));
+  const best = rescored.sort((a, b) => b.score - a.score || a.seq - b.seq).slice(0, limit);
+  const scored: ScoredChunk[] = [];
+  for (const part of chunked(best.map((b) => b.seq), IDS_PER_QUERY)) {
+    const rows = sql.exec<{ seq: number; id: string; document_id: string }>(
+      `SELECT seq, id, document_id FROM chunks WHERE seq IN (${part.map(() => "?").join(", ")})`,
+      ...part,
+    );
+    for (const r of rows) scored.push({ chunkId: r.id, documentId: r.document_id, score: scoreOf.get(r.seq) ?? 0 });
+  }
+  return scored.sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0));
 }
 
 /**
