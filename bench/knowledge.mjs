@@ -238,6 +238,13 @@ async function measureSearch(api, token, assistantId, docs, gen, chunks, log, mo
     if (i >= WARM_UP && res.status === 200) baseline.push(res.ms);
   }
   rows.push({ chunks, mode: "(no search: GET /assistants/:id)", n: baseline.length, p50: percentile(baseline, 50), p99: percentile(baseline, 99), note: "", load: loadAverage() });
+  // The floor under both: a request that reads nothing, through the same server and client.
+  const floor = [];
+  for (let i = 0; i < WARM_UP + QUERIES; i++) {
+    const res = await api.call("GET", "/healthz");
+    if (i >= WARM_UP && res.status === 200) floor.push(res.ms);
+  }
+  rows.push({ chunks, mode: "(nothing read: GET /healthz)", n: floor.length, p50: percentile(floor, 50), p99: percentile(floor, 99), note: "", load: loadAverage() });
   const queries = Array.from({ length: WARM_UP + QUERIES }, () => gen.queryFrom(docs[gen.int(0, docs.length - 1)].text));
   for (const mode of modes) {
     log(`search at ${chunks.toLocaleString("en-US")} chunks, ${mode} (load ${loadAverage()})…`);
