@@ -18,6 +18,7 @@ import { HashEmbedder } from "../workers/src/knowledge/embeddings/hash-embedder"
 import { normalizeInPlace } from "../workers/src/knowledge/embeddings/vector-math";
 import { CodeMatrix } from "../workers/src/knowledge/knowledge-index/code-matrix";
 import { quantizeInt8 } from "../workers/src/knowledge/knowledge-index/quantize";
+import { seededRandom } from "../workers/src/lib/seeded-random";
 
 const ROWS = Number(process.env.ROWS ?? 100_000);
 const QUERIES = Number(process.env.QUERIES ?? 300);
@@ -29,17 +30,8 @@ const VOCABULARY = 20_000;
 const CHUNK_WORDS = 180;
 const WARM_UP = 30;
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const next = seeded(42);
+const next = seededRandom(42);
 const syllables = "ka lo mi ne ru sa ti vo pe da fu go hi ja ze bo ly wa qu xe".split(" ");
 const vocabulary = Array.from({ length: VOCABULARY }, () =>
   Array.from({ length: 2 + Math.floor(next() * 3) }, () => syllables[Math.floor(next() * syllables.length)]).join(""),

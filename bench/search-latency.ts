@@ -11,6 +11,7 @@
 import { HashEmbedder } from "../workers/src/knowledge/embeddings/hash-embedder";
 import { normalizeInPlace } from "../workers/src/knowledge/embeddings/vector-math";
 import { VectorMatrix } from "../workers/src/knowledge/vector-store/vector-matrix";
+import { seededRandom } from "../workers/src/lib/seeded-random";
 
 const QUERIES = 300;
 const TOP_K = 10;
@@ -22,15 +23,6 @@ const QUESTIONS = [
   "cancel my subscription before renewal",
 ];
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomUnit(next: () => number, dims: number): Float32Array {
   return normalizeInPlace(Float32Array.from({ length: dims }, () => next() * 2 - 1));
@@ -54,7 +46,7 @@ function time(queries: Float32Array[], matrix: VectorMatrix): { p50: number; p99
 const metadata = { document_id: "doc", chunk_id: "chk", workspace_id: "ws" };
 for (const dims of [768, 1024, 1536]) {
   for (const size of [1_000, 10_000]) {
-    const next = seeded(dims * size);
+    const next = seededRandom(dims * size);
     const rows = Array.from({ length: size }, () => randomUnit(next, dims));
     const blobs = rows.map((r) => r.buffer.slice(0));
     const buildStart = performance.now();

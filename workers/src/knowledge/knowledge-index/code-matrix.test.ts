@@ -3,16 +3,8 @@ import { HashEmbedder } from "../embeddings/hash-embedder";
 import { normalizeInPlace } from "../embeddings/vector-math";
 import { CodeMatrix } from "./code-matrix";
 import { dequantize, encodeInt4, int4RowBytes, int8Cosine, quantizeInt8 } from "./quantize";
+import { seededRandom } from "../../lib/seeded-random";
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
 
@@ -58,7 +50,7 @@ function expectBruteForceTop(matrix: CodeMatrix, live: Map<number, Int8Array>, q
 
 describe("vector quantisation", () => {
   it("keeps a vector's cosine within 0.01 through int8, and has no codes for a zero vector", () => {
-    const next = seeded(1);
+    const next = seededRandom(1);
     const v = normalizeInPlace(Float32Array.from({ length: 1536 }, () => next() * 2 - 1));
     const q = normalizeInPlace(Float32Array.from({ length: 1536 }, () => next() * 2 - 1));
     const int8 = quantizeInt8(v)!;
@@ -71,7 +63,7 @@ describe("vector quantisation", () => {
 
   it("puts the exact top 5 among the int4 pass's 20 candidates, for hash-embedder texts", async () => {
     const words = "refund shipping battery warranty invoice parcel password frame motor winter charge express card return order account".split(" ");
-    const next = seeded(7);
+    const next = seededRandom(7);
     const texts = Array.from({ length: 400 }, () => Array.from({ length: 30 }, () => words[Math.floor(next() * words.length)]).join(" "));
     const hash = new HashEmbedder();
     const vectors = await hash.embed(texts);
@@ -104,7 +96,7 @@ describe("vector quantisation", () => {
 
   it("proposes the same rows as scoring each row alone, across blocks, after replacements and deletes", () => {
     const dimensions = 37; // odd: the last byte's high nibble is padding
-    const next = seeded(11);
+    const next = seededRandom(11);
     const matrix = new CodeMatrix(dimensions);
     const live = new Map<number, Int8Array>();
     const put = (seq: number) => {

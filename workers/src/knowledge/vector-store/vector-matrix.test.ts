@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { normalizeInPlace } from "../embeddings/vector-math";
 import { VectorMatrix } from "./vector-matrix";
+import { seededRandom } from "../../lib/seeded-random";
 
 const DIMS = 12;
 const metadata = (id: string) => ({ document_id: `doc_${id}`, chunk_id: id, workspace_id: "ws" });
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The top `k` of `reference` by brute force, as the matrix should answer. */
 function bruteForce(reference: Map<string, Float32Array>, query: Float32Array, k: number): string[] {
@@ -26,7 +18,7 @@ function bruteForce(reference: Map<string, Float32Array>, query: Float32Array, k
 
 describe("vector matrix", () => {
   it("stays exact through thousands of inserts, replacements and deletes across blocks", () => {
-    const next = seeded(42);
+    const next = seededRandom(42);
     const unit = () => normalizeInPlace(Float32Array.from({ length: DIMS }, () => next() * 2 - 1));
     const matrix = new VectorMatrix(DIMS);
     const reference = new Map<string, Float32Array>();

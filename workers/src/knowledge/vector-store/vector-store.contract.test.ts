@@ -6,20 +6,9 @@ import { MAX_TOP_K } from "./limits";
 import { createVectorStore } from "./create-vector-store";
 import type { VectorRecord, VectorStore } from "./vector-store";
 import { VectorizeStore } from "./vectorize-store";
+import { seededRandom } from "../../lib/seeded-random";
 
 const DIMS = 32;
-
-/** A seeded generator, so every run compares the same vectors. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomVector(next: () => number, dims = DIMS): number[] {
   return Array.from({ length: dims }, () => next() * 2 - 1);
@@ -43,7 +32,7 @@ function record(id: string, values: number[] | Float32Array, workspace = "ws_tes
 }
 
 function records(prefix: string, count: number, seed: number): { id: string; values: number[] }[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => ({ id: `${prefix}${String(i).padStart(5, "0")}`, values: randomVector(next) }));
 }
 
@@ -78,7 +67,7 @@ describe.each(subjects)("VectorStore contract: %s", (_name, make) => {
     const stored = records("chk_rank", 300, 1);
     await store.upsert(ns, stored.map((r) => record(r.id, r.values)));
 
-    const next = random(99);
+    const next = seededRandom(99);
     for (let q = 0; q < 5; q++) {
       const query = randomVector(next);
       const expected = stored
@@ -111,7 +100,7 @@ describe.each(subjects)("VectorStore contract: %s", (_name, make) => {
     const { store } = make();
     const first = freshNamespace();
     const second = freshNamespace();
-    const shared = randomVector(random(3));
+    const shared = randomVector(seededRandom(3));
     await store.upsert(first, [record("chk_first_a", shared, "ws_one"), ...records("chk_first_", 5, 4).map((r) => record(r.id, r.values, "ws_one"))]);
     await store.upsert(second, [record("chk_second_a", shared, "ws_two")]);
 
@@ -206,7 +195,7 @@ describe.each(subjects)("VectorStore contract: %s", (_name, make) => {
   it("rejects what Vectorize would reject, before writing anything", async () => {
     const { store } = make();
     const ns = freshNamespace();
-    const values = randomVector(random(10));
+    const values = randomVector(seededRandom(10));
     await expect(store.upsert(ns, [record("x".repeat(65), values)])).rejects.toThrow(/64 bytes/);
     // 22 three-byte characters: 22 characters, 66 bytes.
     await expect(store.upsert(ns, [record("é€".repeat(11) + "€".repeat(11), values)])).rejects.toThrow(/64 bytes/);
@@ -223,8 +212,8 @@ describe.each(subjects)("VectorStore contract: %s", (_name, make) => {
     const { store } = make();
     const ns = freshNamespace();
     await store.upsert(ns, records("chk_dim", 3, 11).map((r) => record(r.id, r.values)));
-    await expect(store.upsert(ns, [record("chk_short", randomVector(random(12), DIMS / 2))])).rejects.toThrow(/dimension/);
-    await expect(store.query(ns, randomVector(random(13), DIMS / 2), { topK: 3 })).rejects.toThrow(/dimension/);
+    await expect(store.upsert(ns, [record("chk_short", randomVector(seededRandom(12), DIMS / 2))])).rejects.toThrow(/dimension/);
+    await expect(store.query(ns, randomVector(seededRandom(13), DIMS / 2), { topK: 3 })).rejects.toThrow(/dimension/);
   });
 });
 
@@ -253,9 +242,9 @@ describe("local vector store", () => {
     await store.upsert(ns, records("chk_all", 10, 15).map((r) => record(r.id, r.values)));
     await store.deleteNamespace(ns);
     expect(await env.VECTOR_INDEX.getByName(ns).count()).toBe(0);
-    expect(await store.query(ns, randomVector(random(16)), { topK: 5 })).toEqual([]);
+    expect(await store.query(ns, randomVector(seededRandom(16)), { topK: 5 })).toEqual([]);
 
-    const wider = randomVector(random(17), DIMS * 2);
+    const wider = randomVector(seededRandom(17), DIMS * 2);
     await store.upsert(ns, [record("chk_wide", wider)]);
     expect((await store.query(ns, wider, { topK: 1 }))[0]?.id).toBe("chk_wide");
   });
