@@ -3,6 +3,7 @@ import { currentTraceparent } from "../lib/trace-context";
 import { cachedEmbedderFor } from "./embeddings/cached-embedder-for";
 import { knowledgeIndex } from "./index-chunks";
 import type { SearchHit } from "./knowledge-index/index-types";
+import type { RetrieveRequest } from "./retrieval/backend";
 
 /** Whose knowledge to search: always one assistant of one workspace. */
 export interface SearchScope {
@@ -58,32 +59,29 @@ export async function searchKnowledge(
   k = DEFAULT_TOP_K,
   mode: SearchMode = "hybrid",
 ): Promise<SearchHit[]> {
-  const request = await retrieveRequest(env, query, k, mode);
-  if (!request) return [];
+  const request = await searchRequest(env, query, k, mode);
+  return request ? searchKnowledgeWith(env, scope, request) : [];
+}
+
+/** `searchKnowledge` with the request `searchRequest` made. */
+export async function searchKnowledgeWith(env: Env, scope: SearchScope, request: RetrieveRequest): Promise<SearchHit[]> {
   // One call: the assistant's index ranks with `retrieve` against its own keyword index and
   // vectors, reranks when configured, and falls back to keywords if Vectorize fails.
   return (await knowledgeIndex(env, scope)).search(scope, request);
 }
 
 /**
- * `searchKnowledge` for a caller still checking that `scope.workspaceId` owns the assistant:
- * null, with nothing claimed or imported, unless the assistant's index already belongs to that
- * workspace (see `KnowledgeIndexDO.searchIfClaimed`). Its hits mean nothing until the check passes.
+ * `searchKnowledge` for a caller still checking that `scope.workspaceId` owns the assistant, with
+ * the request `searchRequest` made: null, with nothing claimed or imported, unless the
+ * assistant's index already belongs to that workspace (see `KnowledgeIndexDO.searchIfClaimed`).
+ * Its hits mean nothing until the check passes.
  */
-export async function searchKnowledgeIfClaimed(
-  env: Env,
-  scope: SearchScope,
-  query: string,
-  k = DEFAULT_TOP_K,
-  mode: SearchMode = "hybrid",
-): Promise<SearchHit[] | null> {
-  const request = await retrieveRequest(env, query, k, mode);
-  if (!request) return [];
+export async function searchKnowledgeIfClaimed(env: Env, scope: SearchScope, request: RetrieveRequest): Promise<SearchHit[] | null> {
   return (await knowledgeIndex(env, scope)).searchIfClaimed(scope, request);
 }
 
-/** The index's request for a search, with the embedded question; null when a vector search has no vector. */
-async function retrieveRequest(env: Env, query: string, k: number, mode: SearchMode) {
+/** The index's request for a search, with the embedded question; null when a vector search has no vector (nothing to find). */
+export async function searchRequest(env: Env, query: string, k: number, mode: SearchMode): Promise<RetrieveRequest | null> {
   const queryVector = mode === "keyword" ? null : await queryVectorOf(env, query);
   if (mode === "vector" && !queryVector) return null;
   return { query, mode, k, queryVector };

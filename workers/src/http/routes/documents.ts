@@ -14,7 +14,7 @@ import {
 } from "../../../../schema/api";
 import { recordAudit } from "../../analytics/audit";
 import { acceptDocument, deleteDocument, getDocument, listDocuments, reindexDocument, toDocument, type DocumentInput } from "../../knowledge/documents";
-import { searchKnowledge, searchKnowledgeIfClaimed } from "../../knowledge/search";
+import { searchKnowledgeIfClaimed, searchKnowledgeWith, searchRequest } from "../../knowledge/search";
 import { createDb } from "../../storage/db";
 import { getAssistant } from "../../tenancy/assistants";
 import { authenticate } from "../middleware/authenticate";
@@ -124,14 +124,19 @@ export const documentsRoutes = router()
       // The search starts alongside the check that the assistant is this workspace's, and
       // answers only from an index the workspace already owns: searching another workspace's
       // assistant id claims nothing. Its hits are used only once the check has passed.
-      const early = searchKnowledgeIfClaimed(c.env, scope, q, k, mode).then(
-        (hits) => ({ hits }),
-        (error: unknown) => ({ error }),
-      );
+      // The question is embedded once, for the early search and, if that declines, the ordinary one.
+      const prepared = searchRequest(c.env, q, k, mode);
+      const early = prepared
+        .then((request) => (request ? searchKnowledgeIfClaimed(c.env, scope, request) : []))
+        .then(
+          (hits) => ({ hits }),
+          (error: unknown) => ({ error }),
+        );
       await getAssistant(createDb(c.env.DB), scope.workspaceId, id);
       const outcome = await early;
       if ("error" in outcome) throw outcome.error;
-      const hits = outcome.hits ?? (await searchKnowledge(c.env, scope, q, k, mode));
+      const request = await prepared;
+      const hits = outcome.hits ?? (request ? await searchKnowledgeWith(c.env, scope, request) : []);
       return c.json(
         { data: hits.map((h) => ({ chunk_id: h.chunk_id, document_id: h.document_id, title: h.title, content: h.content, score: h.score, source: h.source })) },
         200,
