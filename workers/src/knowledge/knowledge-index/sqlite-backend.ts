@@ -100,10 +100,16 @@ export class SqliteRetrievalBackend implements RetrievalBackend {
     };
   }
 
+  /** The first and last row ids of a document's chunks; null for a document without chunks. */
+  private rowSpan(documentId: string): { first: number; last: number } | null {
+    const span = this.sql.exec<{ first: number | null; last: number | null }>("SELECT min(seq) AS first, max(seq) AS last FROM chunks WHERE document_id = ?", documentId).one();
+    return span.first !== null && span.last !== null ? { first: span.first, last: span.last } : null;
+  }
+
   /** A document's chunk that best matches `match`, else its first chunk; null for a document without chunks. */
   private representativeChunk(documentId: string, match: string | null, weights: readonly number[]): ScoredChunk | null {
-    const span = this.sql.exec<{ first: number | null; last: number | null }>("SELECT min(seq) AS first, max(seq) AS last FROM chunks WHERE document_id = ?", documentId).one();
-    if (match && span.first !== null && span.last !== null) {
+    const span = match ? this.rowSpan(documentId) : null;
+    if (match && span) {
       const [title, heading, content] = weights;
       // FTS5 reads only the document's row ids (a document's chunks are written together, so
       // their ids are close), rather than scoring every matching chunk of the index.
