@@ -1,4 +1,5 @@
 import { ApiError } from "../lib/errors";
+import type { WaitUntil } from "../lib/wait-until";
 import type { Db } from "../storage/db";
 import { PUBLISHABLE_KEY_PREFIX, SECRET_KEY_PREFIX, touchApiKey, verifyApiKey } from "./api-keys";
 import type { Principal } from "./principal";
@@ -20,7 +21,7 @@ export async function resolvePrincipal(
   db: Db,
   env: Env,
   creds: Credentials,
-  waitUntil: (p: Promise<unknown>) => void,
+  waitUntil: WaitUntil,
 ): Promise<Principal | null> {
   const bearer = creds.bearer;
   if (!bearer) return null;

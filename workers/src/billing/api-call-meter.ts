@@ -16,6 +16,7 @@ import { createLogger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { schema, type Db } from "../storage/db";
 import { usagePeriod } from "./usage-period";
+import type { WaitUntil } from "../lib/wait-until";
 
 const { usage_counters } = schema;
 
@@ -29,8 +30,6 @@ export interface ApiCallCount {
   calls: number;
 }
 
-/** Work to finish after the response (`ctx.waitUntil`). */
-export type WaitUntil = (work: Promise<unknown>) => void;
 
 // Held counts by workspace and month; replaced, never mutated, once handed to a write.
 let held = new Map<string, ApiCallCount>();

@@ -8,6 +8,7 @@
 import { createLogger } from "../lib/logger";
 import { createMetricsSink } from "./create-metrics-sink";
 import type { MetricPoint } from "./metrics-sink";
+import type { WaitUntil } from "../lib/wait-until";
 
 const FLUSH_POINTS = 50; // one batch of multi-row inserts
 const FLUSH_AFTER_MS = 10_000; // the oldest held point waits at most this long for the next request
@@ -15,8 +16,6 @@ const FLUSH_AFTER_MS = 10_000; // the oldest held point waits at most this long 
 let held: MetricPoint[] = [];
 let oldestAt = 0;
 
-/** Work to finish after the response (`ctx.waitUntil`). */
-export type WaitUntil = (work: Promise<unknown>) => void;
 
 /** Records one point: at once for Analytics Engine, batched for D1. */
 export function recordMetric(env: Env, point: MetricPoint, waitUntil: WaitUntil): void {
