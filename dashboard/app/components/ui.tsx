@@ -1,5 +1,5 @@
 /** Small building blocks every page uses: CSRF field, labelled fields, notices, empty states. */
-import { useRouteLoaderData } from "@remix-run/react";
+import { Form, useRouteLoaderData, useSubmit } from "@remix-run/react";
 import { forwardRef, useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from "react";
 import type { ActionResult } from "../lib/forms.server";
 
@@ -65,6 +65,24 @@ export function FieldNotes({ id, hint, error }: { id: string; hint?: ReactNode; 
         </p>
       ) : null}
     </>
+  );
+}
+
+/**
+ * A report page's filters: a GET form that shows the page again as soon as one of its fields
+ * changes, with a "Show" button for browsers without scripts.
+ */
+export function FilterForm({ label, children }: { label?: string; children: ReactNode }) {
+  const submit = useSubmit();
+  return (
+    <Form method="get" className="row" onChange={(e) => submit(e.currentTarget)} aria-label={label}>
+      {children}
+      <noscript>
+        <button className="button" type="submit">
+          Show
+        </button>
+      </noscript>
+    </Form>
   );
 }
 

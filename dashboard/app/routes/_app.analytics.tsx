@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, useLoaderData, useSubmit } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import type { AnalyticsSummary, Assistant, Channel, Page } from "../../../schema/api";
-import { EmptyState, PageHeader, PeriodField } from "../components/ui";
+import { EmptyState, FilterForm, PageHeader, PeriodField } from "../components/ui";
 import { api, loaderFailure } from "../lib/auth.server";
 import { count, ms, percent, usd } from "../lib/format";
 import { PERIODS, periodOf, windowOf } from "../lib/periods";
@@ -72,19 +72,13 @@ function Table({ caption, first, rows }: { caption: string; first: string; rows:
 
 export default function Analytics() {
   const { period, byAssistant, byChannel } = useLoaderData<typeof loader>();
-  const submit = useSubmit();
   const gaps = byAssistant.filter((a) => a.s.top_unanswered_questions.length > 0);
   return (
     <>
       <PageHeader title="Analytics" description="Per assistant and per channel, and the questions your knowledge base could not answer." />
-      <Form method="get" className="row" onChange={(e) => submit(e.currentTarget)}>
+      <FilterForm>
         <PeriodField periods={PERIODS} value={period} />
-        <noscript>
-          <button className="button" type="submit">
-            Show
-          </button>
-        </noscript>
-      </Form>
+      </FilterForm>
       <h2>By assistant</h2>
       {byAssistant.length === 0 ? (
         <EmptyState title="No assistants yet" />

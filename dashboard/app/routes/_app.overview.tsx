@@ -1,10 +1,10 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, useLoaderData, useSubmit } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import { useMemo } from "react";
 import uplotStyles from "uplot/dist/uPlot.min.css?url";
 import type { AnalyticsSummary, Assistant, Page } from "../../../schema/api";
 import { TimeChart } from "../components/chart";
-import { PageHeader, PeriodField, SelectField } from "../components/ui";
+import { FilterForm, PageHeader, PeriodField, SelectField } from "../components/ui";
 import { api, loaderFailure } from "../lib/auth.server";
 import { count, ms, percent, usd } from "../lib/format";
 import { PERIODS, periodOf, windowOf } from "../lib/periods";
@@ -39,7 +39,6 @@ export async function loader(args: LoaderFunctionArgs) {
 
 export default function Overview() {
   const { period, assistantId, total, series, assistants } = useLoaderData<typeof loader>();
-  const submit = useSubmit();
   const times = useMemo(() => series.map((p) => p.at), [series]);
   const volume = useMemo(
     () => [
@@ -72,7 +71,7 @@ export default function Overview() {
   return (
     <>
       <PageHeader title="Overview" description="How your assistants are doing." />
-      <Form method="get" className="row" onChange={(e) => submit(e.currentTarget)} aria-label="Period">
+      <FilterForm label="Period">
         <PeriodField periods={PERIODS} value={period} />
         <SelectField label="Assistant" name="assistant_id" defaultValue={assistantId}>
           <option value="">All assistants</option>
@@ -82,12 +81,7 @@ export default function Overview() {
             </option>
           ))}
         </SelectField>
-        <noscript>
-          <button className="button" type="submit">
-            Show
-          </button>
-        </noscript>
-      </Form>
+      </FilterForm>
       <h2 className="visually-hidden">Totals for the period</h2>
       <dl className="stats">
         <Stat label="Conversations" value={count(total.conversations)} id="conversations" />

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/cloudflare";
-import { Form, useLoaderData, useSubmit } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import type { SystemHealth } from "../../../schema/api";
-import { EmptyState, PageHeader, PeriodField } from "../components/ui";
+import { EmptyState, FilterForm, PageHeader, PeriodField } from "../components/ui";
 import { ApiFailure } from "../lib/api.server";
 import { api, loaderFailure, requireRole } from "../lib/auth.server";
 import { count, ms, percent } from "../lib/format";
@@ -61,7 +61,6 @@ function Region({ label, children }: { label: string; children: ReactNode }) {
 
 export default function SystemHealthPage() {
   const { period, report } = useLoaderData<typeof loader>();
-  const submit = useSubmit();
   if (!report) {
     return (
       <>
@@ -80,14 +79,9 @@ export default function SystemHealthPage() {
         title="System health"
         description={`The whole deployment, every workspace: requests, answers and queue jobs (from ${report.source === "d1" ? "D1" : "Analytics Engine"}).`}
       />
-      <Form method="get" className="row" onChange={(e) => submit(e.currentTarget)}>
+      <FilterForm>
         <PeriodField periods={PERIODS} value={period} />
-        <noscript>
-          <button className="button" type="submit">
-            Show
-          </button>
-        </noscript>
-      </Form>
+      </FilterForm>
 
       <h2>Traffic</h2>
       <dl className="stats">
