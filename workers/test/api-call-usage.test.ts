@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { usagePeriod } from "../src/billing/usage-period";
+import { eraseWorkspace } from "../src/compliance/workspace-erasure";
 import { call, createAssistant, createSecretKey, signUp } from "./helpers";
 
 /** The API calls the billing page shows for the workspace of `adminToken`. */
@@ -40,6 +41,19 @@ describe("API calls on the billing page", () => {
     expect((await call("POST", "/api/v1/assistants", { token: viewer.key, body: { name: "No" } })).status).toBe(403);
     expect((await call("GET", "/api/v1/assistants", { token: `${viewer.key}x` })).status).toBe(401);
     expect(await billedCalls(s.access_token)).toBe(1);
+  });
+
+  it("keeps a workspace's calls when another workspace whose calls were held with them is erased first", async () => {
+    const gone = await signUp("UsageErased");
+    const kept = await signUp("UsageKept");
+    const goneKey = await createSecretKey(gone.access_token, "viewer");
+    const keptKey = await createSecretKey(kept.access_token, "viewer");
+    // Both workspaces' calls wait in the same batch; one workspace is erased before it is written.
+    for (let i = 0; i < 2; i++) expect((await call("GET", "/api/v1/assistants", { token: goneKey.key })).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await call("GET", "/api/v1/assistants", { token: keptKey.key })).status).toBe(200);
+    expect((await eraseWorkspace(env, gone.workspace.id)).complete).toBe(true);
+    expect(await billedCalls(kept.access_token)).toBe(3);
+    expect(await storedCalls(gone.workspace.id)).toBe(0);
   });
 
   it("writes the calls it holds to D1 without anyone reading them", async () => {

@@ -18,7 +18,7 @@ import { schema, type Db } from "../storage/db";
 import { usagePeriod } from "./usage-period";
 import type { WaitUntil } from "../lib/wait-until";
 
-const { usage_counters } = schema;
+const { usage_counters, workspaces } = schema;
 
 const FLUSH_CALLS = 100; // calls held before they are written at once, whatever their age
 const FLUSH_AFTER_MS = 5_000; // the longest a held call waits for its write
@@ -64,15 +64,22 @@ export async function flushApiCalls(db: Db): Promise<void> {
   await writing;
 }
 
-/** Adds the counts to their months' counters in one batch; failures are logged, not thrown. */
+/**
+ * Adds the counts to their months' counters in one batch; failures are logged, not thrown. A
+ * batch holds several workspaces' counts, and one of them may have been erased since its calls
+ * were counted: its row is skipped (no workspace, no counter) rather than failing the batch,
+ * which would lose every other workspace's calls with it.
+ */
 async function writeCounts(db: Db, counts: readonly ApiCallCount[]): Promise<void> {
+  const now = nowIso();
   const [first, ...rest] = counts.map(({ workspaceId, period, calls }) =>
     db
       .insert(usage_counters)
-      .values({ workspace_id: workspaceId, period, api_calls: calls })
+      // The table's columns in order: workspace_id, period, conversations, api_calls, updated_at.
+      .select(sql`SELECT ${workspaces.id}, ${period}, 0, ${calls}, ${now} FROM ${workspaces} WHERE ${workspaces.id} = ${workspaceId}`)
       .onConflictDoUpdate({
         target: [usage_counters.workspace_id, usage_counters.period],
-        set: { api_calls: sql`${usage_counters.api_calls} + ${calls}`, updated_at: nowIso() },
+        set: { api_calls: sql`${usage_counters.api_calls} + ${calls}`, updated_at: now },
       }),
   );
   if (!first) return;
