@@ -4,7 +4,7 @@ import { useEffect } from "react";
 import type { Assistant, KnowledgeDocument, NotionSource, Page, SearchHit } from "../../../schema/api";
 import { notionBusy, NotionSources } from "../components/notion-sources";
 import { Uploader } from "../components/uploader";
-import { Badge, Csrf, EmptyState, errorsOf, Field, Notice, PageHeader, SelectField, TextAreaField } from "../components/ui";
+import { Badge, Csrf, EmptyState, errorsOf, Field, FilterForm, Notice, PageHeader, SelectField, TextAreaField } from "../components/ui";
 import { ApiFailure } from "../lib/api.server";
 import { api, loaderFailure, requireMe } from "../lib/auth.server";
 import { count, dateTime } from "../lib/format";
@@ -126,20 +126,15 @@ export default function Knowledge() {
   return (
     <>
       <PageHeader title="Knowledge base" description="The help articles your assistant answers from." />
-      <Form method="get" className="row">
-        <SelectField label="Assistant" name="assistant" defaultValue={data.assistantId} onChange={(e) => e.currentTarget.form?.requestSubmit()}>
+      <FilterForm>
+        <SelectField label="Assistant" name="assistant" defaultValue={data.assistantId}>
           {data.assistants.map((a) => (
             <option key={a.id} value={a.id}>
               {a.name}
             </option>
           ))}
         </SelectField>
-        <noscript>
-          <button className="button" type="submit">
-            Show
-          </button>
-        </noscript>
-      </Form>
+      </FilterForm>
 
       {manage ? (
         <section className="card" aria-labelledby="add-heading">
