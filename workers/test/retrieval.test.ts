@@ -258,6 +258,72 @@ describe("keyword search leaves out terms too common to score", () => {
   });
 });
 
+describe("keyword search past its row budget", () => {
+  /** 200 short chunks: "postage" in 80 (under half: it scores), in the heading of 10 of them; "voucher" in 8; "depot" in all. */
+  async function budgetIndex() {
+    const name = `row-budget-${crypto.randomUUID()}`;
+    const scope = { workspaceId: "ws-row-budget", assistantId: name };
+    const chunks = Array.from({ length: 200 }, (_, i) => ({
+      id: `c-${i}`,
+      ordinal: i,
+      heading: i % 10 < 4 && i % 20 === 0 ? `Postage rates ${i}` : `Section ${i}`,
+      content: [`Depot ${i} ships daily.`, i % 25 === 3 ? "A voucher helps." : "", i % 10 < 4 ? `Postage ${"postage ".repeat(i % 4)}is due.` : ""].join(" "),
+      contentHash: `h-${i}`,
+      tokenCount: 8,
+      vector: null,
+    }));
+    return { name, scope, chunks };
+  }
+
+  async function ranked(query: string, options: RetrievalOptions) {
+    const { name, scope, chunks } = await budgetIndex();
+    return runInDurableObject(env.KNOWLEDGE_INDEX.getByName(name), async (instance: KnowledgeIndexDO, state) => {
+      await instance.replaceDocument(scope, { documentId: "notes", title: "Notes", sourceUrl: null }, chunks);
+      const request: RetrieveRequest = { query, mode: "keyword", k: options.candidates, queryVector: null };
+      const budgeted = new RecordingBackend(state.storage.sql, true);
+      const exact = new RecordingBackend(state.storage.sql, true);
+      return {
+        hits: await retrieve(budgeted, request, { options }),
+        matches: budgeted.matches,
+        exact: await retrieve(exact, request, { options: { ...options, keywordRowBudget: Infinity } }),
+        exactMatches: exact.matches,
+      };
+    });
+  }
+
+  it("finds nothing for a question whose every word is in at least half of the chunks, rather than ranking them by noise", async () => {
+    const { hits, matches, exact } = await ranked("depot daily", { ...RETRIEVAL_DEFAULTS, candidates: 5, keywordRowBudget: 150 });
+    expect(matches).toEqual([]);
+    expect(hits).toEqual([]);
+    // Within the budget the same question is ranked as ever.
+    expect(exact).toHaveLength(5);
+  });
+
+  it("ranks a word in more chunks than the budget among the chunks with it in their title or heading", async () => {
+    const { hits, matches, exact, exactMatches } = await ranked("postage", { ...RETRIEVAL_DEFAULTS, candidates: 5, keywordRowBudget: 50 });
+    expect(matches).toEqual(['{title heading} : ("postage")']);
+    expect(hits).toHaveLength(5);
+    // The headings' chunks are the best ones anyway: the heading weighs four times the content.
+    expect(hits.map((h) => h.chunkId).sort()).toEqual(exact.map((h) => h.chunkId).sort());
+    expect(exactMatches).toEqual(['"postage"']);
+  });
+
+  it("falls back to the whole query when too few titles or headings hold the word", async () => {
+    const { hits, matches, exact } = await ranked("postage", { ...RETRIEVAL_DEFAULTS, candidates: 12, keywordRowBudget: 50 });
+    expect(matches).toEqual(['{title heading} : ("postage")', '"postage"']);
+    expect(hits.map((h) => h.chunkId)).toEqual(exact.map((h) => h.chunkId));
+  });
+
+  it("tries no split, and runs no full query, that would read past what is left of the budget", async () => {
+    // "voucher" (8 chunks) is read alone and with "postage"; the full query would read 88 more rows.
+    const { hits, matches, exactMatches } = await ranked("voucher postage", { ...RETRIEVAL_DEFAULTS, candidates: 12, keywordRowBudget: 30 });
+    expect(matches).toEqual(['"voucher"', '("voucher") AND ("postage")']);
+    expect(exactMatches).toEqual(['"voucher"', '("voucher") AND ("postage")', '"voucher" OR "postage"']);
+    // Every chunk with the rarer word is found, with its whole score.
+    expect(hits).toHaveLength(8);
+  });
+});
+
 describe("keyword search reads the rare terms first (MaxScore)", () => {
   /** 200 short chunks: "voucher" in 8 (4 of them with "postage" too), "postage" in 80 (under half: it scores), "depot" in all. */
   async function postageIndex() {

@@ -1,4 +1,4 @@
-import type { IndexedChunk, PhrasingSource, RetrievalBackend, RetrieveRequest, ScoredChunk } from "./backend";
+import { KEYWORD_COLUMNS, type IndexedChunk, type PhrasingSource, type RetrievalBackend, type RetrieveRequest, type ScoredChunk } from "./backend";
 import { aggregateByDocument, combineLegs, type RankedDocument, type ScoreNormalization } from "./fusion";
 import { bestPerDocument, documentsMissing, fts5Idf, phrasingKeywordScore, withPhrasingEvidence } from "./phrasing-evidence";
 import type { Reranker } from "./reranker";
@@ -38,6 +38,12 @@ export interface RetrievalOptions {
   confidenceWeight: number;
   /** Pseudo-relevance feedback on the keyword leg, or null for none. */
   feedback: FeedbackOptions | null;
+  /**
+   * Rows one keyword pass may score (FTS5's bm25() costs about a microsecond a row): a bound on
+   * the work of a search in a large index, not a ranking choice. An index with fewer chunks is
+   * always ranked exactly; past it, see `keywordCandidates`.
+   */
+  keywordRowBudget: number;
 }
 
 /** RM3-style pseudo-relevance feedback. */
@@ -69,6 +75,7 @@ export const RETRIEVAL_DEFAULTS: RetrievalOptions = {
   keywordShare: 0.6,
   confidenceWeight: 0,
   feedback: null,
+  keywordRowBudget: 20_000,
 };
 
 /** Documents of the first-pass ranking a reranker reads: enough to lift an answer from rank 20, few enough for one model call. */
@@ -245,34 +252,67 @@ async function keywordDocuments(backend: RetrievalBackend, terms: string[], matc
  *    `candidates` best still scores above the bound, no other chunk can enter and they are the
  *    answer. Otherwise the next rarest term becomes essential and it is tried again. Exact: the
  *    split only decides how much is read.
+ *
+ * Past `keywordRowBudget` (an index of more chunks than that, and a question of words common in
+ * it), the work is bounded instead of the ranking exact:
+ * - a question whose every word is in at least half of the chunks has no keyword evidence at
+ *   all (each word's IDF is FTS5's floor, so every score is ~1e-6): the leg finds nothing,
+ *   rather than ranking that many chunks by noise;
+ * - when even the rarest word is in more chunks than the budget, only the chunks with a word of
+ *   the question in their title or heading are ranked (the columns weighted most, so the best
+ *   chunks are mostly among them), scored on those columns; if they are fewer than the
+ *   candidates, the full expression runs after all;
+ * - no further split is tried, and the full expression not run, once its rows would exceed
+ *   what is left of the budget: the chunks found through the rarer words are the answer, each
+ *   still with its whole score, and a chunk holding only the commoner words is not considered.
  */
 async function keywordCandidates(backend: RetrievalBackend, terms: readonly string[], match: string, options: RetrievalOptions): Promise<ScoredChunk[]> {
   const limit = options.candidates;
-  if (terms.length < 2) return backend.keyword(match, options.keywordWeights, limit);
   const counts = await backend.termCounts(terms);
   const kept = informativeTerms(terms, counts);
+  // Only when no term is informative is the one kept term at the floor (see `informativeTerms`).
+  const floor = kept.length === 1 && kept[0] && 2 * kept[0].chunks >= counts.chunks ? kept[0] : null;
+  if (floor && floor.chunks > options.keywordRowBudget) return [];
+  if (Math.min(...kept.map((t) => t.chunks)) > options.keywordRowBudget) {
+    const headline = await backend.keyword(`{${HEADLINE_COLUMNS}} : (${matchExpression(kept.map((t) => t.term))})`, options.keywordWeights, limit);
+    if (headline.length >= limit) return headline;
+  }
+  if (terms.length < 2) return backend.keyword(match, options.keywordWeights, limit);
   const pruned = await essentialFirst(backend, kept, counts.chunks, options);
   if (kept.length === terms.length || pruned.length >= limit) return pruned;
+  if (pruned.length > 0 && rowsOf(terms.map((term, i) => ({ term, chunks: counts.matching[i] ?? 0 }))) > options.keywordRowBudget) return pruned;
   return backend.keyword(match, options.keywordWeights, limit);
 }
+
+/** The columns a search past the budget first looks in: title and heading, as FTS5 names them. */
+const HEADLINE_COLUMNS = KEYWORD_COLUMNS.filter((column) => column !== "content").join(" ");
 
 /** BM25's k1 in FTS5's bm25(): a term's part of a score stays below IDF × (k1 + 1). */
 const FTS5_BM25_K1 = 1.2;
 /** Share of the index the essential terms' chunks may add up to before the split is first tried: how much is read first, not what is found. */
 const ESSENTIAL_SHARE = 0.1;
 
-/** The best `candidates` chunks for the OR of `kept` (terms with their chunk counts), scored in full; see `keywordCandidates`. */
+/**
+ * The best `candidates` chunks for the OR of `kept` (terms with their chunk counts), scored in
+ * full; see `keywordCandidates`. A split costs about twice its essential terms' rows (the
+ * essential query alone, then with the others); one past what is left of the budget is not tried.
+ */
 async function essentialFirst(backend: RetrievalBackend, kept: readonly TermCount[], chunks: number, options: RetrievalOptions): Promise<ScoredChunk[]> {
   const limit = options.candidates;
   const weights = options.keywordWeights;
   const byRarity = [...kept].sort((a, b) => a.chunks - b.chunks);
   const all = matchExpression(byRarity.map((t) => t.term)) ?? "";
+  let left = options.keywordRowBudget;
+  let found: ScoredChunk[] = [];
   let essential = 1;
   for (let total = byRarity[0]?.chunks ?? 0; essential < byRarity.length; essential++) {
     total += byRarity[essential]?.chunks ?? 0;
     if (total > ESSENTIAL_SHARE * chunks) break;
   }
   for (; essential < byRarity.length; essential++) {
+    const cost = 2 * rowsOf(byRarity.slice(0, essential));
+    if (found.length > 0 && cost > left) return found;
+    left -= cost;
     const rare = matchExpression(byRarity.slice(0, essential).map((t) => t.term)) ?? "";
     const others = byRarity.slice(essential);
     const bound = others.reduce((sum, t) => sum + fts5Idf(chunks, t.chunks) * (FTS5_BM25_K1 + 1), 0);
@@ -282,12 +322,18 @@ async function essentialFirst(backend: RetrievalBackend, kept: readonly TermCoun
     ]);
     const best = new Map(alone.map((c) => [c.chunkId, c]));
     for (const c of whole) best.set(c.chunkId, c); // the whole score where the chunk has both
-    const ranked = [...best.values()].sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0)).slice(0, limit);
-    const last = ranked[limit - 1];
+    found = [...best.values()].sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0)).slice(0, limit);
+    const last = found[limit - 1];
     // A margin for rounding: FTS5 sums in doubles in another order.
-    if (last && last.score > bound * (1 + 1e-9) + 1e-9) return ranked;
+    if (last && last.score > bound * (1 + 1e-9) + 1e-9) return found;
   }
+  if (found.length > 0 && rowsOf(byRarity) > left) return found;
   return backend.keyword(all, weights, limit);
+}
+
+/** Rows a query for the OR of `terms` scores: at most the sum of their chunk counts. */
+function rowsOf(terms: readonly TermCount[]): number {
+  return terms.reduce((sum, t) => sum + t.chunks, 0);
 }
 
 /** A query term and the number of chunks it is in. */
