@@ -340,7 +340,7 @@ const FUNCTION_WORDS = (
  * first, then made-up words; as sentences, paragraphs, titles and documents. ASCII only, so the
  * PDF's Helvetica can draw every character.
  */
-class TextGenerator {
+export class TextGenerator {
   constructor(seed, vocabulary = 20_000) {
     this.random = mulberry32(seed);
     const onsets = ["b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br", "cl", "dr", "gr", "pl", "st", "tr"];

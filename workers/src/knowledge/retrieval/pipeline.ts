@@ -253,8 +253,8 @@ async function keywordDocuments(backend: RetrievalBackend, terms: string[], matc
  *    answer. Otherwise the next rarest term becomes essential and it is tried again. Exact: the
  *    split only decides how much is read.
  *
- * Past `keywordRowBudget` (an index of more chunks than that, and a question of words common in
- * it), the work is bounded instead of the ranking exact:
+ * In an index of more chunks than `keywordRowBudget` (the rows one pass may score), the work is
+ * bounded instead of the ranking exact; a smaller index is always ranked exactly:
  * - a question whose every word is in at least half of the chunks has no keyword evidence at
  *   all (each word's IDF is FTS5's floor, so every score is ~1e-6): the leg finds nothing,
  *   rather than ranking that many chunks by noise;
@@ -270,17 +270,19 @@ async function keywordCandidates(backend: RetrievalBackend, terms: readonly stri
   const limit = options.candidates;
   const counts = await backend.termCounts(terms);
   const kept = informativeTerms(terms, counts);
+  // A smaller index is read in full however it is split: no bound, so no approximation.
+  const budget = counts.chunks > options.keywordRowBudget ? options.keywordRowBudget : Infinity;
   // Only when no term is informative is the one kept term at the floor (see `informativeTerms`).
   const floor = kept.length === 1 && kept[0] && 2 * kept[0].chunks >= counts.chunks ? kept[0] : null;
-  if (floor && floor.chunks > options.keywordRowBudget) return [];
-  if (Math.min(...kept.map((t) => t.chunks)) > options.keywordRowBudget) {
+  if (floor && floor.chunks > budget) return [];
+  if (Math.min(...kept.map((t) => t.chunks)) > budget) {
     const headline = await backend.keyword(`{${HEADLINE_COLUMNS}} : (${matchExpression(kept.map((t) => t.term))})`, options.keywordWeights, limit);
     if (headline.length >= limit) return headline;
   }
   if (terms.length < 2) return backend.keyword(match, options.keywordWeights, limit);
-  const pruned = await essentialFirst(backend, kept, counts.chunks, options);
+  const pruned = await essentialFirst(backend, kept, counts.chunks, options, budget);
   if (kept.length === terms.length || pruned.length >= limit) return pruned;
-  if (pruned.length > 0 && rowsOf(terms.map((term, i) => ({ term, chunks: counts.matching[i] ?? 0 }))) > options.keywordRowBudget) return pruned;
+  if (pruned.length > 0 && rowsOf(terms.map((term, i) => ({ term, chunks: counts.matching[i] ?? 0 }))) > budget) return pruned;
   return backend.keyword(match, options.keywordWeights, limit);
 }
 
@@ -295,14 +297,14 @@ const ESSENTIAL_SHARE = 0.1;
 /**
  * The best `candidates` chunks for the OR of `kept` (terms with their chunk counts), scored in
  * full; see `keywordCandidates`. A split costs about twice its essential terms' rows (the
- * essential query alone, then with the others); one past what is left of the budget is not tried.
+ * essential query alone, then with the others); one past what is left of `budget` is not tried.
  */
-async function essentialFirst(backend: RetrievalBackend, kept: readonly TermCount[], chunks: number, options: RetrievalOptions): Promise<ScoredChunk[]> {
+async function essentialFirst(backend: RetrievalBackend, kept: readonly TermCount[], chunks: number, options: RetrievalOptions, budget: number): Promise<ScoredChunk[]> {
   const limit = options.candidates;
   const weights = options.keywordWeights;
   const byRarity = [...kept].sort((a, b) => a.chunks - b.chunks);
   const all = matchExpression(byRarity.map((t) => t.term)) ?? "";
-  let left = options.keywordRowBudget;
+  let left = budget;
   let found: ScoredChunk[] = [];
   let essential = 1;
   for (let total = byRarity[0]?.chunks ?? 0; essential < byRarity.length; essential++) {
@@ -310,7 +312,7 @@ async function essentialFirst(backend: RetrievalBackend, kept: readonly TermCoun
     if (total > ESSENTIAL_SHARE * chunks) break;
   }
   for (; essential < byRarity.length; essential++) {
-    const cost = 2 * rowsOf(byRarity.slice(0, essential));
+    const cost = 2 * Math.min(chunks, rowsOf(byRarity.slice(0, essential)));
     if (found.length > 0 && cost > left) return found;
     left -= cost;
     const rare = matchExpression(byRarity.slice(0, essential).map((t) => t.term)) ?? "";
@@ -327,7 +329,7 @@ async function essentialFirst(backend: RetrievalBackend, kept: readonly TermCoun
     // A margin for rounding: FTS5 sums in doubles in another order.
     if (last && last.score > bound * (1 + 1e-9) + 1e-9) return found;
   }
-  if (found.length > 0 && rowsOf(byRarity) > left) return found;
+  if (found.length > 0 && Math.min(chunks, rowsOf(byRarity)) > left) return found;
   return backend.keyword(all, weights, limit);
 }
 
