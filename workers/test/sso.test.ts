@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { runHousekeeping } from "../src/compliance/housekeeping";
 import { call, PASSWORD, signUp, uniqueEmail } from "./helpers";
 
 // The provider and its client are started by global-setup.ts (fake-oidc-server.ts); these
@@ -142,6 +143,32 @@ describe("single sign-on with OpenID Connect", () => {
     const replay = await call("POST", "/api/v1/auth/sso/exchange", { body: { code } });
     expect(replay.status).toBe(401);
     expect(replay.body.error.details).toMatchObject({ reason: "invalid_code" });
+  });
+
+  it("forgets sign-ins once neither their state nor their one-time code can be used (housekeeping)", async () => {
+    const admin = await signUp("SSO Expiry");
+    await configure(admin.access_token);
+    const logins = async () =>
+      (await env.DB.prepare("select expires_at, exchange_expires_at from sso_logins where workspace_id = ?").bind(admin.workspace.id).all<{ expires_at: string; exchange_expires_at: string | null }>()).results;
+    // One abandoned at the provider, one finished whose code was never traded.
+    await start({ workspace: admin.workspace.id });
+    const started = await start({ workspace: admin.workspace.id });
+    const done = await callback(await signInAtProvider(started.location!, admin.email), started.cookie);
+    expect(done.status, JSON.stringify(done.body)).toBe(302);
+    const rows = await logins();
+    expect(rows).toHaveLength(2);
+    const latest = (key: "expires_at" | "exchange_expires_at") => Math.max(...rows.map((r) => (r[key] ? Date.parse(r[key]) : 0)));
+
+    // Still usable: kept. Past the one-time code's expiry the states are still good: kept.
+    await runHousekeeping(env, new Date(Date.now() + 1_000));
+    expect(await logins()).toHaveLength(2);
+    expect(latest("exchange_expires_at")).toBeLessThan(latest("expires_at"));
+    await runHousekeeping(env, new Date(latest("exchange_expires_at") + 1_000));
+    expect(await logins()).toHaveLength(2);
+    const report = await runHousekeeping(env, new Date(latest("expires_at") + 1_000));
+    expect(report.failures).toEqual([]);
+    expect(report.expired_sso_logins).toBeGreaterThanOrEqual(1);
+    expect(await logins()).toEqual([]);
   });
 
   it("sends PKCE, state and nonce to the provider", async () => {

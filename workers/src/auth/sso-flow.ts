@@ -5,7 +5,7 @@
  * workspace's default role) and a one-time code the dashboard trades for a session.
  */
 import * as oauth from "oauth4webapi";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { sha256Hex, timingSafeEqual } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId, randomBase62 } from "../lib/ids";
@@ -252,4 +252,24 @@ export async function exchangeSsoCode(db: Db, env: Env, code: string): Promise<{
     .get();
   if (!user) throw invalid();
   return { session: await startSession(db, env, user), workspaceId: claimed.workspace_id };
+}
+
+/** Expired sign-ins deleted per housekeeping run; a backlog goes over the next runs. */
+const EXPIRED_LOGINS_PER_RUN = 500;
+
+/**
+ * Deletes sign-ins that can no longer be used: their state expired (`finishSsoLogin` refuses it)
+ * and their one-time code, if they got one, expired too (`exchangeSsoCode` refuses it). They
+ * hold a PKCE verifier and, once finished, who signed in; nothing reads them after. At most
+ * `limit` a run; returns how many were deleted.
+ */
+export async function deleteExpiredSsoLogins(db: Db, now: Date, limit = EXPIRED_LOGINS_PER_RUN): Promise<number> {
+  const cutoff = now.toISOString();
+  const expired = db
+    .select({ id: sso_logins.id })
+    .from(sso_logins)
+    .where(and(lt(sso_logins.expires_at, cutoff), or(isNull(sso_logins.exchange_expires_at), lt(sso_logins.exchange_expires_at, cutoff))))
+    .limit(limit);
+  const deleted = await db.delete(sso_logins).where(inArray(sso_logins.id, expired)).returning({ id: sso_logins.id }).all();
+  return deleted.length;
 }

@@ -2,13 +2,15 @@
  * The scheduled handler's housekeeping, run every cron tick: retention, erasure of closed
  * workspaces, the second sweep of recent visitor erasures, and the recovery of queued work a
  * queue lost (documents stuck in ingestion, escalation notices never sent), and the periodic
- * re-sync of Notion sources. Each step runs
+ * re-sync of Notion sources, and the deletion of single sign-ons that expired. Each step runs
  * even when another fails, and each is bounded, so a backlog is worked off over several runs.
  */
+import { deleteExpiredSsoLogins } from "../auth/sso-flow";
 import { sweepStuckEscalations } from "../channels/stuck-escalations";
 import { queueDueNotionSyncs } from "../knowledge/notion/sources";
 import { sweepStuckDocuments } from "../knowledge/stuck-documents";
 import { createLogger } from "../lib/logger";
+import { createDb } from "../storage/db";
 import { enforceRetention } from "./retention";
 import { runErasureFollowups } from "./visitor-data";
 import { eraseClosedWorkspaces } from "./workspace-erasure";
@@ -26,6 +28,8 @@ export interface HousekeepingReport {
   requeued_escalations: number;
   /** Notion sources queued for their periodic re-sync. */
   notion_syncs: number;
+  /** Single sign-ons deleted once neither their state nor their one-time code could be used. */
+  expired_sso_logins: number;
   failures: string[];
 }
 
@@ -40,6 +44,7 @@ export async function runHousekeeping(env: Env, now = new Date()): Promise<House
     failed_stuck_documents: 0,
     requeued_escalations: 0,
     notion_syncs: 0,
+    expired_sso_logins: 0,
     failures: [],
   };
   const step = async (name: string, run: () => Promise<void>) => {
@@ -69,6 +74,9 @@ export async function runHousekeeping(env: Env, now = new Date()): Promise<House
   });
   await step("notion_resync", async () => {
     report.notion_syncs = await queueDueNotionSyncs(env, now);
+  });
+  await step("expired_sso_logins", async () => {
+    report.expired_sso_logins = await deleteExpiredSsoLogins(createDb(env.DB), now);
   });
   logger.info("housekeeping done", { ...report });
   return report;
