@@ -26,10 +26,14 @@ import { RETRIEVAL_DEFAULTS, retrieve, type RetrievalOptions } from "../workers/
 import { TextGenerator } from "./knowledge.mjs";
 
 const CHUNKS = Number(process.env.CHUNKS ?? 100_000);
+/** Questions timed per variant, after `WARM_UP` untimed ones: as many as the knowledge bench asks. */
 const QUERIES = Number(process.env.QUERIES ?? 500);
 const WARM_UP = 30;
+/** A document's chunks share its title, as the chunker's do. */
 const CHUNKS_PER_DOCUMENT = 10;
+/** About a 512-token chunk of the knowledge bench's 2,200-word documents. */
 const CHUNK_WORDS = 250;
+/** The knowledge bench's seed: the same vocabulary and frequencies. */
 const SEED = 20261126;
 
 /** `SqlStorage` over node:sqlite: what the index's code calls (`exec` with `toArray`, `one`, `raw` and iteration). */
