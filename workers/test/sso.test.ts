@@ -272,12 +272,19 @@ describe("single sign-on with OpenID Connect", () => {
 
     const memberEmail = uniqueEmail("member");
     const invite = await call("POST", "/api/v1/team/invites", { token: admin.access_token, body: { email: memberEmail, role: "viewer" } });
-    expect((await call("POST", "/api/v1/invites/accept", { body: { token: invite.body.token, password: PASSWORD } })).status).toBe(201);
+    const accepted = await call("POST", "/api/v1/invites/accept", { body: { token: invite.body.token, password: PASSWORD } });
+    expect(accepted.status).toBe(201);
+    const refresh = (token: string) => call("POST", "/api/v1/auth/refresh", { body: { refresh_token: token } });
 
     await env.DB.prepare("update workspaces set plan = 'enterprise' where id = ?").bind(admin.workspace.id).run();
     const required = await configure(admin.access_token, { required: true });
     expect(required.status).toBe(200);
     expect(required.body).toMatchObject({ required: true, break_glass_user_id: admin.user.id });
+    // The member's password session ends with the rule; the break-glass admin's goes on.
+    expect((await refresh(accepted.body.refresh_token)).status).toBe(401);
+    expect((await refresh(admin.refresh_token)).status).toBe(200);
+    const switchedOn = (await auditActions(admin.access_token)).find((e) => e.action === "workspace.sso_updated" && e.metadata.required === true);
+    expect(switchedOn?.metadata).toMatchObject({ sessions_ended: 1 });
 
     const refused = await call("POST", "/api/v1/auth/login", { body: { email: memberEmail, password: PASSWORD } });
     expect(refused.status).toBe(403);
@@ -286,9 +293,11 @@ describe("single sign-on with OpenID Connect", () => {
     expect((await call("POST", "/api/v1/auth/login", { body: { email: memberEmail, password: "wrong password here" } })).status).toBe(401);
     expect((await call("POST", "/api/v1/auth/login", { body: { email: admin.email, password: PASSWORD } })).status).toBe(200);
 
-    // The member signs in through SSO instead.
+    // The member signs in through SSO instead; saving the settings again ends no session.
     const viaSso = await ssoSignIn({ workspace: admin.workspace.id }, memberEmail);
     expect(viaSso.body.user).toMatchObject({ email: memberEmail, role: "viewer" });
+    expect((await configure(admin.access_token, { required: true })).status).toBe(200);
+    expect((await refresh(viaSso.body.refresh_token)).status).toBe(200);
 
     // Switched off again: passwords work.
     expect((await configure(admin.access_token, { required: false })).body).toMatchObject({ required: false, break_glass_user_id: null });

@@ -3,7 +3,7 @@
  * box, write-only), found from a workspace id or an email domain when someone starts signing in,
  * and the rule that refuses password sign-in while SSO is required.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { SsoConfig } from "../../../schema/api";
 import { ApiError } from "../lib/errors";
 import { outboundPolicy, outboundRefusal } from "../lib/network-policy";
@@ -13,7 +13,7 @@ import { schema } from "../storage/db";
 import { getWorkspace } from "../tenancy/workspaces";
 import { open, seal } from "./secret-box";
 
-const { sso_configs, workspaces } = schema;
+const { refresh_tokens, sso_configs, workspaces } = schema;
 /** A stored SSO configuration. */
 export type SsoConfigRow = typeof sso_configs.$inferSelect;
 type KeyEnv = Pick<Env, "ENCRYPTION_KEYS">;
@@ -81,6 +81,9 @@ function assertUsableIssuer(env: PolicyEnv, issuer: string): void {
 /**
  * Saves the settings (they replace what was stored; the secret is kept unless given or cleared).
  * `required` needs the enterprise plan; whoever switches it on becomes the break-glass admin.
+ * Switching it on ends every other member's sessions (their refresh tokens, as a password change
+ * does), so a session opened with a password before does not outlive the rule: they sign in
+ * again with SSO. `sessionsEnded` counts the refresh tokens revoked.
  */
 export async function saveSsoConfig(
   env: KeyEnv & PolicyEnv,
@@ -88,7 +91,7 @@ export async function saveSsoConfig(
   workspaceId: string,
   actingUserId: string | null,
   update: SsoConfigUpdate,
-): Promise<{ row: SsoConfigRow; secretChanged: boolean }> {
+): Promise<{ row: SsoConfigRow; secretChanged: boolean; sessionsEnded: number }> {
   assertUsableIssuer(env, update.issuer);
   const workspace = await getWorkspace(db, workspaceId);
   if (update.required && workspace.plan !== "enterprise") {
@@ -127,7 +130,15 @@ export async function saveSsoConfig(
     .onConflictDoUpdate({ target: sso_configs.workspace_id, set: values })
     .returning()
     .get();
-  return { row, secretChanged };
+  const wasRequired = Boolean(existing?.enabled && existing.required);
+  if (!row.enabled || !row.required || wasRequired || !breakGlass) return { row, secretChanged, sessionsEnded: 0 };
+  const ended = await db
+    .update(refresh_tokens)
+    .set({ revoked_at: nowIso() })
+    .where(and(eq(refresh_tokens.workspace_id, workspaceId), isNull(refresh_tokens.revoked_at), ne(refresh_tokens.user_id, breakGlass)))
+    .returning({ id: refresh_tokens.id })
+    .all();
+  return { row, secretChanged, sessionsEnded: ended.length };
 }
 
 /** The enabled configuration of a live workspace, or a 404 that does not say which part is missing. */

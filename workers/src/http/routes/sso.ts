@@ -89,7 +89,7 @@ export const ssoRoutes = router()
       const p = c.get("principal");
       const body = c.req.valid("json");
       const actingUserId = p.kind === "user" ? p.userId : null;
-      const { row, secretChanged } = await saveSsoConfig(c.env, createDb(c.env.DB), p.workspaceId, actingUserId, body);
+      const { row, secretChanged, sessionsEnded } = await saveSsoConfig(c.env, createDb(c.env.DB), p.workspaceId, actingUserId, body);
       await recordAudit(
         c.env,
         p,
@@ -106,6 +106,7 @@ export const ssoRoutes = router()
             default_role: row.default_role,
             required: row.required,
             client_secret_changed: secretChanged,
+            ...(sessionsEnded > 0 ? { sessions_ended: sessionsEnded } : {}),
           },
         },
         auditContext(c),
