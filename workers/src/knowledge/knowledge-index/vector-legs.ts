@@ -4,7 +4,7 @@
  * the assistant, kept only when the chunk is still in this index.
  */
 import { toUnitVector } from "../embeddings/vector-math";
-import type { ScoredChunk } from "../retrieval/backend";
+import { byScoreThenChunkId, type ScoredChunk } from "../retrieval/backend";
 import { chunked } from "../../lib/chunked";
 import type { VectorMatch } from "../vector-store/vector-store";
 import { IDS_PER_QUERY } from "./chunk-rows";
@@ -43,23 +43,23 @@ export function localVectorLeg(sql: SqlStorage, matrix: CodeMatrix | null, query
   const query = toUnitVector(queryVector);
   const candidates = matrix.candidates(query, Math.max(limit * RESCORE_FACTOR, MIN_RESCORE));
   // Re-scored from the vectors alone; only the best `limit` are then looked up in `chunks`. One
-  // statement each (the ids as one JSON parameter, so its text and plan stay the same), read as
-  // plain arrays: the rows, not the SQL, are what a search at 100k chunks spends its time on.
+  // statement each: the ids go in as one JSON parameter, so the statement's text stays the same.
   const rescored: { seq: number; score: number }[] = [];
   const rows = sql.exec<{ chunk_seq: number; codes: ArrayBuffer }>(
     "SELECT chunk_seq, codes FROM chunk_vectors WHERE chunk_seq IN (SELECT value FROM json_each(?))",
     JSON.stringify(candidates.map((c) => c.seq)),
   );
-  for (const [seq, codes] of rows.raw()) rescored.push({ seq: seq as number, score: int8Cosine(query, new Int8Array(codes as ArrayBuffer)) });
+  for (const r of rows) rescored.push({ seq: r.chunk_seq, score: int8Cosine(query, new Int8Array(r.codes)) });
   const scoreOf = new Map(rescored.map((r) => [r.seq, r.score]));
   const best = rescored.sort((a, b) => b.score - a.score || a.seq - b.seq).slice(0, limit);
-  const scored: ScoredChunk[] = [];
   const chunks = sql.exec<{ seq: number; id: string; document_id: string }>(
     "SELECT seq, id, document_id FROM chunks WHERE seq IN (SELECT value FROM json_each(?))",
     JSON.stringify(best.map((b) => b.seq)),
   );
-  for (const [seq, id, documentId] of chunks.raw()) scored.push({ chunkId: id as string, documentId: documentId as string, score: scoreOf.get(seq as number) ?? 0 });
-  return scored.sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0));
+  return chunks
+    .toArray()
+    .map((r) => ({ chunkId: r.id, documentId: r.document_id, score: scoreOf.get(r.seq) ?? 0 }))
+    .sort(byScoreThenChunkId);
 }
 
 /**

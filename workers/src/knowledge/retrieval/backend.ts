@@ -15,6 +15,11 @@ export interface ScoredChunk {
   score: number;
 }
 
+/** Best first; equal scores in chunk id order, so a ranking never depends on the order rows came in. */
+export function byScoreThenChunkId(a: ScoredChunk, b: ScoredChunk): number {
+  return b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0);
+}
+
 /** A chunk's indexed text, as the keyword index holds it. */
 export interface IndexedChunk {
   chunkId: string;

@@ -1,4 +1,4 @@
-import { KEYWORD_COLUMNS, type IndexedChunk, type PhrasingSource, type RetrievalBackend, type RetrieveRequest, type ScoredChunk } from "./backend";
+import { byScoreThenChunkId, KEYWORD_COLUMNS, type IndexedChunk, type PhrasingSource, type RetrievalBackend, type RetrieveRequest, type ScoredChunk } from "./backend";
 import { aggregateByDocument, combineLegs, type RankedDocument, type ScoreNormalization } from "./fusion";
 import { bestPerDocument, documentsMissing, fts5Idf, phrasingKeywordScore, withPhrasingEvidence } from "./phrasing-evidence";
 import type { Reranker } from "./reranker";
@@ -269,7 +269,8 @@ async function keywordDocuments(backend: RetrievalBackend, terms: string[], matc
 async function keywordCandidates(backend: RetrievalBackend, terms: readonly string[], match: string, options: RetrievalOptions): Promise<ScoredChunk[]> {
   const limit = options.candidates;
   const counts = await backend.termCounts(terms);
-  const kept = informativeTerms(terms, counts);
+  const all = terms.map((term, i) => ({ term, chunks: counts.matching[i] ?? 0 }));
+  const kept = informativeTerms(all, counts.chunks);
   // A smaller index is read in full however it is split: no bound, so no approximation.
   const budget = counts.chunks > options.keywordRowBudget ? options.keywordRowBudget : Infinity;
   // Only when no term is informative is the one kept term at the floor (see `informativeTerms`).
@@ -282,7 +283,7 @@ async function keywordCandidates(backend: RetrievalBackend, terms: readonly stri
   if (terms.length < 2) return backend.keyword(match, options.keywordWeights, limit);
   const pruned = await essentialFirst(backend, kept, counts.chunks, options, budget);
   if (kept.length === terms.length || pruned.length >= limit) return pruned;
-  if (pruned.length > 0 && rowsOf(terms.map((term, i) => ({ term, chunks: counts.matching[i] ?? 0 }))) > budget) return pruned;
+  if (pruned.length > 0 && rowsOf(all, counts.chunks) > budget) return pruned;
   return backend.keyword(match, options.keywordWeights, limit);
 }
 
@@ -312,7 +313,7 @@ async function essentialFirst(backend: RetrievalBackend, kept: readonly TermCoun
     if (total > ESSENTIAL_SHARE * chunks) break;
   }
   for (; essential < byRarity.length; essential++) {
-    const cost = 2 * Math.min(chunks, rowsOf(byRarity.slice(0, essential)));
+    const cost = 2 * rowsOf(byRarity.slice(0, essential), chunks);
     if (found.length > 0 && cost > left) return found;
     left -= cost;
     const rare = matchExpression(byRarity.slice(0, essential).map((t) => t.term)) ?? "";
@@ -324,18 +325,18 @@ async function essentialFirst(backend: RetrievalBackend, kept: readonly TermCoun
     ]);
     const best = new Map(alone.map((c) => [c.chunkId, c]));
     for (const c of whole) best.set(c.chunkId, c); // the whole score where the chunk has both
-    found = [...best.values()].sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0)).slice(0, limit);
+    found = [...best.values()].sort(byScoreThenChunkId).slice(0, limit);
     const last = found[limit - 1];
     // A margin for rounding: FTS5 sums in doubles in another order.
     if (last && last.score > bound * (1 + 1e-9) + 1e-9) return found;
   }
-  if (found.length > 0 && Math.min(chunks, rowsOf(byRarity)) > left) return found;
+  if (found.length > 0 && rowsOf(byRarity, chunks) > left) return found;
   return backend.keyword(all, weights, limit);
 }
 
-/** Rows a query for the OR of `terms` scores: at most the sum of their chunk counts. */
-function rowsOf(terms: readonly TermCount[]): number {
-  return terms.reduce((sum, t) => sum + t.chunks, 0);
+/** Rows a query for the OR of `terms` scores: at most the sum of their chunk counts, and at most the index's `chunks`. */
+function rowsOf(terms: readonly TermCount[], chunks: number): number {
+  return Math.min(chunks, terms.reduce((sum, t) => sum + t.chunks, 0));
 }
 
 /** A query term and the number of chunks it is in. */
@@ -344,10 +345,9 @@ interface TermCount {
   chunks: number;
 }
 
-/** `terms` whose bm25() IDF is above FTS5's floor (2n < N); the rarest one when none is. */
-function informativeTerms(terms: readonly string[], counts: { chunks: number; matching: number[] }): TermCount[] {
-  const all = terms.map((term, i) => ({ term, chunks: counts.matching[i] ?? 0 }));
-  const kept = all.filter((t) => 2 * t.chunks < counts.chunks);
+/** The terms whose bm25() IDF is above FTS5's floor (2n < N, N the index's `chunks`); the rarest one when none is. */
+function informativeTerms(all: readonly TermCount[], chunks: number): TermCount[] {
+  const kept = all.filter((t) => 2 * t.chunks < chunks);
   if (kept.length > 0) return kept;
   const rarest = all.reduce((a, b) => (b.chunks < a.chunks ? b : a));
   return [rarest];
