@@ -130,8 +130,7 @@ export async function saveSsoConfig(
     .onConflictDoUpdate({ target: sso_configs.workspace_id, set: values })
     .returning()
     .get();
-  const wasRequired = Boolean(existing?.enabled && existing.required);
-  if (!row.enabled || !row.required || wasRequired || !breakGlass) return { row, secretChanged, sessionsEnded: 0 };
+  if (!requiresSso(row) || requiresSso(existing) || !breakGlass) return { row, secretChanged, sessionsEnded: 0 };
   const ended = await db
     .update(refresh_tokens)
     .set({ revoked_at: nowIso() })
@@ -178,6 +177,11 @@ export async function ssoConfigForDomain(db: Db, domain: string): Promise<SsoCon
   return rows[0]!.config;
 }
 
+/** Whether settings switch "SSO required" on: enabled and required (the plan is checked apart). */
+function requiresSso(config: SsoConfigRow | null | undefined): config is SsoConfigRow {
+  return Boolean(config?.enabled && config.required);
+}
+
 /**
  * Throws when `user` may not sign in with a password because their workspace requires SSO. The
  * rule holds only while the workspace is on the enterprise plan; the break-glass admin is exempt
@@ -185,7 +189,7 @@ export async function ssoConfigForDomain(db: Db, domain: string): Promise<SsoCon
  */
 export async function assertPasswordSignInAllowed(db: Db, user: { id: string; workspace_id: string }): Promise<void> {
   const config = await findSsoConfig(db, user.workspace_id);
-  if (!config?.enabled || !config.required || config.break_glass_user_id === user.id) return;
+  if (!requiresSso(config) || config.break_glass_user_id === user.id) return;
   const workspace = await getWorkspace(db, user.workspace_id);
   if (workspace.plan !== "enterprise") return;
   throw new ApiError("forbidden", "this workspace requires single sign-on: use “Sign in with SSO” instead of a password", {
