@@ -258,30 +258,35 @@ describe("keyword search leaves out terms too common to score", () => {
   });
 });
 
-describe("keyword search past its row budget", () => {
-  /** 200 short chunks: "postage" in 80 (under half: it scores), in the heading of 10 of them; "voucher" in 8; "depot" in all. */
-  async function budgetIndex() {
-    const name = `row-budget-${crypto.randomUUID()}`;
-    const scope = { workspaceId: "ws-row-budget", assistantId: name };
-    const chunks = Array.from({ length: 200 }, (_, i) => ({
-      id: `c-${i}`,
-      ordinal: i,
-      heading: i % 10 < 4 && i % 20 === 0 ? `Postage rates ${i}` : `Section ${i}`,
-      content: [`Depot ${i} ships daily.`, i % 25 === 3 ? "A voucher helps." : "", i % 10 < 4 ? `Postage ${"postage ".repeat(i % 4)}is due.` : ""].join(" "),
-      contentHash: `h-${i}`,
-      tokenCount: 8,
-      vector: null,
-    }));
-    return { name, scope, chunks };
-  }
+/**
+ * Runs `run` on a new index of one document of 200 short chunks: "voucher" in 8 (4 of them with
+ * "postage" too), "postage" in 80 (under half: it scores), "depot" in all; with
+ * `postageHeadings`, 10 of the "postage" chunks have it in their heading too.
+ */
+async function inDepotIndex<T>({ postageHeadings }: { postageHeadings: boolean }, run: (sql: SqlStorage) => Promise<T>): Promise<T> {
+  const name = `depot-${crypto.randomUUID()}`;
+  const scope = { workspaceId: "ws-depot", assistantId: name };
+  const chunks = Array.from({ length: 200 }, (_, i) => ({
+    id: `c-${i}`,
+    ordinal: i,
+    heading: postageHeadings ? (i % 20 === 0 ? `Postage rates ${i}` : `Section ${i}`) : null,
+    content: [`Depot ${i} ships daily.`, i % 25 === 3 ? `A voucher ${"voucher ".repeat(i % 3)}helps.` : "", i % 10 < 4 ? `Postage ${"postage ".repeat(i % 4)}is due.` : ""].join(" "),
+    contentHash: `h-${i}`,
+    tokenCount: 8,
+    vector: null,
+  }));
+  return runInDurableObject(env.KNOWLEDGE_INDEX.getByName(name), async (instance: KnowledgeIndexDO, state) => {
+    await instance.replaceDocument(scope, { documentId: "notes", title: "Notes", sourceUrl: null }, chunks);
+    return run(state.storage.sql);
+  });
+}
 
+describe("keyword search past its row budget", () => {
   async function ranked(query: string, options: RetrievalOptions) {
-    const { name, scope, chunks } = await budgetIndex();
-    return runInDurableObject(env.KNOWLEDGE_INDEX.getByName(name), async (instance: KnowledgeIndexDO, state) => {
-      await instance.replaceDocument(scope, { documentId: "notes", title: "Notes", sourceUrl: null }, chunks);
+    return inDepotIndex({ postageHeadings: true }, async (sql) => {
       const request: RetrieveRequest = { query, mode: "keyword", k: options.candidates, queryVector: null };
-      const budgeted = new RecordingBackend(state.storage.sql, true);
-      const exact = new RecordingBackend(state.storage.sql, true);
+      const budgeted = new RecordingBackend(sql, true);
+      const exact = new RecordingBackend(sql, true);
       return {
         hits: await retrieve(budgeted, request, { options }),
         matches: budgeted.matches,
@@ -325,25 +330,12 @@ describe("keyword search past its row budget", () => {
 });
 
 describe("keyword search reads the rare terms first (MaxScore)", () => {
-  /** 200 short chunks: "voucher" in 8 (4 of them with "postage" too), "postage" in 80 (under half: it scores), "depot" in all. */
-  async function postageIndex() {
-    const name = `maxscore-${crypto.randomUUID()}`;
-    const scope = { workspaceId: "ws-maxscore", assistantId: name };
-    const texts = Array.from({ length: 200 }, (_, i) =>
-      [`Depot ${i} ships daily.`, i % 25 === 3 ? `A voucher ${"voucher ".repeat(i % 3)}helps.` : "", i % 10 < 4 ? `Postage ${"postage ".repeat(i % 4)}is due.` : ""].join(" "),
-    );
-    const chunks = texts.map((content, i) => ({ id: `c-${i}`, ordinal: i, heading: null, content, contentHash: `h-${i}`, tokenCount: 8, vector: null }));
-    return { name, scope, chunks };
-  }
-
   async function ranked(query: string, candidates: number) {
-    const { name, scope, chunks } = await postageIndex();
-    return runInDurableObject(env.KNOWLEDGE_INDEX.getByName(name), async (instance: KnowledgeIndexDO, state) => {
-      await instance.replaceDocument(scope, { documentId: "notes", title: "Notes", sourceUrl: null }, chunks);
+    return inDepotIndex({ postageHeadings: false }, async (sql) => {
       const request: RetrieveRequest = { query, mode: "keyword", k: candidates, queryVector: null };
       const options = { ...RETRIEVAL_DEFAULTS, candidates };
-      const split = new RecordingBackend(state.storage.sql, true);
-      const full = new RecordingBackend(state.storage.sql, false);
+      const split = new RecordingBackend(sql, true);
+      const full = new RecordingBackend(sql, false);
       const reference = await full.keyword('"voucher" OR "postage"', options.keywordWeights, candidates);
       return { split: await retrieve(split, request, { options }), matches: split.matches, reference };
     });
