@@ -26,9 +26,9 @@
  * end, also on error. `KNOWLEDGE_BENCH_QUICK=1` runs a small version (a smoke test).
  */
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadAverage, percentile, ROOT, sleep } from "./_lib.mjs";
+import { apiClient, freePort, loadAverage, percentile, ROOT, sleep, startWranglerDev, waitForHttp } from "./_lib.mjs";
 import { uploadDocuments, withLocalPlatform } from "../scripts/lib/local-platform.mjs";
 
 export const description =
@@ -100,7 +100,7 @@ export default async function run({ tmpDir, log }) {
 
     const searches = [];
     let chunks = await chunkTotal(api, token, assistantId);
-    searches.push(...(await measureSearch(api, token, assistantId, docs, gen, chunks, log)));
+    searches.push(...(await measureSearch(api, token, assistantId, docs, gen, chunks, log, tmpDir)));
 
     // (c) grow to the API point with ~10-chunk documents, then top up with one-chunk ones.
     log(`growing to ${API_POINT.toLocaleString("en-US")} chunks (load ${loadAverage()})…`);
@@ -132,7 +132,7 @@ export default async function run({ tmpDir, log }) {
         mediumResult.seconds,
       ),
     );
-    searches.push(...(await measureSearch(api, token, assistantId, docs, gen, chunks, log)));
+    searches.push(...(await measureSearch(api, token, assistantId, docs, gen, chunks, log, tmpDir)));
 
     // (d) grow to the bulk point through the API, in rounds, within the time budget.
     log(`growing to ${BULK_POINT.toLocaleString("en-US")} chunks (budget ${GROW_BUDGET_S} s, load ${loadAverage()})…`);
@@ -157,7 +157,7 @@ export default async function run({ tmpDir, log }) {
       const label = `(d) ${grow.docs} documents of ${MEDIUM_DOC_WORDS.toLocaleString("en-US")} words, JSON, to ${chunks.toLocaleString("en-US")} chunks`;
       ingestion.push(throughputRow(label, grow.docs, grow.chunks, grow.bytes, grow.seconds));
     }
-    const largeSearch = await measureSearch(api, token, assistantId, docs, gen, chunks, log);
+    const largeSearch = await measureSearch(api, token, assistantId, docs, gen, chunks, log, tmpDir);
     if (grow.stopped) for (const row of largeSearch) row.note = [row.note, grow.stopped].filter(Boolean).join("; ");
     searches.push(...largeSearch);
     const finished = { load: loadAverage() };
@@ -229,7 +229,7 @@ async function chunkTotal(api, token, assistantId) {
 // ---- search ------------------------------------------------------------------------------
 
 /** p50/p99 of `QUERIES` searches per mode, one at a time, after `WARM_UP` unrecorded ones. */
-async function measureSearch(api, token, assistantId, docs, gen, chunks, log, modes = MODES) {
+async function measureSearch(api, token, assistantId, docs, gen, chunks, log, tmpDir, modes = MODES) {
   const rows = [];
   // The request path without a search (auth, the assistant lookup, JSON): what every mode pays.
   const baseline = [];
@@ -245,6 +245,9 @@ async function measureSearch(api, token, assistantId, docs, gen, chunks, log, mo
     if (i >= WARM_UP && res.status === 200) floor.push(res.ms);
   }
   rows.push({ chunks, mode: "(nothing read: GET /healthz)", n: floor.length, p50: percentile(floor, 50), p99: percentile(floor, 99), note: "", load: loadAverage() });
+  // Under both: a Worker of one line behind its own `wrangler dev`, the same client.
+  const empty = await emptyWorkerLatencies(tmpDir, log);
+  rows.push({ chunks, mode: "(empty Worker: one-line fetch, own wrangler dev)", n: empty.length, p50: percentile(empty, 50), p99: percentile(empty, 99), note: "", load: loadAverage() });
   const queries = Array.from({ length: WARM_UP + QUERIES }, () => gen.queryFrom(docs[gen.int(0, docs.length - 1)].text));
   for (const mode of modes) {
     log(`search at ${chunks.toLocaleString("en-US")} chunks, ${mode} (load ${loadAverage()})…`);
@@ -275,6 +278,34 @@ async function measureSearch(api, token, assistantId, docs, gen, chunks, log, mo
     });
   }
   return rows;
+}
+
+/**
+ * Round trips to a Worker whose fetch handler returns a constant (no middleware, no storage),
+ * served by a `wrangler dev` of its own, started for this and stopped after: what any request
+ * through `wrangler dev` costs on this machine, whatever the Worker does.
+ */
+async function emptyWorkerLatencies(tmpDir, log) {
+  const dir = join(tmpDir, "empty-worker");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "index.js"), 'export default { fetch: () => Response.json({ ok: true }) };\n');
+  writeFileSync(join(dir, "wrangler.toml"), 'name = "empty"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n');
+  const port = await freePort();
+  const server = startWranglerDev(["--config", join(dir, "wrangler.toml"), "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"]);
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${base}/`, { timeoutMs: 120_000, alive: server.running });
+    const client = apiClient(base);
+    const latencies = [];
+    for (let i = 0; i < WARM_UP + QUERIES; i++) {
+      const res = await client.call("GET", "/");
+      if (i >= WARM_UP && res.status === 200) latencies.push(res.ms);
+    }
+    return latencies;
+  } finally {
+    const stopped = await server.stop();
+    log(`empty Worker stopped (${stopped.signal ?? `exit ${stopped.code}`}).`);
+  }
 }
 
 // ---- output ------------------------------------------------------------------------------
@@ -454,7 +485,7 @@ async function buildPdf(gen, pages, tmpDir) {
   writeFileSync(
     script,
     [
-      `import { readFileSync, writeFileSync } from "node:fs";`,
+      `import { mkdirSync, readFileSync, writeFileSync } from "node:fs";`,
       `import { buildPdf } from ${JSON.stringify(join(ROOT, "workers/test/document-fixtures.ts"))};`,
       `const spec: { heading: string; lines: string[] }[] = JSON.parse(readFileSync(process.argv[2]!, "utf8"));`,
       `const pages = spec.map((p) => [`,
