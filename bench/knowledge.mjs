@@ -9,7 +9,9 @@
  *     that grow it from 10k to 100k;
  *  2. search latency p50/p99 of `GET /assistants/:id/search?k=5` in `keyword`, `vector` and
  *     `hybrid` mode with 1k, 10k and 100k chunks in one assistant (its `KnowledgeIndexDO`: FTS5
- *     and int4/int8 vectors in one object), one query at a time.
+ *     and int4/int8 vectors in one object), one query at a time; beside them, the same client's
+ *     round trips to `GET /assistants/:id` (no search), `GET /healthz` (nothing read) and a
+ *     Worker of one line behind a `wrangler dev` of its own (the floor of any request here).
  *
  * The data is synthetic and deterministic (a seeded generator, see `TextGenerator`): a 20,000-word
  * vocabulary drawn with Zipf frequencies (s = 1), so posting lists are as skewed as in real text,
