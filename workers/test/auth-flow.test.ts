@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { signAccessToken } from "../src/auth/tokens";
 import { call, createAssistant, createSecretKey, PASSWORD, signUp, uniqueEmail } from "./helpers";
 
 describe("sign-up, sign-in and sessions", () => {
@@ -51,8 +52,12 @@ describe("sign-up, sign-in and sessions", () => {
     expect(reuse.body.error.code).toBe("unauthorized");
     const successor = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: first.body.refresh_token } });
     expect(successor.status).toBe(401);
+    // So do the access tokens of that sign-in, without waiting for their 24 hours.
+    expect((await call("GET", "/api/v1/auth/me", { token: first.body.access_token })).status).toBe(401);
+    expect((await call("GET", "/api/v1/auth/me", { token: login.body.access_token })).status).toBe(401);
 
     // The sign-up session is another family and still works.
+    expect((await call("GET", "/api/v1/auth/me", { token: s.access_token })).status).toBe(200);
     const other = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: s.refresh_token } });
     expect(other.status).toBe(200);
   });
@@ -68,16 +73,28 @@ describe("sign-up, sign-in and sessions", () => {
     expect(wrong.body.error.message).toBe(unknown.body.error.message);
   });
 
-  it("logs out the whole family", async () => {
+  it("logs out the whole family, its access tokens at once, and no other sign-in", async () => {
     const s = await signUp();
-    const out = await call("POST", "/api/v1/auth/logout", { body: { refresh_token: s.refresh_token } });
+    const elsewhere = await call("POST", "/api/v1/auth/login", { body: { email: s.email, password: PASSWORD } });
+    const refreshed = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: s.refresh_token } });
+    expect(refreshed.status).toBe(200);
+    const out = await call("POST", "/api/v1/auth/logout", { body: { refresh_token: refreshed.body.refresh_token } });
     expect(out.status).toBe(204);
-    const res = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: s.refresh_token } });
+    const res = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: refreshed.body.refresh_token } });
     expect(res.status).toBe(401);
+    // Every access token of that sign-in, the one issued at sign-up and the refreshed one.
+    for (const token of [s.access_token, refreshed.body.access_token]) {
+      const me = await call("GET", "/api/v1/assistants", { token });
+      expect(me.status).toBe(401);
+      expect(me.body.error.code).toBe("unauthorized");
+    }
+    expect((await call("GET", "/api/v1/assistants", { token: elsewhere.body.access_token })).status).toBe(200);
   });
 
-  it("changes the password: the old one stops working, other sessions end", async () => {
+  it("changes the password: the old one stops working, other sign-ins end at once, this one stays", async () => {
     const s = await signUp();
+    const elsewhere = await call("POST", "/api/v1/auth/login", { body: { email: s.email, password: PASSWORD } });
+    expect((await call("GET", "/api/v1/auth/me", { token: elsewhere.body.access_token })).status).toBe(200);
     const res = await call("POST", "/api/v1/auth/password", {
       token: s.access_token,
       body: { current_password: PASSWORD, new_password: "a brand new passphrase" },
@@ -86,8 +103,22 @@ describe("sign-up, sign-in and sessions", () => {
     expect((await call("POST", "/api/v1/auth/login", { body: { email: s.email, password: PASSWORD } })).status).toBe(401);
     const ok = await call("POST", "/api/v1/auth/login", { body: { email: s.email, password: "a brand new passphrase" } });
     expect(ok.status).toBe(200);
-    const old = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: s.refresh_token } });
-    expect(old.status).toBe(401);
+    // The other sign-in: its access token and its refresh token no longer work.
+    expect((await call("GET", "/api/v1/auth/me", { token: elsewhere.body.access_token })).status).toBe(401);
+    expect((await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: elsewhere.body.refresh_token } })).status).toBe(401);
+    // The sign-in that changed it goes on.
+    expect((await call("GET", "/api/v1/auth/me", { token: s.access_token })).status).toBe(200);
+    expect((await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: s.refresh_token } })).status).toBe(200);
+  });
+
+  it("still accepts an access token issued before sign-ins were named, for its own 24 hours", async () => {
+    const s = await signUp();
+    const legacy = await signAccessToken(env, { userId: s.user.id, workspaceId: s.workspace.id, role: "admin", sessionId: null });
+    expect(JSON.parse(atob(legacy.token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")))).not.toHaveProperty("sid");
+    expect((await call("GET", "/api/v1/auth/me", { token: legacy.token })).status).toBe(200);
+    // A sign-in that does not exist is no sign-in.
+    const unknown = await signAccessToken(env, { userId: s.user.id, workspaceId: s.workspace.id, role: "admin", sessionId: "refresh_unknown" });
+    expect((await call("GET", "/api/v1/auth/me", { token: unknown.token })).status).toBe(401);
   });
 
   it("rejects forged and tampered access tokens", async () => {

@@ -280,8 +280,11 @@ describe("single sign-on with OpenID Connect", () => {
     const required = await configure(admin.access_token, { required: true });
     expect(required.status).toBe(200);
     expect(required.body).toMatchObject({ required: true, break_glass_user_id: admin.user.id });
-    // The member's password session ends with the rule; the break-glass admin's goes on.
+    // The member's password session ends with the rule, its access token at once; the
+    // break-glass admin's goes on.
+    expect((await call("GET", "/api/v1/auth/me", { token: accepted.body.access_token })).status).toBe(401);
     expect((await refresh(accepted.body.refresh_token)).status).toBe(401);
+    expect((await call("GET", "/api/v1/auth/me", { token: admin.access_token })).status).toBe(200);
     expect((await refresh(admin.refresh_token)).status).toBe(200);
     const switchedOn = (await auditActions(admin.access_token)).find((e) => e.action === "workspace.sso_updated" && e.metadata.required === true);
     expect(switchedOn?.metadata).toMatchObject({ sessions_ended: 1 });

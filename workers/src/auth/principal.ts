@@ -4,7 +4,14 @@ export type Role = (typeof ROLES)[number];
 
 /** Who is calling, resolved once per request by `authenticate`. */
 export type Principal =
-  | { kind: "user"; workspaceId: string; userId: string; role: Role }
+  | {
+      kind: "user";
+      workspaceId: string;
+      userId: string;
+      role: Role;
+      /** The sign-in the access token belongs to (null in tokens from before sign-ins were named; absent where no token was presented). */
+      sessionId?: string | null;
+    }
   | { kind: "secret_key"; workspaceId: string; keyId: string; role: Role }
   | { kind: "publishable_key"; workspaceId: string; keyId: string; assistantId: string; allowedOrigins: string[] }
   | {

@@ -3,7 +3,7 @@ import type { WaitUntil } from "../lib/wait-until";
 import type { Db } from "../storage/db";
 import { PUBLISHABLE_KEY_PREFIX, SECRET_KEY_PREFIX, touchApiKey, verifyApiKey } from "./api-keys";
 import type { Principal } from "./principal";
-import { findActiveUser } from "./sessions";
+import { findSignedInUser } from "./sessions";
 import { verifyAccessToken, verifyConversationToken } from "./tokens";
 import { getAssistantOrigins } from "./origins";
 
@@ -52,10 +52,11 @@ export async function resolvePrincipal(
 
   const access = await verifyAccessToken(env, bearer);
   if (access) {
-    // Role and membership come from the database, so a removed user or demotion applies at once.
-    const user = await findActiveUser(db, access.userId, access.workspaceId);
+    // Role, membership and the sign-in come from the database, so a removed user, a demotion or
+    // a sign-out applies at once.
+    const user = await findSignedInUser(db, access);
     if (!user) return null;
-    return { kind: "user", workspaceId: user.workspace_id, userId: user.id, role: user.role };
+    return { kind: "user", workspaceId: user.workspace_id, userId: user.id, role: user.role, sessionId: access.sessionId };
   }
 
   const conversation = await verifyConversationToken(env, bearer);

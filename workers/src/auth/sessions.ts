@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, exists, isNull, ne } from "drizzle-orm";
 import type { DataRegion } from "../../../schema/api";
 import { ApiError } from "../lib/errors";
 import { sha256Hex, toBase64Url } from "../lib/crypto";
@@ -9,7 +9,7 @@ import { schema } from "../storage/db";
 import { getWorkspace, toUser, toWorkspace } from "../tenancy/workspaces";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./passwords";
 import { assertPasswordSignInAllowed } from "./sso-config";
-import { signAccessToken } from "./tokens";
+import { signAccessToken, type AccessClaims } from "./tokens";
 
 const { workspaces, users, refresh_tokens } = schema;
 
@@ -37,7 +37,7 @@ async function issueSession(db: Db, env: Env, user: UserRow, familyId = newId("r
       expires_at: refreshExpiresAt,
     })
     .run();
-  const access = await signAccessToken(env, { userId: user.id, workspaceId: user.workspace_id, role: user.role });
+  const access = await signAccessToken(env, { userId: user.id, workspaceId: user.workspace_id, role: user.role, sessionId: familyId });
   const workspace = await getWorkspace(db, user.workspace_id);
   return {
     workspace: toWorkspace(workspace),
@@ -90,7 +90,7 @@ async function decoySession(env: Env, input: SignUpInput): Promise<SessionAnswer
     deleted_at: null,
   };
   const throwawayKey = toBase64Url(crypto.getRandomValues(new Uint8Array(DECOY_KEY_BYTES)));
-  const access = await signAccessToken({ ...env, JWT_SECRET: throwawayKey }, { userId: user.id, workspaceId: workspace.id, role: "admin" });
+  const access = await signAccessToken({ ...env, JWT_SECRET: throwawayKey }, { userId: user.id, workspaceId: workspace.id, role: "admin", sessionId: newId("refresh") });
   return {
     workspace: toWorkspace(workspace),
     user: toUser(user),
@@ -257,8 +257,11 @@ export async function logOut(db: Db, presented: string): Promise<void> {
     .run();
 }
 
-/** Changes a user's password and ends every other session of theirs. */
-export async function changePassword(db: Db, userId: string, current: string, next: string): Promise<void> {
+/**
+ * Changes a user's password and ends every other sign-in of theirs (refresh and access tokens
+ * alike); the sign-in `keepSessionId` that asked for the change stays (null: none stays).
+ */
+export async function changePassword(db: Db, userId: string, current: string, next: string, keepSessionId: string | null): Promise<void> {
   const user = await db.select().from(users).where(eq(users.id, userId)).get();
   if (!user || !(await verifyPassword(current, user.password_hash))) {
     throw new ApiError("invalid_request", "current password is incorrect", { field: "current_password" });
@@ -269,7 +272,13 @@ export async function changePassword(db: Db, userId: string, current: string, ne
     db
       .update(refresh_tokens)
       .set({ revoked_at: now })
-      .where(and(eq(refresh_tokens.user_id, userId), isNull(refresh_tokens.revoked_at))),
+      .where(
+        and(
+          eq(refresh_tokens.user_id, userId),
+          isNull(refresh_tokens.revoked_at),
+          keepSessionId ? ne(refresh_tokens.family_id, keepSessionId) : undefined,
+        ),
+      ),
   ]);
 }
 
@@ -279,6 +288,35 @@ export async function findActiveUser(db: Db, userId: string, workspaceId: string
     .select()
     .from(users)
     .where(and(eq(users.id, userId), eq(users.workspace_id, workspaceId), isNull(users.deleted_at)))
+    .get();
+  return row ?? null;
+}
+
+/**
+ * The live user behind an access token, or null: the user must still be a member (deleted users
+ * lose access at once) and, when the token names its sign-in, that sign-in must not have been
+ * signed out (`logOut`, a password change elsewhere, "SSO required" switched on, a reused
+ * refresh token): its access tokens end with it, not 24 h later. One query either way.
+ */
+export async function findSignedInUser(db: Db, claims: AccessClaims): Promise<UserRow | null> {
+  const live = claims.sessionId
+    ? exists(
+        db
+          .select({ id: refresh_tokens.id })
+          .from(refresh_tokens)
+          .where(
+            and(
+              eq(refresh_tokens.family_id, claims.sessionId),
+              eq(refresh_tokens.user_id, claims.userId),
+              isNull(refresh_tokens.revoked_at),
+            ),
+          ),
+      )
+    : undefined;
+  const row = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, claims.userId), eq(users.workspace_id, claims.workspaceId), isNull(users.deleted_at), live))
     .get();
   return row ?? null;
 }

@@ -60,6 +60,12 @@ export interface AccessClaims {
   userId: string;
   workspaceId: string;
   role: Role;
+  /**
+   * The sign-in the token was issued for (its refresh token family, claim `sid`): signing that
+   * sign-in out ends the token at once. Null only in tokens issued before sign-ins were named
+   * (they expire within 24 h of the upgrade).
+   */
+  sessionId: string | null;
 }
 
 /** A signed 24-hour access token for a dashboard user. */
@@ -71,6 +77,7 @@ export async function signAccessToken(env: Env, claims: AccessClaims): Promise<{
       sub: claims.userId,
       ws: claims.workspaceId,
       role: claims.role,
+      ...(claims.sessionId ? { sid: claims.sessionId } : {}),
       aud: ACCESS_AUDIENCE,
       iat: seconds(now),
       exp: seconds(exp),
@@ -88,7 +95,7 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
   try {
     const p = await verify(token, await key, { alg: "HS256", aud: ACCESS_AUDIENCE });
     if (typeof p.sub !== "string" || typeof p.ws !== "string" || typeof p.role !== "string") return null;
-    return { userId: p.sub, workspaceId: p.ws, role: p.role as Role };
+    return { userId: p.sub, workspaceId: p.ws, role: p.role as Role, sessionId: typeof p.sid === "string" ? p.sid : null };
   } catch {
     return null;
   }

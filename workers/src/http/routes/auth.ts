@@ -138,7 +138,7 @@ export const auth = router()
       const p = c.get("principal");
       if (p.kind !== "user") throw new ApiError("forbidden", "only dashboard users have a password");
       const body = c.req.valid("json");
-      await changePassword(createDb(c.env.DB), p.userId, body.current_password, body.new_password);
+      await changePassword(createDb(c.env.DB), p.userId, body.current_password, body.new_password, p.sessionId ?? null);
       await recordAudit(c.env, p, { action: "user.password_changed", targetType: "user", targetId: p.userId }, auditContext(c));
       return c.body(null, 204);
     },
