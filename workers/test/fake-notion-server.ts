@@ -15,6 +15,7 @@ import { header, listenLocally, readBody, type RunningFake } from "./fake-http";
  *   POST /_test/workspaces/:token/rate-limit  JSON `{times, retry_after, path_contains?}`: the next `times`
  *                                             requests (whose path contains `path_contains`) answer 429
  *   GET  /_test/workspaces/:token/requests    every API request so far (method, path, status, time)
+ * `POST /v1/search` lists every shared page not in the trash, in the order the test gave them.
  */
 
 /** A block as a test writes it; the fake gives it Notion's full shape. */
@@ -25,6 +26,8 @@ export interface FakeBlock {
   language?: string;
   /** Rows of cells, for `table`. */
   rows?: string[][];
+  /** For `child_page`: the sub-page it stands for (a child page block's id is its page's id). */
+  page_id?: string;
   children?: FakeBlock[];
 }
 
@@ -36,6 +39,8 @@ export interface FakePage {
   in_trash?: boolean;
   /** False: not shared with the integration, so Notion answers 404. */
   shared?: boolean;
+  /** The page it is a sub-page of (its `parent` is then `page_id`); a top-level page otherwise. */
+  parent_id?: string;
   blocks: FakeBlock[];
 }
 
@@ -80,7 +85,7 @@ function pageUrl(page: FakePage): string {
 }
 
 function blockObject(spec: FakeBlock, parentId: string, edited: string, children: Map<string, Json[]>): Json {
-  const id = randomUUID();
+  const id = spec.page_id ?? randomUUID();
   let body: Json;
   let kids = spec.children ?? [];
   switch (spec.type) {
@@ -137,7 +142,11 @@ function pageObject(ws: Workspace, page: FakePage): Json {
     last_edited_by: { object: "user", id: "0c1a9d2b-0000-4000-8000-000000000001" },
     cover: null,
     icon: null,
-    parent: database ? { type: "data_source_id", data_source_id: database.data_source_id, database_id: database.id } : { type: "workspace", workspace: true },
+    parent: database
+      ? { type: "data_source_id", data_source_id: database.data_source_id, database_id: database.id }
+      : page.parent_id
+        ? { type: "page_id", page_id: page.parent_id }
+        : { type: "workspace", workspace: true },
     archived: page.in_trash ?? false,
     in_trash: page.in_trash ?? false,
     is_locked: false,
@@ -226,6 +235,21 @@ function api(ws: Workspace, req: IncomingMessage, url: URL, body: Json, res: Ser
       url: `https://www.notion.so/${bare(database.id)}`,
       public_url: null,
     });
+  }
+  if (req.method === "POST" && path === "/v1/search") {
+    // Pages shared with the integration, not in the trash (search does not return those).
+    const filter = body.filter as { property?: string; value?: string } | undefined;
+    const pages = filter?.value === "data_source" ? [] : ws.pages.filter((p) => p.shared !== false && !p.in_trash);
+    return send(
+      res,
+      200,
+      listPage(
+        pages.map((p) => pageObject(ws, p)),
+        url,
+        ws.maxPageSize,
+        { type: "page_or_data_source", page_or_data_source: {}, page_size: body.page_size, start_cursor: body.start_cursor },
+      ),
+    );
   }
   if (req.method === "POST" && (m = path.match(/^\/v1\/data_sources\/([0-9a-f-]{32,36})\/query$/i))) {
     const database = ws.databases.find((d) => bare(d.data_source_id) === bare(m![1]!));

@@ -243,6 +243,49 @@ describe("Notion pages as knowledge", () => {
     expect(await search(token, assistantId, "gift cards refunded")).toEqual([]);
   });
 
+  it("follows a page's sub-pages at every level, each a document of its own, and drops a trashed one with what is under it", async () => {
+    const [root, bikes, care, winter, other] = [uuid(), uuid(), uuid(), uuid(), uuid()];
+    const edited = "2026-11-01T10:00:00.000Z";
+    const page = (id: string, title: string, text: string, parentId?: string, subPages: [string, string][] = []): FakePage => ({
+      id,
+      title,
+      last_edited_time: edited,
+      ...(parentId ? { parent_id: parentId } : {}),
+      blocks: [{ type: "paragraph", text }, ...subPages.map(([pageId, t]) => ({ type: "child_page", text: t, page_id: pageId }))],
+    });
+    const pages = [
+      page(root, "Help centre", "Everything about our bikes and your orders.", undefined, [[bikes, "Bikes"], [care, "Care"]]),
+      page(bikes, "Bikes", "Every frame is welded in Leipzig.", root),
+      page(care, "Care", "Clean the chain every 300 kilometres.", root, [[winter, "Winter storage"]]),
+      page(winter, "Winter storage", "Store the battery indoors at 10 to 20 degrees over winter.", care),
+      page(other, "Staff handbook", "Payroll runs on the 25th of each month.", undefined),
+    ];
+    // Two pages per search answer: the listing follows next_cursor.
+    const { token, assistantId, notion } = await connected(pages, [], 2);
+    const added = await call("POST", `/api/v1/assistants/${assistantId}/notion-sources`, { token, body: { page_ids: [root] } });
+    const first = await synced(token, added.body.data[0].id);
+    expect(first).toMatchObject({ status: "ready", title: "Help centre", page_count: 4, documents: { ready: 4, pending: 0, failed: 0 } });
+    const docs = await documents(token, assistantId);
+    expect(docs.map((d) => d.title).sort()).toEqual(["Bikes", "Care", "Help centre", "Winter storage"]);
+    const storage = docs.find((d) => d.title === "Winter storage")!;
+    expect(storage.source_url).toBe(`https://www.notion.so/Winter-storage-${bare(winter)}`);
+    const hits = await search(token, assistantId, "where do I store the battery over winter");
+    expect(hits[0]).toMatchObject({ document_id: storage.id, title: "Winter storage" });
+    // A page outside the tree is neither read nor indexed.
+    const requests = await notion.requests();
+    expect(requests.filter((r) => r.path === "/v1/search").length).toBe(3);
+    expect(requests.some((r) => r.path.includes(other))).toBe(false);
+    expect((await search(token, assistantId, "when does payroll run")).some((h) => /Payroll/.test(h.content))).toBe(false);
+
+    // "Care" goes to Notion's trash: it leaves, and so does "Winter storage" under it.
+    await notion.set(pages.map((p) => (p.id === care ? { ...p, in_trash: true } : p)));
+    expect((await call("POST", `/api/v1/notion-sources/${first.id}/sync`, { token })).status).toBe(202);
+    const second = await synced(token, first.id, first.last_synced_at!);
+    expect(second).toMatchObject({ status: "ready", page_count: 2, documents: { ready: 2, pending: 0, failed: 0 } });
+    expect((await documents(token, assistantId)).map((d) => d.title).sort()).toEqual(["Bikes", "Help centre"]);
+    expect((await search(token, assistantId, "store the battery over winter")).some((h) => h.document_id === storage.id)).toBe(false);
+  });
+
   it("waits the Retry-After of a 429 through the queue and completes the sync", async () => {
     const pageId = uuid();
     const { token, assistantId, notion } = await connected([returnsPage(pageId, "2026-11-01T10:00:00.000Z")]);

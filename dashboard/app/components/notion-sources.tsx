@@ -26,7 +26,7 @@ export function NotionSources({
     <section className="card" aria-labelledby="notion-heading">
       <h2 id="notion-heading">Notion</h2>
       <p className="muted small">
-        Pages and databases shared with your Notion integration, kept in sync: edited pages are indexed again, deleted ones removed. An admin
+        Pages (with their sub-pages) and databases shared with your Notion integration, kept in sync: edited pages are indexed again, deleted ones removed. An admin
         connects Notion on the <Link to="/integrations">Integrations</Link> page.
       </p>
       {sources.length === 0 ? (

@@ -29,6 +29,10 @@ const MAX_BLOCK_DEPTH = 8;
 const MAX_BLOCKS_PER_PAGE = 10_000;
 /** Pages read from one database (a knowledge base, not a data warehouse). */
 export const MAX_DATABASE_PAGES = 1_000;
+/** Pages under one page source, its sub-pages at every level included (as many as a database). */
+export const MAX_TREE_PAGES = MAX_DATABASE_PAGES;
+/** Pages the integration can see that one sync looks through to find a page's sub-pages (100 requests). */
+const MAX_SEARCHED_PAGES = 10_000;
 /** Time one Notion request may take before it is given up and retried through the queue. */
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Seconds waited after a 429 that names no `Retry-After`. */
@@ -68,6 +72,11 @@ function pageTitle(page: PageObjectResponse): string {
     if (property.type === "title") return plainText(property.title);
   }
   return "";
+}
+
+/** A Notion id without its hyphens, in lower case: Notion writes the same id both ways. */
+function bareId(id: string): string {
+  return id.replace(/-/g, "").toLowerCase();
 }
 
 function toRef(page: PageObjectResponse): NotionPageRef {
@@ -152,6 +161,47 @@ export class NotionReader {
     }
     const title = plainText(database.title) || "Untitled database";
     return { title, url: database.url, trashed: database.in_trash || database.archived, pages: pages.slice(0, MAX_DATABASE_PAGES) };
+  }
+
+  /**
+   * The sub-pages of page `rootId` at every level, parents before children (at most
+   * `MAX_TREE_PAGES`), trashed ones left out with everything under them. Found by listing the
+   * pages shared with the integration through search (100 a request) and following each one's
+   * parent, rather than reading every page's blocks: a tree of hundreds of pages costs a few
+   * requests, not one per page, against Notion's three a second. A sub-page inside a toggle or
+   * a column (whose parent is a block) and the pages of an inline database are not followed;
+   * Notion's search index can lag a newly created page by a few minutes, and the next sync
+   * finds it.
+   */
+  async subPages(rootId: string): Promise<NotionPageRef[]> {
+    const childrenOf = new Map<string, NotionPageRef[]>();
+    let cursor: string | undefined;
+    let searched = 0;
+    do {
+      const list = await this.#client
+        .search({ filter: { property: "object", value: "page" }, page_size: PAGE_SIZE, start_cursor: cursor })
+        .catch(translate);
+      for (const item of list.results) {
+        if (item.object !== "page" || !isFullPage(item) || item.parent.type !== "page_id") continue;
+        const parent = bareId(item.parent.page_id);
+        childrenOf.set(parent, [...(childrenOf.get(parent) ?? []), toRef(item)]);
+      }
+      searched += list.results.length;
+      cursor = list.has_more && list.next_cursor ? list.next_cursor : undefined;
+    } while (cursor && searched < MAX_SEARCHED_PAGES);
+    const found: NotionPageRef[] = [];
+    const seen = new Set([bareId(rootId)]);
+    const queue = [bareId(rootId)];
+    while (queue.length > 0 && found.length < MAX_TREE_PAGES) {
+      for (const child of childrenOf.get(queue.shift()!) ?? []) {
+        const id = bareId(child.id);
+        if (child.trashed || seen.has(id) || found.length >= MAX_TREE_PAGES) continue;
+        seen.add(id);
+        found.push(child);
+        queue.push(id);
+      }
+    }
+    return found;
   }
 
   /** Every block of a page, children nested under their parents, following each list's cursor. */

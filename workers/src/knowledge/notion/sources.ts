@@ -1,8 +1,9 @@
 /**
  * Notion pages and databases an assistant keeps in sync. Adding one, or asking for a re-sync,
  * queues a sync job; the ingestion queue runs it (`syncNotionSource`): it lists the source's
- * pages, queues a `notion` document for each page new or edited since it was indexed (a page
- * whose `last_edited_time` is unchanged is neither fetched nor embedded again), and removes the
+ * pages (a page source: the page and its sub-pages at every level; a database: its pages),
+ * queues a `notion` document for each page new or edited since it was indexed (a page whose
+ * `last_edited_time` is unchanged is neither fetched nor embedded again), and removes the
  * documents of pages that were deleted, trashed or are no longer shared with the integration.
  */
 import { extractNotionId } from "@notionhq/client";
@@ -239,9 +240,10 @@ export async function syncNotionSource(env: Env, job: NotionSyncJob): Promise<vo
   let pages: NotionPageRef[];
   let found: { title: string; url: string } | null;
   if (source.kind === "page") {
+    // The page and its sub-pages, each a document of its own.
     const page = await reader.page(source.notion_id);
     found = page && !page.trashed ? page : null;
-    pages = found && page ? [page] : [];
+    pages = found && page ? [page, ...(await reader.subPages(page.id))] : [];
   } else {
     const database = await reader.database(source.notion_id);
     found = database && !database.trashed ? database : null;
