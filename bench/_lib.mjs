@@ -347,6 +347,8 @@ export async function startLocalWorker({ tmpDir, log = () => {}, vars = {}, snap
       "RATE_LIMIT_CONVERSATION_MESSAGES_PER_MINUTE=off",
       "RATE_LIMIT_WORKSPACE_MESSAGES_PER_MINUTE=off",
       "MODEL_TOKEN_BUDGET_STARTER=off",
+      // As `npm start` runs it (wrangler dev prints its own line per request), unless `vars` say.
+      ...("ACCESS_LOG" in vars ? [] : ["ACCESS_LOG=off"]),
       ...Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`),
       "",
     ].join("\n"),
@@ -397,6 +399,35 @@ export async function startLocalWorker({ tmpDir, log = () => {}, vars = {}, snap
     throw err;
   }
   return { base, server, inspectorPort, stop: () => server.stop() };
+}
+
+/**
+ * Starts a Worker of one line (its fetch answers `{"ok":true}`: no middleware, no storage) behind
+ * a `wrangler dev` of its own, written into `dir`: the floor of any request through `wrangler
+ * dev` on this machine. Resolves once it answers, with `{base, server}`; `server.stop()` ends it.
+ */
+export async function startEmptyWorker(dir) {
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "index.js"), "export default { fetch: () => Response.json({ ok: true }) };\n");
+  writeFileSync(join(dir, "wrangler.toml"), 'name = "empty"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n');
+  const host = "127.0.0.1";
+  const port = await freePort(host);
+  const server = startWranglerDev([
+    "--config", join(dir, "wrangler.toml"),
+    "--port", String(port),
+    "--ip", host,
+    "--inspector-port", String(await freePort(host)),
+    "--show-interactive-dev-session=false",
+  ]);
+  const base = `http://${host}:${port}`;
+  try {
+    await waitForHttp(`${base}/`, { timeoutMs: 120_000, alive: server.running });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return { base, server };
 }
 
 /**

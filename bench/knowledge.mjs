@@ -28,9 +28,9 @@
  * end, also on error. `KNOWLEDGE_BENCH_QUICK=1` runs a small version (a smoke test).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { apiClient, freePort, loadAverage, percentile, ROOT, sleep, startWranglerDev, waitForHttp } from "./_lib.mjs";
+import { apiClient, loadAverage, percentile, ROOT, sleep, startEmptyWorker } from "./_lib.mjs";
 import { uploadDocuments, withLocalPlatform } from "../scripts/lib/local-platform.mjs";
 
 export const description =
@@ -288,15 +288,8 @@ async function measureSearch(api, token, assistantId, docs, gen, chunks, log, tm
  * through `wrangler dev` costs on this machine, whatever the Worker does.
  */
 async function emptyWorkerLatencies(tmpDir, log) {
-  const dir = join(tmpDir, "empty-worker");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "index.js"), 'export default { fetch: () => Response.json({ ok: true }) };\n');
-  writeFileSync(join(dir, "wrangler.toml"), 'name = "empty"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n');
-  const port = await freePort();
-  const server = startWranglerDev(["--config", join(dir, "wrangler.toml"), "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"]);
+  const { base, server } = await startEmptyWorker(join(tmpDir, "empty-worker"));
   try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${base}/`, { timeoutMs: 120_000, alive: server.running });
     const client = apiClient(base);
     const latencies = [];
     for (let i = 0; i < WARM_UP + QUERIES; i++) {
@@ -487,7 +480,7 @@ async function buildPdf(gen, pages, tmpDir) {
   writeFileSync(
     script,
     [
-      `import { mkdirSync, readFileSync, writeFileSync } from "node:fs";`,
+      `import { readFileSync, writeFileSync } from "node:fs";`,
       `import { buildPdf } from ${JSON.stringify(join(ROOT, "workers/test/document-fixtures.ts"))};`,
       `const spec: { heading: string; lines: string[] }[] = JSON.parse(readFileSync(process.argv[2]!, "utf8"));`,
       `const pages = spec.map((p) => [`,

@@ -326,6 +326,7 @@ function startWranglerDev() {
     // `wrangler dev` does not fire cron triggers; this lets start run the housekeeping itself.
     "--test-scheduled",
     ...socketCapArgs(),
+    ...accessLogArgs(),
   ]);
   dev.exited.then(({ code, signal, error }) => {
     if (stopping) return;
@@ -336,20 +337,40 @@ function startWranglerDev() {
 }
 
 /**
- * `--var MAX_OPEN_WEBSOCKETS:<n>` from the descriptor limit the server gets, so an overload is
- * refused with 429 before the runtime runs out of descriptors and drops every socket; nothing
- * when the variable is set in the environment or `.dev.vars` (that value wins).
+ * `--var NAME:<value>` for a Worker variable this start chooses locally: the environment's value
+ * when set there, nothing when `.dev.vars` sets it (that value wins), else `localValue()`'s
+ * (nothing when it is null: wrangler.toml's value stays).
+ */
+function localVarArgs(name, localValue) {
+  if (process.env[name]) return ["--var", `${name}:${process.env[name]}`];
+  const devVars = existsSync(DEV_VARS_PATH) ? namesIn(readFileSync(DEV_VARS_PATH, "utf8")) : new Set();
+  if (devVars.has(name)) return [];
+  const value = localValue();
+  return value === null ? [] : ["--var", `${name}:${value}`];
+}
+
+/**
+ * MAX_OPEN_WEBSOCKETS from the descriptor limit the server gets, so an overload is refused with
+ * 429 before the runtime runs out of descriptors and drops every socket.
  */
 function socketCapArgs() {
-  if (process.env.MAX_OPEN_WEBSOCKETS) return ["--var", `MAX_OPEN_WEBSOCKETS:${process.env.MAX_OPEN_WEBSOCKETS}`];
-  const devVars = existsSync(DEV_VARS_PATH) ? namesIn(readFileSync(DEV_VARS_PATH, "utf8")) : new Set();
-  if (devVars.has("MAX_OPEN_WEBSOCKETS")) return [];
-  const limit = raisedDescriptorLimit();
-  const cap = socketCapFor(limit);
-  if (cap === null) return [];
-  const { soft } = descriptorLimits();
-  log(`descriptor limit ${limit}${soft !== limit ? ` (raised from ${soft})` : ""}: at most ${cap} open WebSockets (MAX_OPEN_WEBSOCKETS).`);
-  return ["--var", `MAX_OPEN_WEBSOCKETS:${cap}`];
+  return localVarArgs("MAX_OPEN_WEBSOCKETS", () => {
+    const limit = raisedDescriptorLimit();
+    const cap = socketCapFor(limit);
+    if (cap === null) return null;
+    const { soft } = descriptorLimits();
+    log(`descriptor limit ${limit}${soft !== limit ? ` (raised from ${soft})` : ""}: at most ${cap} open WebSockets (MAX_OPEN_WEBSOCKETS).`);
+    return String(cap);
+  });
+}
+
+/**
+ * ACCESS_LOG off: `wrangler dev` already prints a line per request, and a second one, the
+ * Worker's JSON access line, costs each request about 3 ms on a small machine (BENCHMARKS.md).
+ * `ACCESS_LOG=on npm start` keeps it.
+ */
+function accessLogArgs() {
+  return localVarArgs("ACCESS_LOG", () => "off");
 }
 
 async function waitForHealth() {

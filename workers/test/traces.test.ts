@@ -1,4 +1,5 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../src/index";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { addKnowledge, openSocket, SHOP_ARTICLES } from "./conversation-helpers";
 import type { RecordedRequest } from "./fake-llm-server";
@@ -47,6 +48,22 @@ describe("traceparent on API requests", () => {
     expect(answered?.[2]).not.toBe(parent);
     const access = lines.find((l) => l.msg === "request" && l.path === "/healthz" && l.trace_id === traceId);
     expect(access?.span_id).toBe(answered?.[2]);
+  });
+
+  it("writes the access line unless ACCESS_LOG is off, and serves the request either way", async () => {
+    const served = async (vars: Partial<Env>) => {
+      const traceId = hex(16);
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(new Request("http://api.test/healthz", { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } }), { ...env, ...vars }, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+      return linesOf(traceId).filter((l) => l.msg === "request");
+    };
+    expect(await served({})).toHaveLength(1);
+    expect(await served({ ACCESS_LOG: "on" })).toHaveLength(1);
+    expect(await served({ ACCESS_LOG: "off" })).toEqual([]);
+    expect(await served({ ACCESS_LOG: " OFF " })).toEqual([]);
   });
 
   it.each([

@@ -7,10 +7,20 @@ import type { AppEnv } from "../app-env";
 const INBOUND_REQUEST_ID = /^[\w.-]{8,64}$/; // accept a caller's id only if it is harmless to echo
 
 /**
+ * Whether each request ends with an access-log line: on unless `ACCESS_LOG` is "off". Off,
+ * warnings, errors and every other event are still logged. `npm start` turns it off: `wrangler
+ * dev` prints a line of its own per request, and on a small machine writing a second one
+ * through the local runtime's output costs a request about 3 ms.
+ */
+function accessLogOn(env: Pick<Env, "ACCESS_LOG">): boolean {
+  return env.ACCESS_LOG?.trim().toLowerCase() !== "off";
+}
+
+/**
  * Gives every request an id (the caller's `X-Request-Id` if sane, else a new one), a trace (the
  * caller's `traceparent` trace id with a new span id if well-formed, else a new trace) that the
  * request's work runs in, a logger carrying both, the `X-Request-Id` and `traceparent` response
- * headers, and one access-log line when it ends.
+ * headers, and one access-log line when it ends (unless `ACCESS_LOG` is "off").
  */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const inbound = c.req.header("x-request-id");
@@ -32,6 +42,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     c.res.headers.set("X-Request-Id", requestId);
     c.res.headers.set(TRACEPARENT, traceparent);
   }
+  if (!accessLogOn(c.env)) return;
   const principal = c.get("principal");
   runInTrace(trace, () => logger.info("request", {
     method: c.req.method,
