@@ -312,6 +312,44 @@ describe("lost escalation notices", () => {
     expect((await providerLog(scn)).filter(isSlack)).toHaveLength(1);
   });
 
+  it("writes the HubSpot note of a lost escalation once when HubSpot is the workspace's only target, and leaves a noted one alone", async () => {
+    const ws = await shopWorkspace("LostCrmNote");
+    const token = `pat-na1-${crypto.randomUUID()}`;
+    await configure(ws.token, "hubspot", { config: { api_base_url: `${env.HUBSPOT_FAKE_URL}/ok` }, secrets: { access_token: token } });
+    const notes = async () => ((await (await fetch(`${env.HUBSPOT_FAKE_URL}/_portal/${token}`)).json()) as { notes: { properties: { hs_note_body: string } }[] }).notes;
+    const escalateWithEmail = async (email: string) => {
+      const conv = await call("POST", "/api/v1/conversations", {
+        token: ws.token,
+        body: { assistant_id: ws.assistant.id, visitor_id: `v-${crypto.randomUUID().slice(0, 8)}`, channel: "api", metadata: { email } },
+      });
+      const answer = await call("POST", `/api/v1/conversations/${conv.body.conversation_id}/messages`, { token: ws.token, body: { content: "I want to talk to a human please" } });
+      const escalationId = answer.body.escalation.id as string;
+      const row = await eventually(async () => {
+        const r = await env.DB.prepare("select created_at from escalations where id = ?").bind(escalationId).first<{ created_at: string }>();
+        if (!r) throw new Error("escalation not copied to D1 yet");
+        return r;
+      });
+      return { escalationId, createdAt: Date.parse(row.created_at) };
+    };
+
+    // Delivered as usual: its note is the mark.
+    const noted = await escalateWithEmail("noted@example.com");
+    await eventually(async () => expect(await notes()).toHaveLength(1), 20_000);
+    // Lost on its way to the queue.
+    env.OUTBOUND_QUEUE = losingQueue<unknown>();
+    const lost = await escalateWithEmail("lost@example.com");
+    env.OUTBOUND_QUEUE = realOutboundQueue;
+
+    const later = Math.max(noted.createdAt, lost.createdAt) + STUCK_ESCALATION_TIMEOUT_MS + MINUTE_MS;
+    expect((await runHousekeeping(env, new Date(later))).requeued_escalations).toBe(1);
+    expect(await sweepClaimed(noted.escalationId)).toBe(false);
+    expect(await sweepClaimed(lost.escalationId)).toBe(true);
+    await eventually(async () => expect(await notes()).toHaveLength(2), 20_000);
+    expect((await notes()).every((n) => n.properties.hs_note_body.includes("Support conversation escalated to the team"))).toBe(true);
+    expect((await runHousekeeping(env, new Date(later + 15 * MINUTE_MS))).requeued_escalations).toBe(0);
+    expect(await notes()).toHaveLength(2);
+  });
+
   it("leaves alone an escalation whose notice went out, and workspaces with nowhere to send one", async () => {
     const ws = await shopWorkspace("Delivered");
     const scn = scenario("delivered-notice");

@@ -5,11 +5,13 @@
  * from what D1 keeps, and the scheduled sweep does that:
  *
  * - Escalation notices (`escalation.created`): the escalation row is the record, and delivery
- *   leaves marks (a ticket on the row, a `processed_events` key per Slack or email notice,
- *   `last_error` once an attempt failed and the queue took over). An open escalation with
- *   none of them, in a workspace with a notification integration, older than the timeout, is
- *   sent to the outbound queue again, once (a `processed_events` key records the re-send).
- *   Delivery does each target once, so a notice that was only slow is not sent twice.
+ *   leaves marks (a ticket on the row, a `processed_events` key per Slack or email notice or
+ *   HubSpot note, `last_error` once an attempt failed and the queue took over). An open
+ *   escalation with none of them, in a workspace with a notification integration (Zendesk,
+ *   Slack, email or HubSpot), older than the timeout, is sent to the outbound queue again, once
+ *   (a `processed_events` key records the re-send). Delivery does each target once, so a notice
+ *   that was only slow is not sent twice. (A HubSpot-only workspace whose visitor left no email
+ *   gets no note, so no mark either: such an escalation is sent again once, to no effect.)
  *
  * Not swept, because nothing to rebuild them from is kept:
  * - Inbound channel messages (`inbound.message`): the visitor's text exists only in the job.
@@ -21,6 +23,7 @@ import { createLogger } from "../lib/logger";
 import { stuckAfterMs } from "../lib/stuck-work";
 import { HOUR_MS, MINUTE_MS } from "../lib/time";
 import type { EscalationJob } from "./jobs";
+import { HUBSPOT_NOTE_SOURCE } from "./hubspot/crm-log";
 import { claimEvent, releaseEvent } from "./once";
 
 /**
@@ -50,7 +53,7 @@ export const ESCALATION_SWEEP_SOURCE = "escalation-sweep";
 const DELIVERY_SOURCES = ["escalation-slack", "escalation-email"] as const;
 
 /** Integrations that notify the team of an escalation (`escalation-delivery.ts`). */
-const NOTIFYING_INTEGRATIONS = ["zendesk", "slack", "email"] as const;
+const NOTIFYING_INTEGRATIONS = ["zendesk", "slack", "email", "hubspot"] as const;
 
 interface LostEscalation {
   id: string;
@@ -81,10 +84,13 @@ export async function sweepStuckEscalations(env: Env, now: Date, timeoutMs = stu
                       and i.type in (${NOTIFYING_INTEGRATIONS.map(() => "?").join(", ")}))
         and not exists (select 1 from processed_events p where p.event_id = e.id
                           and p.source in (${sources.map(() => "?").join(", ")}))
+        -- the HubSpot note's key, as hubspotNoteKey builds it for "escalated"
+        and not exists (select 1 from processed_events p where p.source = ?
+                          and p.event_id = e.workspace_id || ':' || e.conversation_id || ':escalated:' || e.id)
       order by e.created_at
       limit ?`,
   )
-    .bind(cutoff, horizon, ...NOTIFYING_INTEGRATIONS, ...sources, STUCK_ESCALATION_BATCH)
+    .bind(cutoff, horizon, ...NOTIFYING_INTEGRATIONS, ...sources, HUBSPOT_NOTE_SOURCE, STUCK_ESCALATION_BATCH)
     .all<LostEscalation>();
 
   const jobs: EscalationJob[] = [];

@@ -22,6 +22,17 @@ const { crm_contacts } = schema;
 /** The CRM contact a conversation is matched to, as stored. */
 export type CrmContactRow = typeof crm_contacts.$inferSelect;
 
+/** `processed_events.source` of the notes written, one per event (`sendOnce`). */
+export const HUBSPOT_NOTE_SOURCE = "hubspot-note";
+
+/**
+ * `processed_events.event_id` of one event's note. The escalation sweep (`stuck-escalations.ts`)
+ * builds the same key in SQL for `escalated`: change both together.
+ */
+export function hubspotNoteKey(req: Pick<CrmLogRequest, "workspaceId" | "conversationId" | "event" | "eventKey">): string {
+  return `${req.workspaceId}:${req.conversationId}:${req.event}:${req.eventKey}`;
+}
+
 /** What logging did. */
 export type CrmLogOutcome = "logged" | "already_logged" | "not_configured" | "no_email" | "no_conversation";
 
@@ -87,7 +98,7 @@ export async function logConversationToCrm(env: Env, req: CrmLogRequest): Promis
 
   const client = new HubSpotClient(settings.accessToken, { baseUrl: settings.config.api_base_url, policy: outboundPolicy(env) });
   const contact = await matchContact(env, client, settings, conv, email);
-  const sent = await sendOnce(env.DB, "hubspot-note", `${req.workspaceId}:${req.conversationId}:${req.event}:${req.eventKey}`, async () => {
+  const sent = await sendOnce(env.DB, HUBSPOT_NOTE_SOURCE, hubspotNoteKey(req), async () => {
     const messages = await stub.listMessages(0, TRANSCRIPT_MESSAGES);
     const body = conversationNote(req.event, conv, messages, {
       transcriptUrl: `${env.DASHBOARD_URL.replace(/\/+$/, "")}/conversations/${conv.id}`,
