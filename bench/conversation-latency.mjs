@@ -140,6 +140,8 @@ export default async function run({ tmpDir, log }) {
       "--var", "RATE_LIMIT_CONVERSATION_MESSAGES_PER_MINUTE:off",
       "--var", "RATE_LIMIT_WORKSPACE_MESSAGES_PER_MINUTE:off",
       "--var", "MODEL_TOKEN_BUDGET_STARTER:off",
+      // As `npm start` runs it: wrangler dev prints its own line per request.
+      "--var", "ACCESS_LOG:off",
       "--show-interactive-dev-session=false",
     ],
     { onLine: (line) => serverLog.add(line) },
