@@ -127,8 +127,9 @@ describe("sign-up, sign-in and the session cookie", () => {
     expect(again.status).toBe(403);
   });
 
-  it("changes the password and stays signed in with a fresh session", async () => {
-    const { browser, email } = await signedUpBrowser("Password");
+  it("changes the password and stays signed in with a fresh session; the user's other sessions end at once", async () => {
+    const { browser, email, token: elsewhere } = await signedUpBrowser("Password");
+    expect((await apiCall("GET", "/auth/me", { token: elsewhere })).status).toBe(200);
     const wrong = await browser.submit(account.action, "/account", { current_password: "nope nope nope", new_password: "a brand new password" });
     expect(wrong.status).toBe(400);
     expect(wrong.data.error.fields.current_password).toBeTruthy();
@@ -136,5 +137,7 @@ describe("sign-up, sign-in and the session cookie", () => {
     expect(ok.location).toBe("/account?changed=1");
     expect((await browser.load(appLayout.loader, "/account")).status).toBe(200);
     expect((await apiCall("POST", "/auth/login", { body: { email, password: "a brand new password" } })).status).toBe(200);
+    // The sign-in made beside the browser's: its access token no longer opens anything.
+    expect((await apiCall("GET", "/auth/me", { token: elsewhere })).status).toBe(401);
   });
 });

@@ -5,14 +5,15 @@ import { Csrf, errorsOf, Field, Notice, PageHeader } from "../components/ui";
 import { apiJson } from "../lib/api.server";
 import { api, requireMe } from "../lib/auth.server";
 import { attemptThen, readForm } from "../lib/forms.server";
-import { signedInRedirect } from "../lib/session.server";
+import { refreshTokenOf, signedInRedirect } from "../lib/session.server";
 import { useMe } from "./_app";
 
 export const meta: MetaFunction = () => [{ title: "Your account · EdgeDesk" }];
 
 /**
- * Changing the password ends every session of the user, this one included, so the page signs
- * in again with the new password at once.
+ * Changing the password ends every other session of the user. This one starts afresh: the page
+ * signs in with the new password and then signs the old session out, so no token issued before
+ * the change stays usable.
  */
 export async function action(args: ActionFunctionArgs) {
   const me = await requireMe(args);
@@ -22,7 +23,9 @@ export async function action(args: ActionFunctionArgs) {
     "password",
     () => api(args, "POST", "/auth/password", { body: { current_password: String(form.get("current_password") ?? ""), new_password: next } }),
     async () => {
+      const previous = await refreshTokenOf(args.request, args.context);
       const session = await apiJson<Session>(args.context, "POST", "/auth/login", { body: { email: me.user.email, password: next } });
+      if (previous) await apiJson(args.context, "POST", "/auth/logout", { body: { refresh_token: previous } }).catch(() => undefined);
       return signedInRedirect(args.context, session, "/account?changed=1");
     },
   );
