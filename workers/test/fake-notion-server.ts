@@ -178,6 +178,16 @@ function listPage(items: Json[], url: URL, maxPageSize: number, extra: Json): Js
   return { object: "list", results, next_cursor: next ? (next.id as string) : null, has_more: next !== undefined, ...shape };
 }
 
+/** A list answer of pages (search, a data source's query), paginated by the body's cursor and size. */
+function pageList(ws: Workspace, pages: FakePage[], url: URL, body: Json): Json {
+  return listPage(
+    pages.map((p) => pageObject(ws, p)),
+    url,
+    ws.maxPageSize,
+    { type: "page_or_data_source", page_or_data_source: {}, page_size: body.page_size, start_cursor: body.start_cursor },
+  );
+}
+
 function loadWorkspace(body: Json): Workspace {
   const pages = (body.pages as FakePage[] | undefined) ?? [];
   const children = new Map<string, Json[]>();
@@ -240,31 +250,13 @@ function api(ws: Workspace, req: IncomingMessage, url: URL, body: Json, res: Ser
     // Pages shared with the integration, not in the trash (search does not return those).
     const filter = body.filter as { property?: string; value?: string } | undefined;
     const pages = filter?.value === "data_source" ? [] : ws.pages.filter((p) => p.shared !== false && !p.in_trash);
-    return send(
-      res,
-      200,
-      listPage(
-        pages.map((p) => pageObject(ws, p)),
-        url,
-        ws.maxPageSize,
-        { type: "page_or_data_source", page_or_data_source: {}, page_size: body.page_size, start_cursor: body.start_cursor },
-      ),
-    );
+    return send(res, 200, pageList(ws, pages, url, body));
   }
   if (req.method === "POST" && (m = path.match(/^\/v1\/data_sources\/([0-9a-f-]{32,36})\/query$/i))) {
     const database = ws.databases.find((d) => bare(d.data_source_id) === bare(m![1]!));
     if (!database) return notionError(res, 404, "object_not_found", `Could not find data source with ID: ${m[1]}.`);
     const pages = database.page_ids.map(visible).filter((p): p is FakePage => p !== undefined && !p.in_trash);
-    return send(
-      res,
-      200,
-      listPage(
-        pages.map((p) => pageObject(ws, p)),
-        url,
-        ws.maxPageSize,
-        { type: "page_or_data_source", page_or_data_source: {}, page_size: body.page_size, start_cursor: body.start_cursor },
-      ),
-    );
+    return send(res, 200, pageList(ws, pages, url, body));
   }
   return notionError(res, 400, "invalid_request_url", "Invalid request URL.");
 }
