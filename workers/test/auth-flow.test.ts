@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signAccessToken } from "../src/auth/tokens";
+import { runHousekeeping } from "../src/compliance/housekeeping";
 import { call, createAssistant, createSecretKey, PASSWORD, signUp, uniqueEmail } from "./helpers";
 
 describe("sign-up, sign-in and sessions", () => {
@@ -119,6 +120,26 @@ describe("sign-up, sign-in and sessions", () => {
     // A sign-in that does not exist is no sign-in.
     const unknown = await signAccessToken(env, { userId: s.user.id, workspaceId: s.workspace.id, role: "admin", sessionId: "refresh_unknown" });
     expect((await call("GET", "/api/v1/auth/me", { token: unknown.token })).status).toBe(401);
+  });
+
+  it("deletes refresh tokens past their expiry (housekeeping), and no live sign-in with them", async () => {
+    const s = await signUp();
+    const refreshed = await call("POST", "/api/v1/auth/refresh", { body: { refresh_token: s.refresh_token } });
+    expect(refreshed.status).toBe(200);
+    const rows = async () =>
+      (await env.DB.prepare("select expires_at from refresh_tokens where user_id = ? order by expires_at").bind(s.user.id).all<{ expires_at: string }>()).results;
+    const [spent, live] = await rows();
+    expect(spent!.expires_at < live!.expires_at).toBe(true);
+
+    // Just past the spent token's expiry: it goes, the sign-in's newest stays and so do its tokens.
+    const first = await runHousekeeping(env, new Date(Date.parse(spent!.expires_at) + 1));
+    expect(first.failures).toEqual([]);
+    expect(first.expired_refresh_tokens).toBeGreaterThanOrEqual(1);
+    expect((await rows()).map((r) => r.expires_at)).toEqual([live!.expires_at]);
+    expect((await call("GET", "/api/v1/auth/me", { token: refreshed.body.access_token })).status).toBe(200);
+
+    await runHousekeeping(env, new Date(Date.parse(live!.expires_at) + 1));
+    expect(await rows()).toEqual([]);
   });
 
   it("rejects forged and tampered access tokens", async () => {

@@ -2,9 +2,11 @@
  * The scheduled handler's housekeeping, run every cron tick: retention, erasure of closed
  * workspaces, the second sweep of recent visitor erasures, and the recovery of queued work a
  * queue lost (documents stuck in ingestion, escalation notices never sent), and the periodic
- * re-sync of Notion sources, and the deletion of single sign-ons that expired. Each step runs
- * even when another fails, and each is bounded, so a backlog is worked off over several runs.
+ * re-sync of Notion sources, and the deletion of single sign-ons and refresh tokens that
+ * expired. Each step runs even when another fails, and each is bounded, so a backlog is worked
+ * off over several runs.
  */
+import { deleteExpiredRefreshTokens } from "../auth/sessions";
 import { deleteExpiredSsoLogins } from "../auth/sso-flow";
 import { sweepStuckEscalations } from "../channels/stuck-escalations";
 import { queueDueNotionSyncs } from "../knowledge/notion/sources";
@@ -30,6 +32,8 @@ export interface HousekeepingReport {
   notion_syncs: number;
   /** Single sign-ons deleted once neither their state nor their one-time code could be used. */
   expired_sso_logins: number;
+  /** Refresh tokens deleted once past their expiry. */
+  expired_refresh_tokens: number;
   failures: string[];
 }
 
@@ -45,6 +49,7 @@ export async function runHousekeeping(env: Env, now = new Date()): Promise<House
     requeued_escalations: 0,
     notion_syncs: 0,
     expired_sso_logins: 0,
+    expired_refresh_tokens: 0,
     failures: [],
   };
   const step = async (name: string, run: () => Promise<void>) => {
@@ -77,6 +82,9 @@ export async function runHousekeeping(env: Env, now = new Date()): Promise<House
   });
   await step("expired_sso_logins", async () => {
     report.expired_sso_logins = await deleteExpiredSsoLogins(createDb(env.DB), now);
+  });
+  await step("expired_refresh_tokens", async () => {
+    report.expired_refresh_tokens = await deleteExpiredRefreshTokens(createDb(env.DB), now);
   });
   logger.info("housekeeping done", { ...report });
   return report;
