@@ -366,7 +366,7 @@ function socketCapArgs() {
 
 /**
  * ACCESS_LOG off: `wrangler dev` already prints a line per request, and a second one, the
- * Worker's JSON access line, costs each request about 3 ms on a small machine (BENCHMARKS.md).
+ * Worker's JSON access line, costs each request about 2.5 ms on a small machine (BENCHMARKS.md).
  * `ACCESS_LOG=on npm start` keeps it.
  */
 function accessLogArgs() {

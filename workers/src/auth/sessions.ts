@@ -283,13 +283,8 @@ export async function changePassword(db: Db, userId: string, current: string, ne
 }
 
 /** A live user of the workspace, or null (deleted users lose access at once). */
-export async function findActiveUser(db: Db, userId: string, workspaceId: string): Promise<UserRow | null> {
-  const row = await db
-    .select()
-    .from(users)
-    .where(and(eq(users.id, userId), eq(users.workspace_id, workspaceId), isNull(users.deleted_at)))
-    .get();
-  return row ?? null;
+export function findActiveUser(db: Db, userId: string, workspaceId: string): Promise<UserRow | null> {
+  return findSignedInUser(db, { userId, workspaceId, sessionId: null });
 }
 
 /**
@@ -298,7 +293,7 @@ export async function findActiveUser(db: Db, userId: string, workspaceId: string
  * signed out (`logOut`, a password change elsewhere, "SSO required" switched on, a reused
  * refresh token): its access tokens end with it, not 24 h later. One query either way.
  */
-export async function findSignedInUser(db: Db, claims: AccessClaims): Promise<UserRow | null> {
+export async function findSignedInUser(db: Db, claims: Pick<AccessClaims, "userId" | "workspaceId" | "sessionId">): Promise<UserRow | null> {
   const live = claims.sessionId
     ? exists(
         db

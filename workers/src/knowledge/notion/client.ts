@@ -30,7 +30,7 @@ const MAX_BLOCKS_PER_PAGE = 10_000;
 /** Pages read from one database (a knowledge base, not a data warehouse). */
 export const MAX_DATABASE_PAGES = 1_000;
 /** Pages under one page source, its sub-pages at every level included (as many as a database). */
-export const MAX_TREE_PAGES = MAX_DATABASE_PAGES;
+const MAX_TREE_PAGES = MAX_DATABASE_PAGES;
 /** Pages the integration can see that one sync looks through to find a page's sub-pages (100 requests). */
 const MAX_SEARCHED_PAGES = 10_000;
 /** Time one Notion request may take before it is given up and retried through the queue. */
@@ -184,7 +184,9 @@ export class NotionReader {
       for (const item of list.results) {
         if (item.object !== "page" || !isFullPage(item) || item.parent.type !== "page_id") continue;
         const parent = bareId(item.parent.page_id);
-        childrenOf.set(parent, [...(childrenOf.get(parent) ?? []), toRef(item)]);
+        const siblings = childrenOf.get(parent);
+        if (siblings) siblings.push(toRef(item));
+        else childrenOf.set(parent, [toRef(item)]);
       }
       searched += list.results.length;
       cursor = list.has_more && list.next_cursor ? list.next_cursor : undefined;
